@@ -1,0 +1,39 @@
+"""guabao-rules: check 挂包帮 pairing data against its policy.
+
+Typical use::
+
+    import guabao_rules
+
+    dataset = guabao_rules.load("examples/yunnan-sanqu-sanzhou")
+    report = guabao_rules.check(dataset, guabao_rules.Config(profile="yunnan-sanqu-sanzhou"))
+    for diagnostic in report.diagnostics:
+        print(diagnostic.location, diagnostic.rule, diagnostic.message)
+"""
+
+from guabao_rules.config import Config, ConfigError, find_config
+from guabao_rules.diagnostics import Diagnostic, Location, Related, Severity
+from guabao_rules.engine import Catalogue, Report, RuleStat, catalogue, check
+from guabao_rules.loader import Dataset, load
+from guabao_rules.packs import PackError, RuleSpec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Catalogue",
+    "Config",
+    "ConfigError",
+    "Dataset",
+    "Diagnostic",
+    "Location",
+    "PackError",
+    "Related",
+    "Report",
+    "RuleSpec",
+    "RuleStat",
+    "Severity",
+    "__version__",
+    "catalogue",
+    "check",
+    "find_config",
+    "load",
+]

@@ -1,0 +1,250 @@
+"""D rules: data integrity checks that need Python."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from guabao_rules.checks import register
+from guabao_rules.context import RuleContext
+from guabao_rules.diagnostics import Text, Violation
+from guabao_rules.i18n import field_name
+from guabao_rules.models import LEVELS, Project, Region
+from guabao_rules.positions import Key
+
+# --- loader findings -----------------------------------------------------------
+
+
+def _loader_issues(ctx: RuleContext, rule: str, per_file: bool) -> Iterator[Violation]:
+    dataset = ctx.dataset
+    ctx.applied += len(dataset.files) if per_file else len(dataset.entries)
+    for issue in dataset.issues:
+        if issue.rule == rule:
+            yield issue.violation
+
+
+@register("D000")
+def unreadable_files(ctx: RuleContext) -> Iterator[Violation]:
+    """Files (and parts of files) that cannot be read."""
+    return _loader_issues(ctx, "D000", per_file=True)
+
+
+@register("D001")
+def duplicate_ids(ctx: RuleContext) -> Iterator[Violation]:
+    """Ids used by two records."""
+    return _loader_issues(ctx, "D001", per_file=False)
+
+
+@register("D003")
+def format_errors(ctx: RuleContext) -> Iterator[Violation]:
+    """Records that break the format."""
+    return _loader_issues(ctx, "D003", per_file=False)
+
+
+@register("D007")
+def duplicate_keys(ctx: RuleContext) -> Iterator[Violation]:
+    """Keys repeated in one mapping."""
+    return _loader_issues(ctx, "D007", per_file=True)
+
+
+# --- references -------------------------------------------------------------------
+
+_REASONS = {
+    "missing": ("不存在编号 `{v}`", "no record has the id `{v}`"),
+    "collection": ("`{v}` 不是 {e} 中的记录", "`{v}` is not a record of {e}"),
+    "level": ("`{v}` 不是 {e} 级行政区划", "`{v}` is not a region of level {e}"),
+    "kind": ("`{v}` 不是类型为 {e} 的单位", "`{v}` is not a unit of kind {e}"),
+    "outside": ("村 `{v}` 不在县 `{e}` 内", "village `{v}` is not inside county `{e}`"),
+}
+
+
+@register("D002")
+def bad_references(ctx: RuleContext) -> Iterator[Violation]:
+    """References to missing ids or to records of the wrong collection or level."""
+    index = ctx.index
+    ctx.applied += sum(len(v) for v in index.by_collection.values())
+    for record_id, problems in index.bad_references.items():
+        texts = []
+        for bad in problems:
+            zh, en = _REASONS[bad.reason]
+            name = field_name(bad.path)
+            texts.append(
+                Text(
+                    f"`{name}`:" + zh.format(v=bad.value, e=bad.expected),
+                    f"`{name}`: " + en.format(v=bad.value, e=bad.expected),
+                )
+            )
+        path = problems[0].path if len(problems) == 1 else None
+        yield Violation(record_id, {"problems": texts}, field=path)
+
+
+# --- regions ------------------------------------------------------------------------
+
+_CODE_LENGTH = {"province": 6, "prefecture": 6, "county": 6, "township": 9, "village": 12}
+_PREFIX = {"prefecture": 2, "county": 4, "township": 6, "village": 9}
+
+
+@register("D004")
+def region_codes(ctx: RuleContext) -> Iterator[Violation]:
+    """Region codes that do not fit their level and parent (GB/T 2260)."""
+    index = ctx.index
+    for region in ctx.each("regions"):
+        assert isinstance(region, Region)
+        problems: list[tuple[tuple[Key, ...], Text]] = []
+        length = _CODE_LENGTH[region.level]
+        if not (region.id.isascii() and region.id.isdigit() and len(region.id) == length):
+            problems.append(
+                (
+                    ("id",),
+                    Text(
+                        f"{region.level} 级编码应为 {length} 位数字",
+                        f"a {region.level} code is {length} digits",
+                    ),
+                )
+            )
+        if region.level == "province":
+            if region.parent is not None:
+                problems.append(
+                    (("parent",), Text("省级区划不应有上级", "a province has no parent"))
+                )
+        else:
+            parent = index.get(region.parent, Region)
+            if parent is not None:
+                want = LEVELS[LEVELS.index(region.level) - 1]
+                if parent.level != want:
+                    problems.append(
+                        (
+                            ("parent",),
+                            Text(
+                                f"上级 `{parent.id}` 是 {parent.level} 级,应为 {want} 级",
+                                f"parent `{parent.id}` is a {parent.level}, not a {want}",
+                            ),
+                        )
+                    )
+                else:
+                    prefix = _PREFIX[region.level]
+                    if region.id[:prefix] != parent.id[:prefix]:
+                        problems.append(
+                            (
+                                ("id",),
+                                Text(
+                                    f"编码前 {prefix} 位应与上级 `{parent.id}` 相同",
+                                    f"the first {prefix} digits must be those of "
+                                    f"parent `{parent.id}`",
+                                ),
+                            )
+                        )
+        if problems:
+            path = problems[0][0] if len(problems) == 1 else None
+            yield Violation(region.id, {"problems": [t for _, t in problems]}, field=path)
+
+
+@register("D008")
+def legacy_codes(ctx: RuleContext) -> Iterator[Violation]:
+    """Region ids that are retired codes."""
+    retired: dict[str, str] = ctx.params.get("legacy_codes") or {}
+    for region in ctx.each("regions"):
+        if region.id in retired:
+            yield Violation(region.id, {"code": region.id, "replacement": retired[region.id]})
+
+
+# --- dates ---------------------------------------------------------------------------
+
+# Fields holding the date of an event (it must not lie after as_of), per collection.
+_EVENTS: dict[str, tuple[str, ...]] = {
+    "visits": ("date",),
+    "reports": ("date",),
+    "meetings": ("date",),
+    "allocations": ("date",),
+    "disbursements": ("date",),
+    "funds": ("received",),
+    "findings": ("date", "closed"),
+    "projects": ("updated",),
+}
+_SPANS: dict[str, tuple[str, str]] = {
+    "pairings": ("start", "end"),
+    "work_teams": ("start", "end"),
+    "findings": ("date", "deadline"),
+}
+
+
+def _date_problems(
+    collection: str, record: Any, as_of: date
+) -> list[tuple[tuple[Key, ...], Text]]:
+    problems: list[tuple[tuple[Key, ...], Text]] = []
+
+    def order(path: tuple[Key, ...], first: date | None, then: date | None, what: str) -> None:
+        if first is not None and then is not None and then < first:
+            problems.append(
+                (
+                    path,
+                    Text(
+                        f"`{field_name(path)}` {then} 早于 {what} {first}",
+                        f"`{field_name(path)}` {then} is before the {what} {first}",
+                    ),
+                )
+            )
+
+    def future(path: tuple[Key, ...], day: date | None) -> None:
+        if day is not None and day > as_of:
+            problems.append(
+                (
+                    path,
+                    Text(
+                        f"`{field_name(path)}` {day} 晚于评估日 {as_of}",
+                        f"`{field_name(path)}` {day} is after as_of {as_of}",
+                    ),
+                )
+            )
+
+    span = _SPANS.get(collection)
+    if span:
+        order((span[1],), getattr(record, span[0]), getattr(record, span[1]), span[0])
+    for name in _EVENTS.get(collection, ()):
+        future((name,), getattr(record, name))
+    if isinstance(record, Project):
+        if record.period is not None:
+            order(("period", "end"), record.period.start, record.period.end, "start")
+        for i, notice in enumerate(record.announcements):
+            order(("announcements", i, "end"), notice.start, notice.end, "start")
+        for i, report in enumerate(record.progress):
+            future(("progress", i, "date"), report.date)
+        for name, day in record.milestones:
+            future(("milestones", name), day)
+    return problems
+
+
+@register("D005")
+def date_order(ctx: RuleContext) -> Iterator[Violation]:
+    """Ends before starts, and events dated after as_of."""
+    for collection, entries in ctx.index.by_collection.items():
+        for entry in entries:
+            ctx.applied += 1
+            problems = _date_problems(collection, entry.model, ctx.as_of)
+            if problems:
+                path = problems[0][0] if len(problems) == 1 else None
+                yield Violation(entry.id, {"problems": [t for _, t in problems]}, field=path)
+
+
+# --- personal data -----------------------------------------------------------------
+
+
+@register("D006")
+def personal_data(ctx: RuleContext) -> Iterator[Violation]:
+    """Values holding resident identity numbers or mobile numbers."""
+    kinds = {"id_number": Text("身份证号", "resident ID number"), "mobile": Text("手机号", "mobile number")}
+    for entries in ctx.index.by_collection.values():
+        for entry in entries:
+            ctx.applied += 1
+            if not entry.personal:
+                continue
+            found = [
+                Text(
+                    f"`{field_name(path)}` 含{kinds[kind].zh}",
+                    f"`{field_name(path)}` holds a {kinds[kind].en}",
+                )
+                for path, kind in entry.personal
+            ]
+            path = entry.personal[0][0] if len(entry.personal) == 1 else None
+            yield Violation(entry.id, {"problems": found}, field=path)

@@ -1,0 +1,3 @@
+"""Q rules that need Python (the others are declarative counts)."""
+
+from __future__ import annotations

@@ -1,0 +1,214 @@
+"""The ``guabao-rules`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from guabao_rules import __version__
+from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
+from guabao_rules.i18n import LANGS, default_lang
+from guabao_rules.packs import PackError
+
+PROG = "guabao-rules"
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [code for value in values for code in value.split(",") if code.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog=PROG, description="Check 挂包帮 pairing data against its policy.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="load the dataset(s), run the rules, print findings")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="dataset directories or files")
+    check.add_argument("--format", default="text", help="text, json, sarif, junit or github")
+    check.add_argument("--select", action="append", help="rule ids or prefixes to run (Q, S6)")
+    check.add_argument("--ignore", action="append", help="rule ids or prefixes not to run")
+    check.add_argument("--extend-select", action="append", help=argparse.SUPPRESS)
+    check.add_argument("--lang", choices=LANGS, help="message language (default: the locale)")
+    check.add_argument("--as-of", help="the day the data is judged at (YYYY-MM-DD)")
+    check.add_argument("--config", help="the configuration file to use")
+    check.add_argument("--profile", help="a built-in profile name or a profile file")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with errors")
+    check.add_argument("--output", "-o", help="write the report to this file")
+    check.add_argument("--statistics", action="store_true", help="per-rule table")
+    check.add_argument("--show-waived", action="store_true", help="list waived findings")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--lang", choices=LANGS)
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="a rule's full documentation")
+    explain.add_argument("rule", metavar="ID")
+    explain.add_argument("--lang", choices=LANGS)
+    explain.add_argument("--profile", help="show this profile's parameter values")
+    return parser
+
+
+def _config_for(args: argparse.Namespace) -> Config:
+    paths = args.paths or ["."]
+    for path in paths:
+        if not Path(path).exists():
+            raise UsageError(f"path does not exist: {path}")
+    if args.config:
+        if not Path(args.config).is_file():
+            raise UsageError(f"config file does not exist: {args.config}")
+        config = read_config_file(Path(args.config))
+    else:
+        config = find_config(Path(paths[0]))
+    if args.profile:
+        config.profile = args.profile
+        config.base = Path.cwd()
+    if args.as_of:
+        config.as_of = parse_as_of(args.as_of, "--as-of")
+    if args.select is not None:
+        config.select = _codes(args.select)
+    if args.extend_select:
+        config.select = [*(config.select or ["ALL"]), *(_codes(args.extend_select) or [])]
+    if args.ignore:
+        config.ignore = [*config.ignore, *(_codes(args.ignore) or [])]
+    if args.lang:
+        config.lang = args.lang
+    return config
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    # Write beside the target, then rename: an interrupted run leaves no half file.
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run ``check``."""
+    from guabao_rules import loader
+    from guabao_rules.engine import plan, run
+    from guabao_rules.output import OutputOptions, load_formatters
+
+    formats = load_formatters()
+    if args.format not in formats:
+        raise UsageError(f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})")
+    config = _config_for(args)
+    the_plan = plan(config)
+    paths = args.paths or ["."]
+    dataset = loader.load(
+        paths if len(paths) > 1 else paths[0],
+        exclude=config.exclude,
+        max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
+    )
+    report = run(dataset, the_plan)
+    color = args.color == "always" or (
+        args.color == "auto" and args.output is None and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    options = OutputOptions(
+        dataset=dataset, color=color, show_waived=args.show_waived, statistics=args.statistics
+    )
+    _write(formats[args.format](report, options), args.output)
+    return 0 if args.exit_zero else report.exit_status
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """Run ``rules``."""
+    import json
+
+    from guabao_rules.engine import catalogue
+
+    lang = args.lang or default_lang()
+    rules = catalogue().rules
+    if args.format == "json":
+        data = [
+            {
+                "rule": r.id,
+                "family": r.family,
+                "severity": r.severity.value,
+                "title": {"zh": r.title.zh, "en": r.title.en},
+                "measure": r.measure,
+            }
+            for r in rules
+        ]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for rule in rules:
+        measure = f"  [{rule.measure}]" if rule.measure else ""
+        sys.stdout.write(f"{rule.id}  {rule.severity.value:<7}  {rule.title.get(lang)}{measure}\n")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Run ``explain``."""
+    from guabao_rules.docs import explain
+    from guabao_rules.engine import catalogue, plan
+
+    rule = catalogue().get(args.rule.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule id: {args.rule}")
+    params = plan(Config(profile=args.profile)).params if args.profile else None
+    sys.stdout.write(explain(rule, args.lang or default_lang(), params))
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError, PackError) as error:
+        sys.stderr.write(f"{PROG}: error: {error}\n")
+        return 2
+    except FileNotFoundError as error:
+        sys.stderr.write(f"{PROG}: error: path does not exist: {error}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        from guabao_rules import loader
+
+        where = f" while reading {loader.CURRENT_FILE}" if loader.CURRENT_FILE else ""
+        sys.stderr.write(f"{PROG}: internal error{where}: {type(error).__name__}: {error}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

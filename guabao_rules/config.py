@@ -1,0 +1,150 @@
+"""Configuration: ``guabao-rules.toml`` or ``[tool.guabao-rules]`` in ``pyproject.toml``.
+
+The command line overrides the file; the file overrides the profile; the
+profile overrides the rules' defaults. Anything unknown is a
+:class:`ConfigError`, reported in one line with exit status 2.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from guabao_rules.diagnostics import Severity
+from guabao_rules.i18n import LANGS
+from guabao_rules.timecal import parse_date
+
+CONFIG_FILE = "guabao-rules.toml"
+KNOWN_KEYS = {"profile", "as_of", "select", "ignore", "exclude", "params", "severity", "lang"}
+
+
+class ConfigError(Exception):
+    """A configuration or command line that cannot be used."""
+
+
+@dataclass(slots=True)
+class Config:
+    """Settings for one check.
+
+    Attributes:
+        profile: A built-in profile name or a path to a profile file.
+        as_of: The day the data is judged at (None: today).
+        select: Rule ids or prefixes to run (None: the profile's, else ALL).
+        ignore: Rule ids or prefixes not to run.
+        exclude: Globs of paths below the dataset root that are not data.
+        params: Rule parameter overrides.
+        severity: Rule severity overrides.
+        lang: Message language, ``zh`` or ``en`` (None: from the locale).
+        base: The folder the config file is in (relative profile paths start there).
+        path: The config file read, if any.
+    """
+
+    profile: str | None = None
+    as_of: date | None = None
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    lang: str | None = None
+    base: Path | None = None
+    path: Path | None = None
+
+
+def _str_list(value: Any, key: str, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{where}: `{key}` must be a list of strings")
+
+
+def parse_as_of(value: Any, where: str) -> date:
+    """A date from TOML (a date or a ``YYYY-MM-DD`` string) or the command line."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"{where}: `as_of` must be a date written YYYY-MM-DD, not {value!r}")
+
+
+def from_mapping(table: dict[str, Any], where: str, base: Path | None = None) -> Config:
+    """Build a :class:`Config` from a TOML table, strictly."""
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting `{unknown[0]}`")
+    config = Config(base=base)
+    if "profile" in table:
+        if not isinstance(table["profile"], str):
+            raise ConfigError(f"{where}: `profile` must be a string")
+        config.profile = table["profile"]
+    if "as_of" in table:
+        config.as_of = parse_as_of(table["as_of"], where)
+    if "select" in table:
+        config.select = _str_list(table["select"], "select", where)
+    if "ignore" in table:
+        config.ignore = _str_list(table["ignore"], "ignore", where)
+    if "exclude" in table:
+        config.exclude = _str_list(table["exclude"], "exclude", where)
+    if "params" in table:
+        if not isinstance(table["params"], dict):
+            raise ConfigError(f"{where}: `[params]` must be a table")
+        config.params = dict(table["params"])
+    if "severity" in table:
+        if not isinstance(table["severity"], dict):
+            raise ConfigError(f"{where}: `[severity]` must be a table")
+        for rule, value in table["severity"].items():
+            try:
+                config.severity[rule] = Severity(value)
+            except ValueError:
+                raise ConfigError(
+                    f"{where}: severity of {rule} must be error, warning or info"
+                ) from None
+    if "lang" in table:
+        if table["lang"] not in LANGS:
+            raise ConfigError(f"{where}: `lang` must be zh or en")
+        config.lang = table["lang"]
+    return config
+
+
+def read_config_file(path: Path) -> Config:
+    """Read a ``guabao-rules.toml`` or a ``pyproject.toml``."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("guabao-rules", {})
+    config = from_mapping(data, str(path), base=path.parent)
+    config.path = path
+    return config
+
+
+def find_config(start: Path) -> Config:
+    """The configuration for a dataset: the nearest file in ``start`` or a parent."""
+    folder = start.resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        own = candidate / CONFIG_FILE
+        if own.is_file():
+            return read_config_file(own)
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                with pyproject.open("rb") as handle:
+                    has_table = "guabao-rules" in tomllib.load(handle).get("tool", {})
+            except (OSError, tomllib.TOMLDecodeError):
+                has_table = False
+            if has_table:
+                return read_config_file(pyproject)
+    return Config()

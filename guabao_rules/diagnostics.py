@@ -1,0 +1,131 @@
+"""Findings: what rules yield, and what the engine turns them into.
+
+Rules yield small :class:`Violation` objects (which subject, which field, the
+message arguments). The engine stamps each with its rule id, severity, message
+text and source location, giving a frozen :class:`Diagnostic`, as yamllint's
+linter does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from guabao_rules.positions import Key, Mark
+
+
+class Severity(str, Enum):
+    """How much a finding matters; only errors fail a check."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: error 2, warning 1, info 0."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A piece of message text in both languages."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """Return the text in ``lang`` (``zh`` or ``en``)."""
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a record (or a whole file) stands: file relative to the dataset root."""
+
+    file: str
+    mark: Mark | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem a rule found on one subject, before the engine stamps it.
+
+    Attributes:
+        subject: The id of the record the finding is about (None: a file or the dataset).
+        args: Values for the rule's message template; :class:`Text` values and
+            lists are rendered in the output language.
+        field: A field path inside the subject record when one field is at fault.
+        at: An explicit location, for findings about a file or about a record
+            that is not the one its id resolves to (a duplicate id).
+        related: Other records involved: ids, or explicit locations with a label.
+    """
+
+    subject: str | None
+    args: Mapping[str, Any] = field(default_factory=dict)
+    field: tuple[Key, ...] | None = None
+    at: SourceRef | None = None
+    related: tuple[str | tuple[str | None, SourceRef], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A resolved place in the dataset, for output."""
+
+    file: str | None
+    line: int | None
+    column: int | None
+
+    def __str__(self) -> str:
+        if self.file is None:
+            return "<dataset>"
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A record involved in a finding besides its subject."""
+
+    subject: str | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A finding as reported: rule, severity, message, subject and location."""
+
+    rule: str
+    severity: Severity
+    message: str
+    subject: str | None
+    location: Location
+    related: tuple[Related, ...] = ()
+
+    @property
+    def file(self) -> str | None:
+        """The file, relative to the dataset root with ``/`` separators."""
+        return self.location.file
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line, or None."""
+        return self.location.line
+
+    @property
+    def column(self) -> int | None:
+        """The 1-based column, or None."""
+        return self.location.column
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Sort by file, line, column, rule (then subject): output is deterministic."""
+        return (
+            self.location.file or "",
+            self.location.line or 0,
+            self.location.column or 0,
+            self.rule,
+            self.subject or "",
+        )

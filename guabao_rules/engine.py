@@ -1,0 +1,376 @@
+"""The engine: choose the rules, bind their parameters, run them, stamp findings.
+
+Rules yield :class:`~guabao_rules.diagnostics.Violation` objects; the engine
+gives each its rule id, severity, message (in the chosen language) and
+``file:line:column``, and returns a :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from guabao_rules.checks import load_builtin_checks
+from guabao_rules.config import Config, ConfigError
+from guabao_rules.context import RuleContext
+from guabao_rules.diagnostics import (
+    Diagnostic,
+    Location,
+    Related,
+    Severity,
+    SourceRef,
+    Text,
+    Violation,
+)
+from guabao_rules.i18n import default_lang
+from guabao_rules.kinds import evaluate, validate_rule
+from guabao_rules.loader import Dataset
+from guabao_rules.packs import (
+    PackError,
+    ParamSpec,
+    RuleSpec,
+    builtin_packs,
+    load_profile,
+)
+from guabao_rules.timecal import parse_date
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStat:
+    """How many subjects a rule looked at, and how many failed."""
+
+    rule: str
+    applied: int
+    failed: int
+
+
+@dataclass(slots=True)
+class Report:
+    """The result of a check.
+
+    Attributes:
+        diagnostics: The findings that count, sorted by file, line, column, rule.
+        waived: Findings accepted by a waiver (not counted).
+        rules: One entry per rule that ran.
+        as_of: The day the data was judged at.
+        files: How many data files were read.
+        records: How many records were read.
+        lang: The language of the messages.
+    """
+
+    diagnostics: list[Diagnostic]
+    rules: list[RuleStat]
+    as_of: date
+    files: int
+    records: int
+    lang: str
+    waived: list[Diagnostic] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The number of findings of each severity."""
+        out = {s.value: 0 for s in Severity}
+        for diagnostic in self.diagnostics:
+            out[diagnostic.severity.value] += 1
+        return out
+
+    @property
+    def exit_status(self) -> int:
+        """1 when any finding is an error, else 0."""
+        return 1 if any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+
+
+# --- catalogue --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """Every rule and every parameter, validated."""
+
+    rules: tuple[RuleSpec, ...]
+    params: Mapping[str, ParamSpec]
+
+    def get(self, rule_id: str) -> RuleSpec | None:
+        """The rule with this id."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+
+_CATALOGUE: Catalogue | None = None
+
+
+def catalogue() -> Catalogue:
+    """The rule catalogue as data (built-in packs and plugins), validated once.
+
+    Raises:
+        PackError: A pack breaks the schema, repeats a rule id, names an
+            unregistered check or an undeclared parameter, or declares one
+            parameter twice with different types.
+    """
+    global _CATALOGUE  # noqa: PLW0603 - a process-wide cache of immutable data
+    if _CATALOGUE is not None:
+        return _CATALOGUE
+    load_builtin_checks()
+    rules: dict[str, RuleSpec] = {}
+    params: dict[str, ParamSpec] = {}
+
+    def declare(name: str, spec: ParamSpec, owner: str) -> None:
+        known = params.get(name)
+        if known is not None and known.type != spec.type:
+            raise PackError(f"{owner}: parameter {name!r} is declared twice with other types")
+        params.setdefault(name, spec)
+
+    for pack in builtin_packs():
+        for name, spec in pack.params.items():
+            declare(name, spec, pack.pack.name)
+        for rule in pack.rules:
+            if rule.id in rules:
+                raise PackError(f"rule {rule.id} is declared twice")
+            for name, spec in rule.params.items():
+                declare(name, spec, rule.id)
+            rules[rule.id] = rule
+    shared = {name for pack in builtin_packs() for name in pack.params}
+    for rule in rules.values():
+        validate_rule(rule, shared | set(rule.params))
+    _CATALOGUE = Catalogue(tuple(sorted(rules.values(), key=lambda r: r.id)), params)
+    return _CATALOGUE
+
+
+# --- parameters and selection -----------------------------------------------------
+
+
+def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
+    """Check a parameter value against its declared type."""
+    if value is None:
+        return None
+    ok: bool
+    if spec.type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif spec.type == "number":
+        ok = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+        if ok:
+            value = Decimal(str(value))
+    elif spec.type == "str":
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        ok = isinstance(value, str)
+    elif spec.type == "str_list":
+        if isinstance(value, list):
+            value = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    elif spec.type == "str_map":
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str | int) for k, v in value.items()
+        )
+        if ok:
+            value = {str(k): str(v) for k, v in value.items()}
+    else:  # date
+        if isinstance(value, str):
+            try:
+                value = parse_date(value)
+            except ValueError:
+                pass
+        ok = isinstance(value, date)
+    if not ok:
+        raise ConfigError(f"{where}: parameter `{name}` must be of type {spec.type}, not {value!r}")
+    return value
+
+
+def _matcher(codes: Iterable[str], rules: Sequence[RuleSpec], where: str) -> list[str]:
+    out = []
+    for code in codes:
+        code = code.strip().upper()
+        if code != "ALL" and not any(r.id.startswith(code) for r in rules):
+            raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
+        out.append(code)
+    return out
+
+
+def _selected(rule_id: str, codes: Sequence[str]) -> bool:
+    return any(code == "ALL" or rule_id.startswith(code) for code in codes)
+
+
+@dataclass(slots=True)
+class Plan:
+    """The rules that will run, with their parameters and severities."""
+
+    rules: list[RuleSpec]
+    params: dict[str, Any]
+    severity: dict[str, Severity]
+    as_of: date
+    lang: str
+
+
+def plan(config: Config | None = None) -> Plan:
+    """Resolve a configuration into the rules to run.
+
+    Raises:
+        ConfigError: Unknown profile, rule id or parameter, or a value of the wrong type.
+        PackError: A rule pack cannot be used.
+    """
+    config = config or Config()
+    cat = catalogue()
+    params: dict[str, Any] = {name: spec.default for name, spec in cat.params.items()}
+    select: list[str] = ["ALL"]
+    ignore: list[str] = []
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if config.profile:
+        try:
+            profile = load_profile(config.profile, config.base)
+        except PackError as error:
+            raise ConfigError(str(error)) from None
+        layers.append((f"profile {profile.name}", profile.params))
+        if profile.select is not None:
+            select = _matcher(profile.select, cat.rules, f"profile {profile.name}")
+        ignore += _matcher(profile.ignore, cat.rules, f"profile {profile.name}")
+    layers.append((str(config.path or "configuration"), config.params))
+    for where, values in layers:
+        for name, value in values.items():
+            spec = cat.params.get(name)
+            if spec is None:
+                raise ConfigError(f"{where}: unknown parameter `{name}`")
+            params[name] = coerce_param(name, spec, value, where)
+    where = str(config.path or "command line")
+    if config.select is not None:
+        select = _matcher(config.select, cat.rules, where)
+    ignore += _matcher(config.ignore, cat.rules, where)
+    for rule_id in config.severity:
+        if cat.get(rule_id) is None:
+            raise ConfigError(f"{where}: unknown rule id `{rule_id}` in [severity]")
+    chosen = [
+        rule
+        for rule in cat.rules
+        if _selected(rule.id, select)
+        and not _selected(rule.id, ignore)
+        and all(params.get(name) is not None for name in rule.requires)
+    ]
+    severity = {rule.id: config.severity.get(rule.id, rule.severity) for rule in cat.rules}
+    return Plan(
+        chosen,
+        params,
+        severity,
+        config.as_of or date.today(),
+        config.lang or default_lang(),
+    )
+
+
+# --- stamping -----------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def render_value(value: Any, lang: str) -> str:
+    """A message argument as text in ``lang``."""
+    if isinstance(value, Text):
+        return value.get(lang)
+    if isinstance(value, list | tuple):
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(render_value(v, lang) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def render(template: str, args: Mapping[str, Any], lang: str) -> str:
+    """Fill ``{name}`` placeholders (nothing else is interpreted)."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return render_value(args[name], lang) if name in args else match.group(0)
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def _location(ref: SourceRef | None) -> Location:
+    if ref is None:
+        return Location(None, None, None)
+    if ref.mark is None:
+        return Location(ref.file, None, None)
+    return Location(ref.file, ref.mark.line, ref.mark.column)
+
+
+def locate(dataset: Dataset, violation: Violation) -> Location:
+    """Where a violation points: its explicit place, its field, or its subject record."""
+    if violation.at is not None:
+        return _location(violation.at)
+    entry = dataset.by_id.get(violation.subject) if violation.subject is not None else None
+    if entry is None:
+        return Location(None, None, None)
+    return _location(entry.locate(violation.field))
+
+
+def stamp(
+    dataset: Dataset, rule: RuleSpec, severity: Severity, violation: Violation, lang: str
+) -> Diagnostic:
+    """Turn a rule's violation into a finding."""
+    related: list[Related] = []
+    for item in violation.related:
+        if isinstance(item, str):
+            entry = dataset.by_id.get(item)
+            related.append(Related(item, _location(entry.source if entry else None)))
+        else:
+            label, ref = item
+            related.append(Related(label, _location(ref)))
+    return Diagnostic(
+        rule=rule.id,
+        severity=severity,
+        message=render(rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang),
+        subject=violation.subject,
+        location=locate(dataset, violation),
+        related=tuple(related),
+    )
+
+
+def run(dataset: Dataset, the_plan: Plan) -> Report:
+    """Run a plan's rules over a dataset."""
+    diagnostics: list[Diagnostic] = []
+    stats: list[RuleStat] = []
+    for rule in the_plan.rules:
+        ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
+        seen: set[tuple[str, SourceRef | None]] = set()
+        for violation in evaluate(ctx):
+            if violation.subject is not None:
+                # One finding per subject per rule; records that share an id
+                # (D001) are told apart by their explicit place.
+                key = (violation.subject, violation.at)
+                if key in seen:
+                    continue
+                seen.add(key)
+            diagnostics.append(
+                stamp(dataset, rule, the_plan.severity[rule.id], violation, the_plan.lang)
+            )
+        failed = sum(1 for d in diagnostics if d.rule == rule.id)
+        stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return Report(
+        diagnostics=diagnostics,
+        rules=stats,
+        as_of=the_plan.as_of,
+        files=len(dataset.files),
+        records=len(dataset.entries),
+        lang=the_plan.lang,
+    )
+
+
+def check(dataset: Dataset, config: Config | None = None) -> Report:
+    """Check a loaded dataset against the rules a configuration selects.
+
+    Args:
+        dataset: From :func:`guabao_rules.load`.
+        config: Settings; None uses the defaults (every rule whose
+            parameters are set, judged today, messages in the locale's language).
+
+    Raises:
+        ConfigError: The configuration cannot be used.
+        PackError: A rule pack cannot be used.
+    """
+    return run(dataset, plan(config))

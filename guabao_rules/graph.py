@@ -1,0 +1,188 @@
+"""The dataset as a graph: typed adjacency for the rules, networkx for users.
+
+:class:`Index` resolves every reference once (collecting the bad ones for
+D002) and keeps, for each record, the records that point at it grouped by
+``(collection, field)``. Rules ask it typed questions ("the pairings whose
+``target`` is this county") in time proportional to the answer, so a whole
+check is linear in the data. The networkx graph is built from it only when
+someone asks for it (:attr:`Dataset.graph`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
+
+import networkx as nx
+
+from guabao_rules.models import (
+    LEVELS,
+    Pairing,
+    Record,
+    RefSpec,
+    Region,
+    Unit,
+    reference_specs,
+    reference_values,
+)
+from guabao_rules.timecal import is_active
+
+if TYPE_CHECKING:
+    from guabao_rules.loader import Dataset, RecordEntry
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True, slots=True)
+class BadReference:
+    """A reference that does not resolve as the format requires (D002)."""
+
+    path: tuple[str | int, ...]
+    value: str
+    reason: str  # "missing", "collection", "level", "kind", "outside"
+    expected: str
+
+
+class Index:
+    """Resolved references and typed adjacency over a dataset's valid records."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.entries: dict[str, RecordEntry] = dataset.by_id
+        self.by_collection: dict[str, list[RecordEntry]] = defaultdict(list)
+        self.edges: list[tuple[str, str, str]] = []
+        self.incoming: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self.bad_references: dict[str, list[BadReference]] = {}
+        for entry in dataset.by_id.values():
+            if entry.model is not None:
+                self.by_collection[entry.collection].append(entry)
+        for entries in self.by_collection.values():
+            for entry in entries:
+                self._resolve(entry)
+
+    # --- building ---------------------------------------------------------------
+
+    def _resolve(self, entry: RecordEntry) -> None:
+        record = entry.model
+        assert record is not None and entry.id is not None
+        bad: list[BadReference] = []
+        for spec in reference_specs(entry.collection, record):
+            values = reference_values(record, spec)
+            for position, value in enumerate(values):
+                path: tuple[str | int, ...] = (*spec.path, position) if spec.many else spec.path
+                problem = self._check_target(spec, value)
+                if problem:
+                    bad.append(BadReference(path, value, *problem))
+                    continue
+                self.edges.append((entry.id, value, spec.label))
+                self.incoming[value][(entry.collection, spec.label)].append(entry.id)
+        village = getattr(record, "village", None)
+        if entry.collection == "projects" and village and not any(
+            b.path == ("village",) for b in bad
+        ):
+            county = self.county_of(village)
+            if county is not None and county != getattr(record, "county", None):
+                bad.append(BadReference(("village",), village, "outside", record.county))  # type: ignore[attr-defined]
+        if bad:
+            self.bad_references[entry.id] = bad
+
+    def _check_target(self, spec: RefSpec, value: str) -> tuple[str, str] | None:
+        target = self.entries.get(value)
+        expected = "/".join(spec.targets)
+        if target is None:
+            return ("missing", expected)
+        if target.collection not in spec.targets:
+            return ("collection", expected)
+        model = target.model
+        if model is None:
+            return None  # an invalid record of the right collection: D003 says enough
+        if spec.level and isinstance(model, Region) and model.level != spec.level:
+            return ("level", spec.level)
+        if spec.unit_kinds and isinstance(model, Unit) and model.kind not in spec.unit_kinds:
+            return ("kind", "/".join(spec.unit_kinds))
+        return None
+
+    # --- queries ----------------------------------------------------------------
+
+    def get(self, record_id: str | None, cls: type[R]) -> R | None:
+        """The valid record with this id when it is a ``cls``, else None."""
+        if record_id is None:
+            return None
+        entry = self.entries.get(record_id)
+        if entry is None or not isinstance(entry.model, cls):
+            return None
+        return entry.model
+
+    def records(self, collection: str) -> Iterator[Record]:
+        """The valid records of a collection, in reading order."""
+        for entry in self.by_collection.get(collection, ()):
+            assert entry.model is not None
+            yield entry.model
+
+    def referrers(self, target: str, collection: str, field: str) -> list[str]:
+        """Ids of the valid ``collection`` records whose ``field`` names ``target``."""
+        by_field = self.incoming.get(target)
+        if not by_field:
+            return []
+        return by_field.get((collection, field), [])
+
+    def referring(self, target: str, collection: str, field: str, cls: type[R]) -> Iterator[R]:
+        """The valid ``cls`` records of ``collection`` whose ``field`` names ``target``."""
+        for source in self.referrers(target, collection, field):
+            model = self.entries[source].model
+            if isinstance(model, cls):
+                yield model
+
+    def active_pairings(
+        self, target: str, kind: str, day: date, *, field: str = "target"
+    ) -> Iterator[Pairing]:
+        """Valid pairings of ``kind`` whose ``field`` names ``target``, active on ``day``."""
+        for pairing in self.referring(target, "pairings", field, Pairing):
+            if pairing.kind == kind and is_active(pairing.start, pairing.end, day):
+                yield pairing
+
+    def ancestor(self, region_id: str | None, level: str) -> str | None:
+        """The id of the region at ``level`` above (or equal to) ``region_id``."""
+        want = LEVELS.index(level)
+        seen = 0
+        while region_id is not None and seen <= len(LEVELS):
+            region = self.get(region_id, Region)
+            if region is None:
+                return None
+            have = LEVELS.index(region.level)
+            if have == want:
+                return region.id
+            if have < want:
+                return None
+            region_id = region.parent
+            seen += 1
+        return None
+
+    def county_of(self, region_id: str | None) -> str | None:
+        """The county a region lies in (itself when it is a county)."""
+        return self.ancestor(region_id, "county")
+
+    def has_tag(self, region_id: str | None, tag: str) -> bool:
+        """Whether the region with this id is valid and carries ``tag``."""
+        region = self.get(region_id, Region)
+        return region is not None and tag in region.tags
+
+
+def to_networkx(index: Index) -> nx.MultiDiGraph[str]:
+    """A networkx multi-digraph of the dataset.
+
+    Nodes are keyed by id with ``collection`` and ``valid`` attributes (an
+    invalid record is still a node: references to it resolve); each resolved
+    reference is an edge keyed and labelled by its field name.
+    """
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    for record_id, entry in index.entries.items():
+        graph.add_node(record_id, collection=entry.collection, valid=entry.valid)
+    for source, target, label in index.edges:
+        graph.add_edge(source, target, key=label, field=label)
+    return graph

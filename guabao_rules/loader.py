@@ -1,0 +1,396 @@
+"""Read a dataset directory into validated records, never raising on bad data.
+
+Every file problem becomes a finding kept on the :class:`Dataset` (D000, D001,
+D003, D006 candidates, D007); every good record is loaded. Source positions are
+kept beside the records (:class:`~guabao_rules.positions.PositionTree`), so the
+engine can point each finding at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from guabao_rules.diagnostics import SourceRef, Text, Violation
+from guabao_rules.i18n import describe_error
+from guabao_rules.models import COLLECTIONS, Record, Region, unknown_keys
+from guabao_rules.personal import scan_personal_data
+from guabao_rules.positions import Key, Mark, PositionTree
+from guabao_rules.yamlsource import YamlProblem, parse_yaml
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from guabao_rules.graph import Index
+
+WAIVER_FILE = "guabao-rules-waivers.yaml"
+
+CURRENT_FILE: str | None = None
+"""The data file being read, for the one-line message of an internal error."""
+DATA_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True, eq=False)
+class RecordEntry:
+    """One record as read: where it stands, and its model when it is valid.
+
+    Attributes:
+        collection: The collection it was listed under.
+        id: Its id, when it has a usable one.
+        model: The validated record, or None when it could not be validated.
+        source: Its file and the mark of its first key.
+        positions: Positions of its fields.
+        personal: Field paths holding personal data (candidates for D006).
+    """
+
+    collection: str
+    id: str | None
+    model: Record | None
+    source: SourceRef
+    positions: PositionTree | None
+    personal: list[tuple[tuple[Key, ...], str]] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """Whether the record passed validation."""
+        return self.model is not None
+
+    def locate(self, path: tuple[Key, ...] | None) -> SourceRef:
+        """The location of a field of this record (the record itself when None)."""
+        if path and self.positions is not None:
+            return SourceRef(self.source.file, self.positions.locate(path))
+        return self.source
+
+
+@dataclass(slots=True)
+class LoadIssue:
+    """A finding the loader made, for the D rule named."""
+
+    rule: str
+    violation: Violation
+
+
+class Dataset:
+    """A loaded dataset: its records, where they came from, and what was wrong.
+
+    Attributes:
+        root: The dataset root directory.
+        files: Data files read, relative to the root with ``/`` separators.
+        entries: Every record read, in file then document order.
+        by_id: The first record of each id (later duplicates are D001 and ignored).
+        issues: Loader findings (D000, D001, D003, D007) in reading order.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[str] = []
+        self.entries: list[RecordEntry] = []
+        self.by_id: dict[str, RecordEntry] = {}
+        self.issues: list[LoadIssue] = []
+
+    def records(self, collection: str) -> list[Record]:
+        """The valid records of ``collection`` (first occurrence of each id), in order."""
+        return [e.model for e in self.index.by_collection.get(collection, []) if e.model]
+
+    @cached_property
+    def index(self) -> Index:
+        """Typed adjacency of the records, built once, for the rules."""
+        from guabao_rules.graph import Index
+
+        return Index(self)
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph[str]:
+        """The networkx graph: a node per record keyed by id, an edge per reference."""
+        from guabao_rules.graph import to_networkx
+
+        return to_networkx(self.index)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _is_hidden(rel: PurePosixPath) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(rel, pattern):
+            return True
+        # `drafts/**` also names the folder's own files and `drafts` itself.
+        if pattern.endswith("/**") and (rel == pattern[:-3] or rel.startswith(pattern[:-2])):
+            return True
+    return False
+
+
+def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """The data files below ``root``, sorted by their relative path."""
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.startswith(".") or name == WAIVER_FILE:
+                continue
+            if not name.endswith(DATA_SUFFIXES):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if _excluded(rel, exclude):
+                continue
+            found.append((rel, path))
+    found.sort()
+    return [path for _, path in found]
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str | None:
+    """The known key closest to ``key``, when one is close enough to suggest."""
+    matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
+    name = ".".join(str(p) for p in path)
+    key = str(path[-1])
+    guess = did_you_mean(key, known)
+    if guess:
+        return Text(
+            f"未知字段 `{name}`(是否应为 `{guess}`?)",
+            f"unknown field `{name}` (did you mean `{guess}`?)",
+        )
+    return Text(f"未知字段 `{name}`", f"unknown field `{name}`")
+
+
+class _FileReader:
+    """Reads one data file into the dataset."""
+
+    def __init__(self, dataset: Dataset, rel: str) -> None:
+        self.dataset = dataset
+        self.rel = rel
+
+    def issue(self, rule: str, violation: Violation) -> None:
+        self.dataset.issues.append(LoadIssue(rule, violation))
+
+    def file_problem(self, mark: Mark | None, zh: str, en: str) -> None:
+        self.issue(
+            "D000",
+            Violation(None, {"problem": Text(zh, en)}, at=SourceRef(self.rel, mark)),
+        )
+
+    def read(self, data: bytes) -> None:
+        parsed = parse_yaml(data)
+        record_ids: dict[tuple[str, int], str | None] = {}
+        duplicates = []
+        for problem in parsed.problems:
+            if problem.rule == "D007":
+                duplicates.append(problem)
+            else:
+                self.file_problem(problem.mark, problem.message_zh, problem.message_en)
+        if parsed.fatal or parsed.value is None:
+            return
+        top = parsed.value
+        positions = parsed.positions
+        if not isinstance(top, dict) or positions is None:
+            self.file_problem(
+                positions.start if positions else Mark(1, 1),
+                "文件顶层必须是以集合名为键的映射",
+                "the top level of a data file must be a mapping of collection names",
+            )
+            return
+        for collection, items in top.items():
+            key_mark = positions.keys.get(collection, positions.start)
+            model = COLLECTIONS.get(collection)
+            if model is None:
+                guess = did_you_mean(collection, COLLECTIONS)
+                hint = Text(
+                    f"未知集合 `{collection}`" + (f"(是否应为 `{guess}`?)" if guess else ""),
+                    f"unknown collection `{collection}`"
+                    + (f" (did you mean `{guess}`?)" if guess else ""),
+                )
+                self.issue(
+                    "D003",
+                    Violation(None, {"problems": [hint]}, at=SourceRef(self.rel, key_mark)),
+                )
+                continue
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                self.file_problem(
+                    key_mark,
+                    f"集合 `{collection}` 的值必须是记录列表",
+                    f"collection `{collection}` must be a list of records",
+                )
+                continue
+            subtree = positions.children.get(collection)
+            for index, raw in enumerate(items):
+                item_tree = subtree.children.get(index) if subtree else None
+                item_mark = subtree.keys.get(index, key_mark) if subtree else key_mark
+                if not isinstance(raw, dict):
+                    self.file_problem(
+                        item_mark,
+                        f"`{collection}` 的第 {index + 1} 项不是映射(记录)",
+                        f"item {index + 1} of `{collection}` is not a mapping (a record)",
+                    )
+                    continue
+                mark = item_tree.anchor if item_tree else item_mark
+                record_ids[(collection, index)] = self.read_record(
+                    collection, model, raw, SourceRef(self.rel, mark), item_tree
+                )
+        # One D007 per record (or per top-level mapping), listing every repeated key.
+        grouped: dict[tuple[Key, ...], list[YamlProblem]] = {}
+        for problem in duplicates:
+            grouped.setdefault(problem.path[:2], []).append(problem)
+        for where, problems in grouped.items():
+            subject = None
+            if len(where) == 2 and isinstance(where[1], int):
+                subject = record_ids.get((str(where[0]), where[1]))
+            keys = [
+                ".".join(str(p) for p in (*problem.path[2:], problem.key or ""))
+                for problem in problems
+            ]
+            self.issue(
+                "D007",
+                Violation(subject, {"keys": keys}, at=SourceRef(self.rel, problems[0].mark)),
+            )
+
+    def read_record(
+        self,
+        collection: str,
+        model: type[Record],
+        raw: dict[str, Any],
+        source: SourceRef,
+        tree: PositionTree | None,
+    ) -> str | None:
+        record_id: str | None = None
+        raw_id = raw.get("id")
+        if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+            record_id = str(raw_id)
+        elif isinstance(raw_id, str) and raw_id.strip():
+            record_id = raw_id
+        problems: list[tuple[tuple[Key, ...], Text]] = [
+            (path, _unknown_text(path, known)) for path, known in unknown_keys(model, raw)
+        ]
+        record: Record | None = None
+        try:
+            record = model.model_validate(raw)
+        except ValidationError as error:
+            for detail in error.errors(include_url=False, include_context=True):
+                loc = tuple(detail["loc"])
+                problems.append((loc, describe_error(loc, detail["type"], detail["msg"])))
+        except (RecursionError, ValueError, TypeError) as error:  # defensive: never raise
+            problems.append(((), Text(f"无法校验记录:{error}", f"cannot validate: {error}")))
+        if isinstance(record, Region) and record.level != "province" and record.parent is None:
+            problems.append(
+                (("parent",), Text("缺少必填字段 `parent`", "missing required field `parent`"))
+            )
+            record = None
+        entry = RecordEntry(collection, record_id, record, source, tree)
+        self.dataset.entries.append(entry)
+        if problems:
+            path = problems[0][0] if len(problems) == 1 and problems[0][0] else None
+            at = entry.locate(path) if path else source
+            self.issue(
+                "D003",
+                Violation(record_id, {"problems": [t for _, t in problems]}, field=path, at=at),
+            )
+        if record_id is None:
+            return None
+        first = self.dataset.by_id.get(record_id)
+        if first is not None:
+            self.issue(
+                "D001",
+                Violation(
+                    record_id,
+                    {"first": f"{first.source.file}:{first.source.mark.line}"
+                     if first.source.mark else first.source.file},
+                    at=source,
+                    related=((record_id, first.source),),
+                ),
+            )
+            return record_id
+        self.dataset.by_id[record_id] = entry
+        if record is not None:
+            entry.personal = scan_personal_data(raw)
+        return record_id
+
+
+def load(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    exclude: Sequence[str] = (),
+    max_file_mb: float = 64,
+) -> Dataset:
+    """Read a dataset directory (or a list of files and directories).
+
+    Never raises on bad data: unreadable files and invalid records become
+    findings kept on the dataset, and every good record is still loaded.
+
+    Args:
+        path: A dataset directory, or several files/directories whose common
+            parent becomes the dataset root.
+        exclude: Globs, relative to the root, of paths that are not data.
+        max_file_mb: Files larger than this are not read (D000).
+
+    Raises:
+        FileNotFoundError: A path does not exist (a usage error, not bad data).
+    """
+    paths = [Path(path)] if isinstance(path, str | os.PathLike) else [Path(p) for p in path]
+    for p in paths:
+        if not p.exists():
+            raise FileNotFoundError(str(p))
+    if not paths:
+        paths = [Path(".")]
+    resolved = [p.resolve() for p in paths]
+    if len(resolved) == 1:
+        root = resolved[0] if resolved[0].is_dir() else resolved[0].parent
+    else:
+        common = Path(os.path.commonpath([str(p) for p in resolved]))
+        root = common if common.is_dir() else common.parent
+    files: list[Path] = []
+    for p in resolved:
+        if p.is_dir():
+            files.extend(discover(p, exclude))
+        else:
+            files.append(p)
+    ordered = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
+    dataset = Dataset(root)
+    limit = int(max_file_mb * 1024 * 1024)
+    global CURRENT_FILE  # noqa: PLW0603 - read only by the CLI's last-resort message
+    for rel, file in ordered:
+        CURRENT_FILE = rel
+        dataset.files.append(rel)
+        reader = _FileReader(dataset, rel)
+        try:
+            size = file.stat().st_size
+            if size > limit:
+                reader.file_problem(
+                    None,
+                    f"文件大小 {size} 字节,超过上限 {max_file_mb} MB",
+                    f"the file has {size} bytes, over the bound of {max_file_mb} MB",
+                )
+                continue
+            data = file.read_bytes()
+        except OSError as error:
+            reader.file_problem(
+                None, f"无法读取文件:{error.strerror}", f"cannot read the file: {error.strerror}"
+            )
+            continue
+        reader.read(data)
+    CURRENT_FILE = None
+    return dataset
+
+
+def load_text(text: str, name: str = "data.yaml") -> Dataset:
+    """Load one YAML document given as text (for examples and tests)."""
+    dataset = Dataset(Path("."))
+    dataset.files.append(name)
+    _FileReader(dataset, name).read(text.encode("utf-8"))
+    return dataset

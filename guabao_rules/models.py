@@ -1,0 +1,584 @@
+"""Pydantic models of the data format (``data-format.md``).
+
+Values arrive with YAML 1.2 core-schema meanings (see :mod:`guabao_rules.yamlsource`):
+``str``, ``int``, ``decimal.Decimal``, ``bool``, ``None``, lists and mappings.
+The field types here are strict: a date is a ``YYYY-MM-DD`` string of a real
+day, an amount an exact decimal with at most two fraction digits, a boolean
+only ``true``/``false``. Unknown keys are not rejected by the models; the
+loader reports them (D003) and the record is otherwise loaded as usual.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from guabao_rules.timecal import PERIOD_RE, parse_date
+
+# --- value types -----------------------------------------------------------------
+
+
+def _validate_id(value: Any) -> str:
+    if isinstance(value, bool):
+        raise PydanticCustomError("id_type", "an id must be a non-empty string")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise PydanticCustomError("id_type", "an id must be a non-empty string")
+
+
+def _validate_date(value: Any) -> date:
+    if isinstance(value, date) and type(value) is date:
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_format", "a date must be a real day written YYYY-MM-DD")
+
+
+def _validate_period(value: Any) -> str:
+    if isinstance(value, str) and PERIOD_RE.fullmatch(value):
+        return value
+    raise PydanticCustomError("period_format", "a period must be written YYYY-Qn (n = 1..4)")
+
+
+def _to_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
+        return Decimal(value.strip())
+    return None
+
+
+_DECIMAL_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _validate_amount(value: Any) -> Decimal:
+    amount = _to_decimal(value)
+    if amount is None or not amount.is_finite():
+        raise PydanticCustomError("amount_type", "an amount must be a decimal number of yuan")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise PydanticCustomError(
+            "amount_digits", "an amount has at most 2 fraction digits (fen)"
+        )
+    if amount < 0:
+        raise PydanticCustomError("amount_negative", "an amount must not be negative")
+    return amount
+
+
+def _validate_number(value: Any) -> Decimal:
+    number = _to_decimal(value) if not isinstance(value, str) else None
+    if number is None or not number.is_finite():
+        raise PydanticCustomError("number_type", "a number is expected")
+    return number
+
+
+def _validate_percent(value: Any) -> Decimal:
+    number = _validate_number(value)
+    if not 0 <= number <= 100:
+        raise PydanticCustomError("percent_range", "a percent must be from 0 to 100")
+    return number
+
+
+Id = Annotated[
+    str,
+    PlainValidator(_validate_id),
+    WithJsonSchema({"type": ["string", "integer"], "minLength": 1}),
+]
+Ref = Id
+Day = Annotated[
+    date,
+    PlainValidator(_validate_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+Period = Annotated[
+    str,
+    PlainValidator(_validate_period),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-Q[1-4]$"}),
+]
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_validate_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^\+?(\d+(\.\d{0,2})?|\.\d{1,2})$"},
+            ]
+        }
+    ),
+]
+Number = Annotated[Decimal, PlainValidator(_validate_number), WithJsonSchema({"type": "number"})]
+Percent = Annotated[
+    Decimal,
+    PlainValidator(_validate_percent),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+Level = Literal["province", "prefecture", "county", "township", "village"]
+LEVELS: tuple[str, ...] = typing.get_args(Level)
+Status = Literal[
+    "proposed", "reviewed", "in_library", "implementing", "completed", "accepted", "cancelled"
+]
+STATUS_ORDER: dict[str, int] = {
+    "proposed": 0,
+    "reviewed": 1,
+    "in_library": 2,
+    "implementing": 3,
+    "completed": 4,
+    "accepted": 5,
+    "cancelled": -1,
+}
+
+
+def status_at_least(status: str, threshold: str) -> bool:
+    """Whether ``status`` is at or past ``threshold`` (``cancelled`` is past nothing)."""
+    return STATUS_ORDER.get(status, -1) >= STATUS_ORDER[threshold] >= 0
+
+
+# --- models ---------------------------------------------------------------------
+
+
+class Model(BaseModel):
+    """Base of every model: strict types, unknown keys left to the loader."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Record(Model):
+    """A record of a top-level collection: it has a dataset-wide unique id."""
+
+    id: Id
+
+
+class Region(Record):
+    """An administrative division (行政区划), GB/T 2260 code as id."""
+
+    name: str
+    level: Level
+    parent: Ref | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Leader(Record):
+    """A provincial or departmental leader (省部级 / 厅级领导)."""
+
+    name: str
+    rank: Literal["provincial", "departmental", "other"]
+    post: Literal["party_secretary", "governor", "other"] = "other"
+    unit: Ref | None = None
+
+
+class Unit(Record):
+    """A pairing unit (挂包帮单位)."""
+
+    name: str
+    kind: Literal[
+        "provincial_unit",
+        "central_unit",
+        "provincial_soe",
+        "prefecture_unit",
+        "county_unit",
+        "partner_city",
+        "other",
+    ]
+
+
+class Cadre(Record):
+    """An individual cadre or work-team member (干部 / 工作队员)."""
+
+    name: str
+    unit: Ref
+
+
+class Household(Record):
+    """A registered poor household (建档立卡贫困户), pseudonymous id."""
+
+    village: Ref
+    status: Literal["poor", "lifted"]
+
+
+PairingKind = Literal["prefecture_link", "county_link", "village_package", "household_help", "east_west"]
+
+
+class Pairing(Record):
+    """Who helps whom: 挂 (link), 包 (package), 帮 (help)."""
+
+    kind: PairingKind
+    helper: Ref
+    target: Ref
+    role: Literal["lead", "member"] = "member"
+    start: Day
+    end: Day | None = None
+
+
+class WorkTeam(Record):
+    """A village work team (驻村扶贫工作队)."""
+
+    village: Ref
+    unit: Ref
+    first_secretary: Ref | None = None
+    members: Annotated[list[Ref], Field(min_length=1)]
+    start: Day
+    end: Day | None = None
+
+
+class SupervisionGroup(Record):
+    """A county supervision group (工作督导组)."""
+
+    county: Ref
+    head: Ref
+
+
+class Visit(Record):
+    """A research and guidance visit (调研指导)."""
+
+    visitor: Ref
+    county: Ref
+    date: Day
+    main_leader: bool = False
+
+
+class Report(Record):
+    """A work-team report on a paired household (帮扶工作报告)."""
+
+    reporter: Ref
+    household: Ref
+    period: Period
+    date: Day
+    recipients: list[Ref] = Field(default_factory=list)
+
+
+class Meeting(Record):
+    """A joint meeting of a county's pairing units (联席会议)."""
+
+    county: Ref
+    convened_by: Ref
+    date: Day
+
+
+class SupervisionFinding(Record):
+    """A problem found by supervision, to be corrected (督导发现问题)."""
+
+    county: Ref
+    raised_by: Ref
+    date: Day
+    deadline: Day
+    closed: Day | None = None
+    summary: str
+
+
+class Fund(Record):
+    """A fund line (资金)."""
+
+    name: str
+    source: Literal["central", "provincial", "prefecture", "county", "east_west", "social", "other"]
+    year: int
+    amount: Amount
+    received: Day | None = None
+    parent: Ref | None = None
+
+
+class PlannedPeriod(Model):
+    """A project's planned 时间进度."""
+
+    start: Day
+    end: Day
+
+
+class Milestones(Model):
+    """Dates a project reached each stage."""
+
+    proposed: Day | None = None
+    reviewed: Day | None = None
+    in_library: Day | None = None
+    start: Day | None = None
+    completed: Day | None = None
+    accepted: Day | None = None
+
+
+class Target(Model):
+    """A performance target (绩效目标)."""
+
+    indicator: str
+    value: Number
+    unit: str
+    dimension: Literal["output", "benefit", "satisfaction"] | None = None
+
+
+class Performance(Model):
+    """Performance targets and beneficiaries (绩效目标, 受益对象)."""
+
+    targets: list[Target] = Field(default_factory=list)
+    poor_households: NonNegativeInt | None = None
+    beneficiaries: list[Ref] = Field(default_factory=list)
+
+
+class Announcement(Model):
+    """A public announcement (公告公示) of a project stage."""
+
+    stage: Literal["intake", "implementation", "completion"]
+    start: Day
+    end: Day
+    place: str
+
+
+class Progress(Model):
+    """A physical progress report."""
+
+    date: Day
+    physical_pct: Percent
+
+
+class Project(Record):
+    """A project in the county project library (项目库)."""
+
+    name: str
+    county: Ref
+    village: Ref | None = None
+    category: Literal[
+        "industry",
+        "infrastructure",
+        "housing",
+        "education",
+        "health",
+        "employment",
+        "ecology",
+        "cash_handout",
+        "goods_handout",
+        "other",
+    ]
+    nature: Literal["new", "expansion", "renovation", "other"] | None = None
+    task: str | None = None
+    mechanism: str | None = None
+    period: PlannedPeriod | None = None
+    implementer: Ref | None = None
+    year: int
+    budget: Amount
+    status: Status
+    milestones: Milestones = Field(default_factory=Milestones)
+    performance: Performance = Field(default_factory=Performance)
+    announcements: list[Announcement] = Field(default_factory=list)
+    progress: list[Progress] = Field(default_factory=list)
+    updated: Day | None = None
+
+
+class Allocation(Record):
+    """A fund line assigned to a project (资金安排)."""
+
+    fund: Ref
+    project: Ref
+    amount: Amount
+    date: Day
+
+
+class Disbursement(Record):
+    """Money actually paid out (资金支出)."""
+
+    allocation: Ref
+    amount: Amount
+    date: Day
+
+
+COLLECTIONS: dict[str, type[Record]] = {
+    "regions": Region,
+    "leaders": Leader,
+    "units": Unit,
+    "cadres": Cadre,
+    "households": Household,
+    "pairings": Pairing,
+    "work_teams": WorkTeam,
+    "supervision_groups": SupervisionGroup,
+    "visits": Visit,
+    "reports": Report,
+    "meetings": Meeting,
+    "findings": SupervisionFinding,
+    "funds": Fund,
+    "projects": Project,
+    "allocations": Allocation,
+    "disbursements": Disbursement,
+}
+"""Every collection name and the model of its records."""
+
+
+# --- references -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefSpec:
+    """A reference field: which collections (and region levels / unit kinds) it may name."""
+
+    path: tuple[str, ...]
+    targets: tuple[str, ...]
+    level: str | None = None
+    unit_kinds: tuple[str, ...] | None = None
+    many: bool = False
+
+    @property
+    def label(self) -> str:
+        """The field path written with dots."""
+        return ".".join(self.path)
+
+
+REFERENCES: dict[str, tuple[RefSpec, ...]] = {
+    "regions": (RefSpec(("parent",), ("regions",)),),
+    "leaders": (RefSpec(("unit",), ("units",)),),
+    "units": (),
+    "cadres": (RefSpec(("unit",), ("units",)),),
+    "households": (RefSpec(("village",), ("regions",), level="village"),),
+    "pairings": (),  # depend on the kind: see PAIRING_ENDS
+    "work_teams": (
+        RefSpec(("village",), ("regions",), level="village"),
+        RefSpec(("unit",), ("units",)),
+        RefSpec(("first_secretary",), ("cadres",)),
+        RefSpec(("members",), ("cadres",), many=True),
+    ),
+    "supervision_groups": (
+        RefSpec(("county",), ("regions",), level="county"),
+        RefSpec(("head",), ("leaders",)),
+    ),
+    "visits": (
+        RefSpec(("visitor",), ("leaders", "units")),
+        RefSpec(("county",), ("regions",), level="county"),
+    ),
+    "reports": (
+        RefSpec(("reporter",), ("cadres",)),
+        RefSpec(("household",), ("households",)),
+        RefSpec(("recipients",), ("units", "cadres"), many=True),
+    ),
+    "meetings": (
+        RefSpec(("county",), ("regions",), level="county"),
+        RefSpec(("convened_by",), ("units",)),
+    ),
+    "findings": (
+        RefSpec(("county",), ("regions",), level="county"),
+        RefSpec(("raised_by",), ("supervision_groups",)),
+    ),
+    "funds": (RefSpec(("parent",), ("funds",)),),
+    "projects": (
+        RefSpec(("county",), ("regions",), level="county"),
+        RefSpec(("village",), ("regions",), level="village"),
+        RefSpec(("implementer",), ("units",)),
+        RefSpec(("performance", "beneficiaries"), ("households",), many=True),
+    ),
+    "allocations": (
+        RefSpec(("fund",), ("funds",)),
+        RefSpec(("project",), ("projects",)),
+    ),
+    "disbursements": (RefSpec(("allocation",), ("allocations",)),),
+}
+"""The reference fields of each collection (pairings aside)."""
+
+PAIRING_ENDS: dict[str, tuple[RefSpec, RefSpec]] = {
+    "prefecture_link": (
+        RefSpec(("helper",), ("leaders",)),
+        RefSpec(("target",), ("regions",), level="prefecture"),
+    ),
+    "county_link": (
+        RefSpec(("helper",), ("leaders", "units")),
+        RefSpec(("target",), ("regions",), level="county"),
+    ),
+    "village_package": (
+        RefSpec(("helper",), ("units",)),
+        RefSpec(("target",), ("regions",), level="village"),
+    ),
+    "household_help": (
+        RefSpec(("helper",), ("cadres",)),
+        RefSpec(("target",), ("households",)),
+    ),
+    "east_west": (
+        RefSpec(("helper",), ("units",), unit_kinds=("partner_city",)),
+        RefSpec(("target",), ("regions",), level="prefecture"),
+    ),
+}
+"""The allowed helper and target of each pairing kind."""
+
+
+def reference_specs(collection: str, record: Record) -> tuple[RefSpec, ...]:
+    """The reference fields of ``record``, a valid record of ``collection``."""
+    if isinstance(record, Pairing):
+        return PAIRING_ENDS[record.kind]
+    return REFERENCES[collection]
+
+
+def reference_values(record: BaseModel, spec: RefSpec) -> list[str]:
+    """The ids a reference field of ``record`` holds (none when absent)."""
+    value: Any = record
+    for part in spec.path:
+        value = getattr(value, part, None)
+        if value is None:
+            return []
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []
+
+
+# --- structure introspection ---------------------------------------------------
+
+
+def _nested_model(annotation: Any) -> tuple[type[Model] | None, bool]:
+    """The nested model type of a field annotation and whether it is a list of it."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _nested_model(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found, many = _nested_model(arg)
+            if found is not None:
+                return found, many
+        return None, False
+    if origin is list:
+        inner, _ = _nested_model(typing.get_args(annotation)[0])
+        return inner, True
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return annotation, False
+    return None, False
+
+
+def unknown_keys(model: type[Model], raw: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], list[str]]]:
+    """Find keys of ``raw`` (and of its nested mappings) that ``model`` does not know.
+
+    Returns:
+        ``(path of the key, the known keys at that level)`` for each unknown key.
+    """
+    found: list[tuple[tuple[str | int, ...], list[str]]] = []
+    if not isinstance(raw, dict):
+        return found
+    fields = model.model_fields
+    for key, value in raw.items():
+        info = fields.get(key)
+        if info is None:
+            found.append(((*path, key), list(fields)))
+            continue
+        nested, many = _nested_model(info.annotation)
+        if nested is None:
+            continue
+        if many and isinstance(value, list):
+            for index, item in enumerate(value):
+                found.extend(unknown_keys(nested, item, (*path, key, index)))
+        elif not many:
+            found.extend(unknown_keys(nested, value, (*path, key)))
+    return found

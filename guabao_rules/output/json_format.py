@@ -1,0 +1,62 @@
+"""The JSON output: a stable contract (``cli.md``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from guabao_rules import __version__
+from guabao_rules.diagnostics import Diagnostic
+from guabao_rules.engine import Report
+from guabao_rules.output import OutputOptions, formatter
+
+
+def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    """One finding as the JSON contract has it."""
+    return {
+        "rule": diagnostic.rule,
+        "severity": diagnostic.severity.value,
+        "subject": diagnostic.subject,
+        "message": diagnostic.message,
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "column": diagnostic.column,
+        "related": [
+            {
+                "subject": r.subject,
+                "file": r.location.file,
+                "line": r.location.line,
+                "column": r.location.column,
+            }
+            for r in diagnostic.related
+        ],
+    }
+
+
+def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
+    """The whole report as the JSON contract has it."""
+    out: dict[str, Any] = {
+        "version": 1,
+        "tool": {"name": "guabao-rules", "version": __version__},
+        "as_of": report.as_of.isoformat(),
+        "summary": {
+            **report.counts(),
+            "files": report.files,
+            "records": report.records,
+            "rules": len(report.rules),
+            "waived": len(report.waived),
+        },
+        "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
+        "rules": [
+            {"rule": s.rule, "applied": s.applied, "failed": s.failed} for s in report.rules
+        ],
+    }
+    if options.show_waived:
+        out["waived"] = [diagnostic_dict(d) for d in report.waived]
+    return out
+
+
+@formatter("json")
+def format_json(report: Report, options: OutputOptions) -> str:
+    """Render the report as JSON."""
+    return json.dumps(report_dict(report, options), ensure_ascii=False, indent=2) + "\n"

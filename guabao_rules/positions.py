@@ -1,0 +1,62 @@
+"""Source positions kept beside the data, never inside it.
+
+A :class:`PositionTree` mirrors one YAML node: where it starts, where each of
+its mapping keys stands, and a subtree for each child that is itself a mapping
+or a sequence. Scalars need no subtree: their key (or item) mark is enough.
+A pydantic error ``loc`` or a rule's field path is mapped back to a
+``line:column`` by :meth:`PositionTree.locate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Key = str | int
+"""A mapping key (always a string) or a sequence index."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A 1-based line and column in a source file."""
+
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class PositionTree:
+    """Positions of one mapping or sequence node and, recursively, its children.
+
+    Attributes:
+        start: Where the node itself starts (``{``, ``[``, the first key or ``-``).
+        keys: For a mapping, the mark of each key; for a sequence, of each item.
+        children: Subtrees of the children that are mappings or sequences.
+    """
+
+    start: Mark
+    keys: dict[Key, Mark] = field(default_factory=dict)
+    children: dict[Key, PositionTree] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> Mark:
+        """Where a finding about this whole node points: its first key, else its start."""
+        for mark in self.keys.values():
+            return mark
+        return self.start
+
+    def locate(self, path: tuple[Key, ...]) -> Mark:
+        """Return the mark of the deepest known node along ``path``.
+
+        A path into a mapping ends at the key's mark; a path that leaves the
+        known tree (a key that is absent, say a missing required field) stops
+        at the deepest node that exists, so a finding always has a position.
+        """
+        node = self
+        for i, key in enumerate(path):
+            if key in node.keys and i == len(path) - 1:
+                return node.keys[key]
+            child = node.children.get(key)
+            if child is None:
+                return node.keys.get(key, node.anchor)
+            node = child
+        return node.anchor
