@@ -7,21 +7,17 @@ from guabao_rules.engine import Report
 from guabao_rules.output import OutputOptions, formatter
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
-_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def _line(diagnostic: Diagnostic, color: bool) -> str:
     where = str(diagnostic.location)
-    subject = "" if diagnostic.subject is None else f" ({diagnostic.subject})"
     if not color:
-        return (
-            f"{where}: {diagnostic.rule} [{diagnostic.severity.value}] "
-            f"{diagnostic.message}{subject}"
-        )
+        return f"{where}: {diagnostic.rule} [{diagnostic.severity.value}] {diagnostic.message}"
     tint = _COLORS[diagnostic.severity]
     return (
         f"{_BOLD}{where}{_RESET}: {tint}{_BOLD}{diagnostic.rule}{_RESET} "
-        f"{tint}[{diagnostic.severity.value}]{_RESET} {diagnostic.message}{_DIM}{subject}{_RESET}"
+        f"{tint}[{diagnostic.severity.value}]{_RESET} {diagnostic.message}"
     )
 
 
