@@ -1,0 +1,20 @@
+"""Helpers shared by the test modules."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from guabao_rules.config import Config
+from guabao_rules.engine import Report, plan, run
+from guabao_rules.loader import load
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def check_path(path: Path, *, as_of: date = date(2019, 12, 31), **kwargs: Any) -> Report:
+    """Load and check a dataset folder with English messages."""
+    config = Config(as_of=as_of, lang="en", **kwargs)
+    return run(load(path), plan(config))
