@@ -47,10 +47,15 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
             "waived": len(report.waived),
         },
         "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
-        "rules": [
-            {"rule": s.rule, "applied": s.applied, "failed": s.failed} for s in report.rules
-        ],
+        "rules": [{"rule": s.rule, "applied": s.applied, "failed": s.failed} for s in report.rules],
     }
+    if options.statistics and options.dataset is not None:
+        from guabao_rules.output.statistics import scorecard
+
+        out["scorecard"] = [
+            {"county": row.county, "name": row.name, "projects": row.projects, "failed": row.failed}
+            for row in scorecard(report, options.dataset)
+        ]
     if options.show_waived:
         out["waived"] = [diagnostic_dict(d) for d in report.waived]
     return out

@@ -49,18 +49,8 @@ def format_text(report: Report, options: OutputOptions) -> str:
         lines.append("waived:" if report.lang == "en" else "已豁免:")
         lines.extend("  " + _line(d, False) for d in report.waived)
     if options.statistics:
-        lines.append(statistics_table(report))
+        from guabao_rules.output.statistics import statistics_text
+
+        lines.append(statistics_text(report, options.dataset, report.lang))
     lines.append(summary_line(report, report.lang))
     return "\n".join(lines) + "\n"
-
-
-def statistics_table(report: Report) -> str:
-    """Per rule: subjects applied to and failed, grouped by family."""
-    rows = []
-    family = ""
-    for stat in report.rules:
-        if stat.rule[0] != family:
-            family = stat.rule[0]
-            rows.append(f"{family}")
-        rows.append(f"  {stat.rule}  applied {stat.applied:>7}  failed {stat.failed:>7}")
-    return "\n".join(rows)

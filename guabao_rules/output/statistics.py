@@ -1,0 +1,98 @@
+"""``check --statistics``: per-rule counts and the 七化 scorecard per county."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from guabao_rules.engine import Report, catalogue
+from guabao_rules.loader import Dataset
+from guabao_rules.models import Project, Region
+from guabao_rules.packs import MEASURES
+
+_FAMILIES = {
+    "D": ("数据完整性", "Data integrity"),
+    "Q": ("组织与配额", "Organisation and quotas"),
+    "M": ("工作机制", "Working mechanisms"),
+    "T": ("资金项目可追溯", "Fund-to-project traceability"),
+    "S": ("七化项目标准", "The 七化 project standards"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CountyScore:
+    """How one county's projects fare under each 七化 measure.
+
+    Attributes:
+        county: The county id.
+        name: Its name ("" when the county is not in the data).
+        projects: How many valid projects it has.
+        failed: Per measure key, how many of its projects have a finding.
+    """
+
+    county: str
+    name: str
+    projects: int
+    failed: dict[str, int]
+
+
+def scorecard(report: Report, dataset: Dataset) -> list[CountyScore]:
+    """The 七化 scorecard: per county, projects failing each measure's rules."""
+    measure_of = {r.id: r.measure for r in catalogue().rules if r.measure}
+    index = dataset.index
+    projects: dict[str, int] = defaultdict(int)
+    for record in index.records("projects"):
+        assert isinstance(record, Project)
+        projects[record.county] += 1
+    failing: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for diagnostic in report.diagnostics:
+        measure = measure_of.get(diagnostic.rule)
+        project = index.get(diagnostic.subject, Project)
+        if measure and project is not None:
+            failing[(project.county, measure)].add(project.id)
+    rows = []
+    for county in sorted(projects):
+        region = index.get(county, Region)
+        rows.append(
+            CountyScore(
+                county,
+                region.name if region else "",
+                projects[county],
+                {m: len(failing.get((county, m), ())) for m in MEASURES},
+            )
+        )
+    return rows
+
+
+def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
+    """The per-rule table grouped by family, then the 七化 scorecard per county."""
+    zh = lang == "zh"
+    lines: list[str] = []
+    rules = {r.id: r for r in catalogue().rules}
+    family = ""
+    header = "规则   适用    不合格" if zh else "rule   applied   failed"
+    for stat in report.rules:
+        if stat.rule[0] != family:
+            family = stat.rule[0]
+            names = _FAMILIES.get(family, (family, family))
+            lines += ["", f"{family} — {names[0] if zh else names[1]}", f"  {header}"]
+        title = rules[stat.rule].title.get(lang) if stat.rule in rules else ""
+        lines.append(f"  {stat.rule}  {stat.applied:>7}  {stat.failed:>7}  {title}")
+    if dataset is not None:
+        rows = scorecard(report, dataset)
+        if rows:
+            lines += [
+                "",
+                "七化 scorecard: projects failing each measure"
+                if not zh
+                else "七化 评分卡:各措施不合格项目数",
+            ]
+            keys = list(MEASURES)
+            head = "  ".join(f"S{i + 1}" for i in range(len(keys)))
+            lines.append(f"  {'county':<8} {'projects':>8}  {head}  name")
+            for row in rows:
+                cells = "  ".join(f"{row.failed[k]:>2}" for k in keys)
+                lines.append(f"  {row.county:<8} {row.projects:>8}  {cells}  {row.name}")
+            legend = "; ".join(f"S{i + 1} {MEASURES[k].get(lang)}" for i, k in enumerate(keys))
+            lines.append(f"  ({legend})")
+    return "\n".join(lines).lstrip("\n")
