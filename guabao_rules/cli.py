@@ -120,7 +120,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     formats = load_formatters()
     if args.format not in formats:
-        raise UsageError(f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})")
+        raise UsageError(
+            f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})"
+        )
     config = _config_for(args)
     the_plan = plan(config)
     paths = args.paths or ["."]
@@ -131,7 +133,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     report = run(dataset, the_plan)
     color = args.color == "always" or (
-        args.color == "auto" and args.output is None and sys.stdout.isatty()
+        args.color == "auto"
+        and args.output is None
+        and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
     )
     options = OutputOptions(

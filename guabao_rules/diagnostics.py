@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from guabao_rules.positions import Key, Mark
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much a finding matters; only errors fail a check."""
 
     ERROR = "error"

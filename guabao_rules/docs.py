@@ -100,9 +100,7 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         lines += [h["none"], ""]
     for name in names:
         spec = rule.params.get(name) or shared[name]
-        text = (
-            f"- `{name}` ({spec.type}, {h['default']} `{_param_value(spec.default, lang)}`"
-        )
+        text = f"- `{name}` ({spec.type}, {h['default']} `{_param_value(spec.default, lang)}`"
         if params is not None and params.get(name) != spec.default:
             text += f", {h['active']} `{_param_value(params.get(name), lang)}`"
         lines.append(text + f"): {spec.description.get(lang)}")

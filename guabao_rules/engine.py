@@ -7,6 +7,7 @@ gives each its rule id, severity, message (in the chosen language) and
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -171,10 +172,8 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
             value = {str(k): str(v) for k, v in value.items()}
     else:  # date
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = parse_date(value)
-            except ValueError:
-                pass
         ok = isinstance(value, date)
     if not ok:
         raise ConfigError(f"{where}: parameter `{name}` must be of type {spec.type}, not {value!r}")
@@ -183,8 +182,8 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
 
 def _matcher(codes: Iterable[str], rules: Sequence[RuleSpec], where: str) -> list[str]:
     out = []
-    for code in codes:
-        code = code.strip().upper()
+    for raw in codes:
+        code = raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
             raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
         out.append(code)
@@ -323,7 +322,9 @@ def stamp(
     return Diagnostic(
         rule=rule.id,
         severity=severity,
-        message=render(rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang),
+        message=render(
+            rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang
+        ),
         subject=violation.subject,
         location=locate(dataset, violation),
         related=tuple(related),

@@ -82,8 +82,10 @@ class Index:
                 self.edges.append((entry.id, value, spec.label))
                 self.incoming[value][(entry.collection, spec.label)].append(entry.id)
         village = getattr(record, "village", None)
-        if entry.collection == "projects" and village and not any(
-            b.path == ("village",) for b in bad
+        if (
+            entry.collection == "projects"
+            and village
+            and not any(b.path == ("village",) for b in bad)
         ):
             county = self.county_of(village)
             if county is not None and county != getattr(record, "county", None):

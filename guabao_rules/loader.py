@@ -309,8 +309,11 @@ class _FileReader:
                 "D001",
                 Violation(
                     record_id,
-                    {"first": f"{first.source.file}:{first.source.mark.line}"
-                     if first.source.mark else first.source.file},
+                    {
+                        "first": f"{first.source.file}:{first.source.mark.line}"
+                        if first.source.mark
+                        else first.source.file
+                    },
                     at=source,
                     related=((record_id, first.source),),
                 ),

@@ -80,9 +80,7 @@ def _validate_amount(value: Any) -> Decimal:
         raise PydanticCustomError("amount_type", "an amount must be a decimal number of yuan")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise PydanticCustomError(
-            "amount_digits", "an amount has at most 2 fraction digits (fen)"
-        )
+        raise PydanticCustomError("amount_digits", "an amount has at most 2 fraction digits (fen)")
     if amount < 0:
         raise PydanticCustomError("amount_negative", "an amount must not be negative")
     return amount
@@ -221,7 +219,9 @@ class Household(Record):
     status: Literal["poor", "lifted"]
 
 
-PairingKind = Literal["prefecture_link", "county_link", "village_package", "household_help", "east_west"]
+PairingKind = Literal[
+    "prefecture_link", "county_link", "village_package", "household_help", "east_west"
+]
 
 
 class Pairing(Record):
@@ -558,7 +558,9 @@ def _nested_model(annotation: Any) -> tuple[type[Model] | None, bool]:
     return None, False
 
 
-def unknown_keys(model: type[Model], raw: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], list[str]]]:
+def unknown_keys(
+    model: type[Model], raw: Any, path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], list[str]]]:
     """Find keys of ``raw`` (and of its nested mappings) that ``model`` does not know.
 
     Returns:

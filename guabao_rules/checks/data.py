@@ -169,9 +169,7 @@ _SPANS: dict[str, tuple[str, str]] = {
 }
 
 
-def _date_problems(
-    collection: str, record: Any, as_of: date
-) -> list[tuple[tuple[Key, ...], Text]]:
+def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tuple[Key, ...], Text]]:
     problems: list[tuple[tuple[Key, ...], Text]] = []
 
     def order(path: tuple[Key, ...], first: date | None, then: date | None, what: str) -> None:
@@ -233,7 +231,10 @@ def date_order(ctx: RuleContext) -> Iterator[Violation]:
 @register("D006")
 def personal_data(ctx: RuleContext) -> Iterator[Violation]:
     """Values holding resident identity numbers or mobile numbers."""
-    kinds = {"id_number": Text("身份证号", "resident ID number"), "mobile": Text("手机号", "mobile number")}
+    kinds = {
+        "id_number": Text("身份证号", "resident ID number"),
+        "mobile": Text("手机号", "mobile number"),
+    }
     for entries in ctx.index.by_collection.values():
         for entry in entries:
             ctx.applied += 1

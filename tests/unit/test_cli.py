@@ -42,15 +42,26 @@ def test_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
 
 
-def test_warnings_alone_do_not_fail(write_dataset: Write, capsys: pytest.CaptureFixture[str]) -> None:
+def test_warnings_alone_do_not_fail(
+    write_dataset: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_dataset(
-        {"a.yaml": "regions:\n  - {id: '530000', name: 云南省, level: province}\n"
-         "  - {id: '533300', name: 怒江州, level: prefecture, parent: '530000'}\n"
-         "  - {id: '533321', name: 泸水县, level: county, parent: '533300'}\n"}
+        {
+            "a.yaml": "regions:\n  - {id: '530000', name: 云南省, level: province}\n"
+            "  - {id: '533300', name: 怒江州, level: prefecture, parent: '530000'}\n"
+            "  - {id: '533321', name: 泸水县, level: county, parent: '533300'}\n"
+        }
     )
     status, out, _ = run_cli(
-        capsys, "check", str(root), "--profile", "yunnan-sanqu-sanzhou", "--select", "D008",
-        "--format", "json",
+        capsys,
+        "check",
+        str(root),
+        "--profile",
+        "yunnan-sanqu-sanzhou",
+        "--select",
+        "D008",
+        "--format",
+        "json",
     )
     data = json.loads(out)
     assert [d["rule"] for d in data["diagnostics"]] == ["D008"]
@@ -114,7 +125,14 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(data["summary"]) >= {"error", "warning", "info", "files", "records", "rules"}
     for item in data["diagnostics"]:
         assert set(item) == {
-            "rule", "severity", "subject", "message", "file", "line", "column", "related"
+            "rule",
+            "severity",
+            "subject",
+            "message",
+            "file",
+            "line",
+            "column",
+            "related",
         }
         assert item["file"] is None or not item["file"].startswith("/")
         assert "\\" not in (item["file"] or "")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from guabao_rules.loader import load
-
 from helpers import check_path
+
+from guabao_rules.loader import load
 
 Write = Callable[[dict[str, str | bytes]], Path]
 
@@ -26,7 +26,9 @@ def test_syntax_error_is_d000_and_other_files_still_load(write_dataset: Write) -
 
 
 def test_gbk_file_gets_a_hint(write_dataset: Write) -> None:
-    root = write_dataset({"a.yaml": "units:\n  - {id: U-1, name: 财政厅, kind: other}\n".encode("gbk")})
+    root = write_dataset(
+        {"a.yaml": "units:\n  - {id: U-1, name: 财政厅, kind: other}\n".encode("gbk")}
+    )
     report = check_path(root, select=["D000"])
     (diagnostic,) = report.diagnostics
     assert "GBK" in diagnostic.message
@@ -96,7 +98,9 @@ def test_collection_named_twice_joins_lists(write_dataset: Write) -> None:
 
 
 def test_duplicate_id_points_at_the_second_and_relates_the_first(write_dataset: Write) -> None:
-    root = write_dataset({"a.yaml": UNIT, "b.yaml": "leaders:\n  - {id: U-1, name: 甲, rank: other}\n"})
+    root = write_dataset(
+        {"a.yaml": UNIT, "b.yaml": "leaders:\n  - {id: U-1, name: 甲, rank: other}\n"}
+    )
     report = check_path(root, select=["D001"])
     (diagnostic,) = report.diagnostics
     assert (diagnostic.subject, diagnostic.file, diagnostic.line) == ("U-1", "b.yaml", 2)
@@ -166,8 +170,10 @@ def test_integer_ids_and_references_are_decimal_strings(write_dataset: Write) ->
 
 def test_reference_to_an_invalid_record_is_not_d002(write_dataset: Write) -> None:
     root = write_dataset(
-        {"a.yaml": "units:\n  - {id: U-1, kind: provincial_unit}\ncadres:\n"
-         "  - {id: C-1, name: 甲, unit: U-1}\n"}
+        {
+            "a.yaml": "units:\n  - {id: U-1, kind: provincial_unit}\ncadres:\n"
+            "  - {id: C-1, name: 甲, unit: U-1}\n"
+        }
     )
     report = check_path(root, select=["D"])
     assert [(d.rule, d.subject) for d in report.diagnostics] == [("D003", "U-1")]
