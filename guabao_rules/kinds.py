@@ -8,6 +8,7 @@ linear in the data.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from guabao_rules.checks import REGISTRY
@@ -21,6 +22,8 @@ from guabao_rules.packs import (
     Not,
     PackError,
     ParamRef,
+    PresenceConstraint,
+    PresenceField,
     PythonConstraint,
     Relation,
     RuleSpec,
@@ -190,6 +193,49 @@ def evaluate_count(ctx: RuleContext, constraint: CountConstraint) -> Iterator[Vi
         )
 
 
+def is_missing(value: Any, minimum: int | None = None) -> bool:
+    """Whether a field value is missing: absent, null, empty string or empty list.
+
+    With ``minimum``, a number below it or a list shorter than it is missing too.
+    """
+    if value is None or value == "":
+        return True
+    if isinstance(value, list | tuple):
+        return len(value) < max(minimum or 0, 1)
+    if minimum is not None and isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value < minimum
+    return False
+
+
+def _field_missing(ctx: RuleContext, record: Record, item: PresenceField) -> bool:
+    minimum = _bound(item.min, ctx.params)
+    return all(is_missing(field_value(record, path), minimum) for path in item.paths)
+
+
+def _path_text(item: PresenceField) -> Text:
+    """An unlabelled field named by its path (alternatives joined)."""
+    return Text(" 或 ".join(item.paths), " or ".join(item.paths))
+
+
+def evaluate_presence(ctx: RuleContext, constraint: PresenceConstraint) -> Iterator[Violation]:
+    """Field presence: a violation for each subject with missing fields, listing them all."""
+    for subject, record in select(ctx, constraint.select):
+        if record is None:
+            continue
+        missing = [
+            item
+            for item in constraint.fields
+            if (not item.when or matches(record, item.when, ctx.params))
+            and _field_missing(ctx, record, item)
+        ]
+        if not missing:
+            continue
+        labels = [item.label.text() if item.label else _path_text(item) for item in missing]
+        # One missing field is the field at fault; several point at the record.
+        field = tuple(missing[0].paths[0].split(".")) if len(missing) == 1 else None
+        yield Violation(subject, {"missing": labels, "count": len(missing)}, field=field)
+
+
 def evaluate_python(ctx: RuleContext, constraint: PythonConstraint) -> Iterable[Violation]:
     """Run a registered Python check."""
     return REGISTRY[constraint.check](ctx)
@@ -200,6 +246,8 @@ def evaluate(ctx: RuleContext) -> list[Violation]:
     constraint = ctx.rule.constraint
     if isinstance(constraint, CountConstraint):
         return list(evaluate_count(ctx, constraint))
+    if isinstance(constraint, PresenceConstraint):
+        return list(evaluate_presence(ctx, constraint))
     return list(evaluate_python(ctx, constraint))
 
 

@@ -202,6 +202,37 @@ class CountConstraint(Strict):
     checks: list[CountCheck] = Field(min_length=1)
 
 
+class PresenceField(Strict):
+    """A field of the subject that must not be missing.
+
+    Missing means absent, null, an empty string or an empty list; with ``min``,
+    also a number below it or a list shorter than it. ``path`` is a dotted
+    field path, or several alternatives of which one present is enough.
+    ``when`` requires the field only of subjects that match it.
+    """
+
+    path: str | list[str] = Field(min_length=1)
+    label: Bilingual | None = None
+    when: dict[str, WhereValue] = Field(default_factory=dict)
+    min: Bound = None
+
+    @property
+    def paths(self) -> list[str]:
+        """The alternative paths, as a list."""
+        return [self.path] if isinstance(self.path, str) else list(self.path)
+
+
+class PresenceConstraint(Strict):
+    """Field presence: the selected subjects must have every listed field.
+
+    One violation per subject lists every missing field (``missing``).
+    """
+
+    kind: Literal["presence"]
+    select: Selector
+    fields: list[PresenceField] = Field(min_length=1)
+
+
 class PythonConstraint(Strict):
     """A registered Python check, for what no declarative kind expresses."""
 
@@ -210,7 +241,21 @@ class PythonConstraint(Strict):
     select: Selector | None = None
 
 
-Constraint = Annotated[CountConstraint | PythonConstraint, Field(discriminator="kind")]
+Constraint = Annotated[
+    CountConstraint | PresenceConstraint | PythonConstraint, Field(discriminator="kind")
+]
+
+
+MEASURES: dict[str, Text] = {
+    "standardisation": Text("项目管理标准化", "Standardised project management"),
+    "scientific_intake": Text("项目入库科学化", "Scientific project intake"),
+    "dynamic_updates": Text("项目更新动态化", "Dynamic project updates"),
+    "fund_integration": Text("项目资金一体化", "Integrated projects and funds"),
+    "poverty_performance": Text("带贫减贫绩效化", "Poverty-reduction performance"),
+    "open_supervision": Text("内外监督公开化", "Open internal and external supervision"),
+    "digital_monitoring": Text("进度监测信息化", "Digital progress monitoring"),
+}
+"""The seven 七化 measures of seed (二), in the seed's order: a rule's ``measure`` key."""
 
 
 class RuleSpec(Strict):
@@ -235,6 +280,13 @@ class RuleSpec(Strict):
     def _id_shape(cls, value: str) -> str:
         if not RULE_ID.match(value):
             raise ValueError("a rule id is a capital letter and three digits, like Q003")
+        return value
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, value: str | None) -> str | None:
+        if value is not None and value not in MEASURES:
+            raise ValueError(f"unknown measure {value!r} (known: {', '.join(MEASURES)})")
         return value
 
     @property
