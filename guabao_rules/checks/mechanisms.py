@@ -3,8 +3,8 @@
 M001–M003 count events (visits, reports, joint meetings) in each complete
 year or quarter of a record (a pairing, a work team), all through
 :func:`short_periods`; the calendar comes from :mod:`guabao_rules.timecal`.
-M004 is the general ``forbidden`` check: every record the rule's ``select``
-names is a finding. M005 is a declarative count in the pack.
+M004 is the general ``forbidden`` check: every record matching the ``where``
+of the rule's ``select`` is a finding. M005 is a declarative count in the pack.
 """
 
 from __future__ import annotations
