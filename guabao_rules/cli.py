@@ -117,6 +117,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from guabao_rules import loader
     from guabao_rules.engine import plan, run
     from guabao_rules.output import OutputOptions, load_formatters
+    from guabao_rules.output.text import Progress
 
     formats = load_formatters()
     if args.format not in formats:
@@ -126,11 +127,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _config_for(args)
     the_plan = plan(config)
     paths = args.paths or ["."]
-    dataset = loader.load(
-        paths if len(paths) > 1 else paths[0],
-        exclude=config.exclude,
-        max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
-    )
+    # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
+    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        dataset = loader.load(
+            paths if len(paths) > 1 else paths[0],
+            exclude=config.exclude,
+            max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     report = run(dataset, the_plan)
     color = args.color == "always" or (
         args.color == "auto"

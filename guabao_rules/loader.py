@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -330,6 +330,7 @@ def load(
     *,
     exclude: Sequence[str] = (),
     max_file_mb: float = 64,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Dataset:
     """Read a dataset directory (or a list of files and directories).
 
@@ -341,6 +342,7 @@ def load(
             parent becomes the dataset root.
         exclude: Globs, relative to the root, of paths that are not data.
         max_file_mb: Files larger than this are not read (D000).
+        progress: Called with (files read, files in all) before each file and at the end.
 
     Raises:
         FileNotFoundError: A path does not exist (a usage error, not bad data).
@@ -367,7 +369,9 @@ def load(
     dataset = Dataset(root)
     limit = int(max_file_mb * 1024 * 1024)
     global CURRENT_FILE  # noqa: PLW0603 - read only by the CLI's last-resort message
-    for rel, file in ordered:
+    for done, (rel, file) in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered))
         CURRENT_FILE = rel
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
@@ -388,6 +392,8 @@ def load(
             continue
         reader.read(data)
     CURRENT_FILE = None
+    if progress is not None:
+        progress(len(ordered), len(ordered))
     return dataset
 
 

@@ -43,6 +43,6 @@ def formatter(name: str) -> Callable[[Formatter], Formatter]:
 
 def load_formatters() -> dict[str, Formatter]:
     """Every output format, by name."""
-    from guabao_rules.output import json_format, text  # noqa: F401
+    from guabao_rules.output import github, json_format, junit, sarif, text  # noqa: F401
 
     return FORMATTERS

@@ -1,13 +1,78 @@
-"""Text output: ``file:line:column: RULE [severity] message`` and a summary line."""
+"""Text output: ``file:line:column: RULE [severity] message`` and a summary line.
+
+On a terminal the findings are coloured and each shows the offending source
+line with a caret under its column (as ruff and rustc do); piped output stays
+one plain line per finding. :class:`Progress` is the loading indicator shown
+on a terminal's stderr when reading takes a while.
+"""
 
 from __future__ import annotations
 
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine import Report
+from guabao_rules.loader import Dataset
 from guabao_rules.output import OutputOptions, formatter
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
-_BOLD, _RESET = "\033[1m", "\033[0m"
+_BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
+_TAB = "    "
+_MAX_EXCERPT = 160  # characters of a source line shown; data lines can be very long
+
+
+def display_width(text: str) -> int:
+    """Terminal cells ``text`` takes: East Asian wide and fullwidth characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+class SourceLines:
+    """Lines of the dataset's files, read once each, for excerpts."""
+
+    def __init__(self, dataset: Dataset | None) -> None:
+        self.root = dataset.root if dataset is not None else None
+        self.cache: dict[str, list[str] | None] = {}
+
+    def line(self, file: str, number: int) -> str | None:
+        """Line ``number`` (1-based) of a data file, or None when it cannot be had."""
+        if self.root is None:
+            return None
+        if file not in self.cache:
+            try:
+                text = (Path(self.root) / file).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                self.cache[file] = None
+            else:
+                self.cache[file] = text.lstrip("\ufeff").splitlines()
+        lines = self.cache[file]
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+
+def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
+    """The offending line under a gutter, and a caret under the column."""
+    location = diagnostic.location
+    if location.file is None or location.line is None:
+        return []
+    source = sources.line(location.file, location.line)
+    if source is None:
+        return []
+    column = max(1, location.column or 1)
+    shown = source[:_MAX_EXCERPT].replace("\t", _TAB)
+    pad = display_width(source[: column - 1].replace("\t", _TAB))
+    number = str(location.line)
+    gutter = " " * len(number)
+    bar = f"{_BLUE}|{_RESET}" if color else "|"
+    caret = f"{_COLORS[diagnostic.severity]}^{_RESET}" if color else "^"
+    lines = [f"{gutter} {bar}", f"{number} {bar} {shown}".rstrip()]
+    if column - 1 <= _MAX_EXCERPT:
+        lines.append(f"{gutter} {bar} {' ' * pad}{caret}")
+    return lines
 
 
 def _line(diagnostic: Diagnostic, color: bool) -> str:
@@ -43,8 +108,17 @@ def summary_line(report: Report, lang: str) -> str:
 
 @formatter("text")
 def format_text(report: Report, options: OutputOptions) -> str:
-    """Render the report as one line per finding and a summary line."""
-    lines = [_line(d, options.color) for d in report.diagnostics]
+    """Render the report as one line per finding and a summary line.
+
+    With ``options.color`` (a terminal), findings are coloured and each is
+    followed by a source excerpt.
+    """
+    lines: list[str] = []
+    sources = SourceLines(options.dataset)
+    for diagnostic in report.diagnostics:
+        lines.append(_line(diagnostic, options.color))
+        if options.color:
+            lines.extend(excerpt(diagnostic, sources, color=True))
     if options.show_waived and report.waived:
         lines.append("waived:" if report.lang == "en" else "已豁免:")
         lines.extend("  " + _line(d, False) for d in report.waived)
@@ -54,3 +128,42 @@ def format_text(report: Report, options: OutputOptions) -> str:
         lines.append(statistics_text(report, options.dataset, report.lang))
     lines.append(summary_line(report, report.lang))
     return "\n".join(lines) + "\n"
+
+
+class Progress:
+    """A ``reading n/N files`` line on a terminal, shown only once loading is slow.
+
+    Call it as ``loader.load(progress=...)`` wants; :meth:`close` erases the line.
+    Quick loads print nothing at all.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        delay: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.delay = delay
+        self.clock = clock
+        self.start = clock()
+        self.last = 0.0
+        self.width = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        """Show how many files have been read, at most ten times a second."""
+        now = self.clock()
+        if now - self.start < self.delay or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        text = f"reading {done}/{total} files"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def close(self) -> None:
+        """Erase the progress line, if one was shown."""
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0

@@ -1,0 +1,52 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation.
+
+``::error file=F,line=L,col=C,title=RULE::message`` (``warning`` and
+``notice`` for the other severities), escaped as GitHub's runner expects:
+``%``, CR and LF everywhere, and ``:`` and ``,`` too inside properties.
+"""
+
+from __future__ import annotations
+
+from guabao_rules.diagnostics import Diagnostic, Severity
+from guabao_rules.engine import Report
+from guabao_rules.output import OutputOptions, formatter
+from guabao_rules.output.sarif import display_path
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command property value."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(diagnostic: Diagnostic, options: OutputOptions) -> str:
+    """One finding as a workflow command."""
+    props: list[tuple[str, str]] = []
+    if diagnostic.file is not None:
+        props.append(("file", display_path(diagnostic.file, options)))
+        if diagnostic.line is not None:
+            props.append(("line", str(diagnostic.line)))
+            if diagnostic.column is not None:
+                props.append(("col", str(diagnostic.column)))
+    props.append(("title", diagnostic.rule))
+    joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+    message = diagnostic.message
+    if diagnostic.subject is not None:
+        message = f"{message} ({diagnostic.subject})"
+    return f"::{COMMANDS[diagnostic.severity]} {joined}::{escape_data(message)}"
+
+
+@formatter("github")
+def format_github(report: Report, options: OutputOptions) -> str:
+    """Render the report as GitHub Actions workflow commands."""
+    from guabao_rules.output.text import summary_line
+
+    lines = [command(d, options) for d in report.diagnostics]
+    lines.append(summary_line(report, report.lang))
+    return "\n".join(lines) + "\n"
