@@ -52,14 +52,14 @@ def field_value(record: Any, path: str) -> Any:
 
 def matches(record: Any, where: Mapping[str, WhereValue], params: Mapping[str, Any]) -> bool:
     """Whether ``record`` satisfies every ``field: value`` condition."""
-    for path, wanted in where.items():
+    for path, condition in where.items():
         value = field_value(record, path)
-        if isinstance(wanted, Not):
-            excluded = wanted.not_
+        if isinstance(condition, Not):
+            excluded = condition.not_
             if value in (excluded if isinstance(excluded, list) else [excluded]):
                 return False
             continue
-        wanted = param_value(wanted, params)
+        wanted = param_value(condition, params)
         if isinstance(wanted, list):
             if value not in wanted:
                 return False
