@@ -174,9 +174,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return 0
-    for rule in rules:
-        measure = f"  [{rule.measure}]" if rule.measure else ""
-        sys.stdout.write(f"{rule.id}  {rule.severity.value:<7}  {rule.title.get(lang)}{measure}\n")
+    from guabao_rules.output.statistics import FAMILIES
+    from guabao_rules.packs import MEASURES
+
+    for family, names in FAMILIES.items():
+        members = [r for r in rules if r.family == family]
+        if not members:
+            continue
+        sys.stdout.write(f"{family} — {names.get(lang)}\n")
+        for rule in members:
+            measure = f"  [{MEASURES[rule.measure].get(lang)}]" if rule.measure else ""
+            title = rule.title.get(lang)
+            sys.stdout.write(f"  {rule.id}  {rule.severity.value:<7}  {title}{measure}\n")
     return 0
 
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from guabao_rules.diagnostics import Text
 from guabao_rules.engine import Report, catalogue
 from guabao_rules.loader import Dataset
 from guabao_rules.models import Project, Region
 from guabao_rules.packs import MEASURES
 
-_FAMILIES = {
-    "D": ("数据完整性", "Data integrity"),
-    "Q": ("组织与配额", "Organisation and quotas"),
-    "M": ("工作机制", "Working mechanisms"),
-    "T": ("资金项目可追溯", "Fund-to-project traceability"),
-    "S": ("七化项目标准", "The 七化 project standards"),
+FAMILIES: dict[str, Text] = {
+    "D": Text("数据完整性", "Data integrity"),
+    "Q": Text("组织与配额", "Organisation and quotas"),
+    "M": Text("工作机制", "Working mechanisms"),
+    "T": Text("资金项目可追溯", "Fund-to-project traceability"),
+    "S": Text("七化项目标准", "The 七化 project standards"),
 }
+"""The rule families, in the catalogue's order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,8 @@ def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
     for stat in report.rules:
         if stat.rule[0] != family:
             family = stat.rule[0]
-            names = _FAMILIES.get(family, (family, family))
-            lines += ["", f"{family} — {names[0] if zh else names[1]}", f"  {header}"]
+            name = FAMILIES[family].get(lang) if family in FAMILIES else family
+            lines += ["", f"{family} — {name}", f"  {header}"]
         title = rules[stat.rule].title.get(lang) if stat.rule in rules else ""
         lines.append(f"  {stat.rule}  {stat.applied:>7}  {stat.failed:>7}  {title}")
     if dataset is not None:
