@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from functools import cache
 from importlib import resources
 from importlib.metadata import entry_points
@@ -101,11 +100,6 @@ class Example(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     data: str
     expect: list[Expect] = Field(default_factory=list)
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _as_of(cls, value: Any) -> Any:
-        return value
 
 
 class Examples(Strict):
@@ -407,8 +401,3 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
         return Profile.model_validate(_read_yaml(data, label), strict=False)
     except ValidationError as error:
         raise PackError(_format_error(label, error)) from None
-
-
-def example_as_of(example: Example) -> date | None:
-    """The date an example is judged at."""
-    return example.as_of
