@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", help="write the report to this file")
     check.add_argument("--statistics", action="store_true", help="per-rule table")
     check.add_argument("--show-waived", action="store_true", help="list waived findings")
+    check.add_argument(
+        "--baseline", metavar="FILE", help="fail only on findings not in this baseline"
+    )
+    check.add_argument(
+        "--write-baseline", metavar="FILE", help="record the findings as the baseline"
+    )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -115,9 +121,11 @@ def _write(text: str, output: str | None) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``check``."""
     from guabao_rules import loader
-    from guabao_rules.engine import plan, run
+    from guabao_rules.baseline import apply_baseline, read_baseline, write_baseline
+    from guabao_rules.engine import plan, rules_known, run
     from guabao_rules.output import OutputOptions, load_formatters
     from guabao_rules.output.text import Progress
+    from guabao_rules.waivers import read_waivers
 
     formats = load_formatters()
     if args.format not in formats:
@@ -126,6 +134,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     config = _config_for(args)
     the_plan = plan(config)
+    entries = read_baseline(Path(args.baseline)) if args.baseline else None
     paths = args.paths or ["."]
     # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
@@ -139,7 +148,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    report = run(dataset, the_plan)
+    waivers = read_waivers(dataset.root, rules_known())
+    report = run(dataset, the_plan, waivers)
+    if args.write_baseline:
+        # The new baseline accepts today's findings, so they are judged against it.
+        written = write_baseline(Path(args.write_baseline), report.diagnostics)
+        entries = (entries or set()) | set(written)
+    if entries is not None:
+        apply_baseline(report, entries)
     color = args.color == "always" or (
         args.color == "auto"
         and args.output is None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guabao_rules.engine import catalogue, render_value
+from guabao_rules.loader import WAIVER_FILE
 from guabao_rules.packs import RuleSpec
 
 _HEADINGS = {
@@ -90,6 +91,8 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         if notes:
             lines += ["; ".join(notes), ""]
         lines += ["```yaml", example.data.rstrip("\n"), "```", ""]
+        if example.waivers:
+            lines += [f"`{WAIVER_FILE}`:", "", "```yaml", example.waivers.rstrip("\n"), "```", ""]
     shared = catalogue().params
     names = list(rule.params)
     for name in ("scope_tag",):

@@ -38,6 +38,7 @@ from guabao_rules.packs import (
     load_profile,
 )
 from guabao_rules.timecal import parse_date
+from guabao_rules.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,9 @@ class RuleStat:
 class Report:
     """The result of a check.
 
+    ``diagnostics`` are the findings that count; ``exit_status`` is 1 when one
+    of them is an error. Waived and baselined findings are kept apart.
+
     Attributes:
         diagnostics: The findings that count, sorted by file, line, column, rule.
         waived: Findings accepted by a waiver (not counted).
@@ -61,6 +65,9 @@ class Report:
         files: How many data files were read.
         records: How many records were read.
         lang: The language of the messages.
+        baselined: Findings left out because a baseline lists them (not counted).
+        baseline_fixed: With a baseline, its entries (rule, subject) that no
+            longer occur; None when no baseline was used.
     """
 
     diagnostics: list[Diagnostic]
@@ -70,6 +77,8 @@ class Report:
     records: int
     lang: str
     waived: list[Diagnostic] = field(default_factory=list)
+    baselined: list[Diagnostic] = field(default_factory=list)
+    baseline_fixed: list[tuple[str, str | None]] | None = None
 
     def counts(self) -> dict[str, int]:
         """The number of findings of each severity."""
@@ -331,12 +340,23 @@ def stamp(
     )
 
 
-def run(dataset: Dataset, the_plan: Plan) -> Report:
-    """Run a plan's rules over a dataset."""
+def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Report:
+    """Run a plan's rules over a dataset.
+
+    Args:
+        dataset: The loaded dataset.
+        the_plan: From :func:`plan`.
+        waivers: Accepted findings (:func:`guabao_rules.waivers.read_waivers`);
+            D009 runs last, over the other rules' findings, to report stale ones.
+    """
     diagnostics: list[Diagnostic] = []
     stats: list[RuleStat] = []
-    for rule in the_plan.rules:
+    ordered = sorted(the_plan.rules, key=lambda r: r.id == WAIVER_RULE)
+    for rule in ordered:
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
+        if rule.id == WAIVER_RULE:
+            ran = frozenset(r.id for r in ordered if r.id != WAIVER_RULE)
+            ctx.extra.update(waivers=tuple(waivers), findings=tuple(diagnostics), ran=ran)
         seen: set[tuple[str, SourceRef | None]] = set()
         for violation in evaluate(ctx):
             if violation.subject is not None:
@@ -352,8 +372,11 @@ def run(dataset: Dataset, the_plan: Plan) -> Report:
         failed = sum(1 for d in diagnostics if d.rule == rule.id)
         stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
     diagnostics.sort(key=Diagnostic.sort_key)
+    stats.sort(key=lambda s: s.rule)
+    kept, waived = apply_waivers(diagnostics, waivers, the_plan.as_of)
     return Report(
-        diagnostics=diagnostics,
+        diagnostics=kept,
+        waived=waived,
         rules=stats,
         as_of=the_plan.as_of,
         files=len(dataset.files),
@@ -362,16 +385,33 @@ def run(dataset: Dataset, the_plan: Plan) -> Report:
     )
 
 
-def check(dataset: Dataset, config: Config | None = None) -> Report:
+def check(
+    dataset: Dataset, config: Config | None = None, waivers: Sequence[Waiver] | None = None
+) -> Report:
     """Check a loaded dataset against the rules a configuration selects.
 
     Args:
         dataset: From :func:`guabao_rules.load`.
         config: Settings; None uses the defaults (every rule whose
             parameters are set, judged today, messages in the locale's language).
+        waivers: Accepted findings; None reads ``guabao-rules-waivers.yaml``
+            at the dataset root, if there is one.
+
+    Returns:
+        The findings that count (``diagnostics``), the waived ones and
+        per-rule statistics; ``exit_status`` says whether the check failed.
 
     Raises:
-        ConfigError: The configuration cannot be used.
+        ConfigError: The configuration or the waiver file cannot be used.
         PackError: A rule pack cannot be used.
     """
-    return run(dataset, plan(config))
+    if waivers is None:
+        # A dataset from load_text has no folder (its root is "."): no waiver file.
+        root = dataset.root
+        waivers = read_waivers(root, rules_known()) if root.is_absolute() else []
+    return run(dataset, plan(config), waivers)
+
+
+def rules_known() -> frozenset[str]:
+    """Every rule id in the catalogue."""
+    return frozenset(rule.id for rule in catalogue().rules)

@@ -99,6 +99,8 @@ class Example(Strict):
     as_of: Day | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     data: str
+    waivers: str | None = None
+    """The text of a ``guabao-rules-waivers.yaml`` beside the data (D009)."""
     expect: list[Expect] = Field(default_factory=list)
 
 

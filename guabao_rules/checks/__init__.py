@@ -32,4 +32,10 @@ def register(name: str) -> Callable[[Check], Check]:
 
 def load_builtin_checks() -> None:
     """Import the modules that register the built-in checks."""
-    from guabao_rules.checks import data, mechanisms, quota, standards  # noqa: F401
+    from guabao_rules.checks import (  # noqa: F401
+        data,
+        mechanisms,
+        quota,
+        standards,
+        waiver_checks,
+    )

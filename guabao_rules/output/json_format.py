@@ -59,6 +59,15 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
         # Beside the contract's keys, never inside `summary`: consumers that
         # compare the summary's keys keep working.
         out["waived"] = [diagnostic_dict(d) for d in report.waived]
+    if report.baseline_fixed is not None:
+        # Only with --baseline: how many findings it accepted, and which of its
+        # entries no longer occur.
+        out["baseline"] = {
+            "matched": len(report.baselined),
+            "fixed": [
+                {"rule": rule, "subject": subject} for rule, subject in report.baseline_fixed
+            ],
+        }
     return out
 
 

@@ -96,6 +96,8 @@ def summary_line(report: Report, lang: str) -> str:
         )
         if report.waived:
             text += f";{len(report.waived)} 个已豁免"
+        if report.baseline_fixed is not None:
+            text += f";{len(report.baselined)} 个在基线中"
         return text
     text = (
         f"Found {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info "
@@ -103,7 +105,22 @@ def summary_line(report: Report, lang: str) -> str:
     )
     if report.waived:
         text += f"; {len(report.waived)} waived"
+    if report.baseline_fixed is not None:
+        text += f"; {len(report.baselined)} in the baseline"
     return text
+
+
+def baseline_line(report: Report) -> str | None:
+    """The baseline entries that no longer occur, as one line (None: nothing to say)."""
+    fixed = report.baseline_fixed
+    if not fixed:
+        return None
+    listed = ", ".join(
+        f"{rule} {subject if subject is not None else '-'}" for rule, subject in fixed
+    )
+    if report.lang == "zh":
+        return f"基线中有 {len(fixed)} 项已不再出现(可更新基线):{listed}"
+    return f"{len(fixed)} baseline entries no longer occur (update the baseline): {listed}"
 
 
 @formatter("text")
@@ -126,6 +143,9 @@ def format_text(report: Report, options: OutputOptions) -> str:
         from guabao_rules.output.statistics import statistics_text
 
         lines.append(statistics_text(report, options.dataset, report.lang))
+    fixed = baseline_line(report)
+    if fixed is not None:
+        lines.append(fixed)
     lines.append(summary_line(report, report.lang))
     return "\n".join(lines) + "\n"
 

@@ -15,6 +15,7 @@ from guabao_rules.config import Config
 from guabao_rules.engine import catalogue, plan, run
 from guabao_rules.loader import load_text
 from guabao_rules.packs import Example, RuleSpec
+from guabao_rules.waivers import parse_waivers
 
 RULES = catalogue().rules
 
@@ -26,7 +27,9 @@ def _run(rule: RuleSpec, example: Example) -> list[tuple[str | None, int | None]
         params=dict(example.params),
         lang="en",
     )
-    report = run(load_text(example.data), plan(config))
+    # D009's examples carry a waiver file beside the data.
+    waivers = parse_waivers(example.waivers.encode("utf-8")) if example.waivers else []
+    report = run(load_text(example.data), plan(config), waivers)
     return [(d.subject, d.line) for d in report.diagnostics if d.rule == rule.id]
 
 

@@ -1,0 +1,122 @@
+"""Baselines: accept today's findings, fail only on new ones.
+
+``check --write-baseline FILE`` records the findings as (rule, subject) pairs
+in a small JSON file; ``check --baseline FILE`` then leaves those findings out
+of the counts and the exit status and reports the entries that no longer
+occur. Keys are rule and subject, never line numbers, so editing a data file
+does not invalidate the baseline. A finding without a subject (D000, about a
+file) is keyed (rule, null): one such entry covers every file-level finding
+of that rule.
+
+The file looks like::
+
+    {"version": 1, "findings": [{"rule": "Q003", "subject": "533323"}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from guabao_rules.config import ConfigError
+from guabao_rules.diagnostics import Diagnostic
+from guabao_rules.engine import Report
+
+BASELINE_VERSION = 1
+
+Entry = tuple[str, str | None]
+"""A baseline entry: rule id and subject id (None for a file-level finding)."""
+
+
+class BaselineError(ConfigError):
+    """A baseline file that cannot be used (exit status 2)."""
+
+
+def entries_of(diagnostics: Iterable[Diagnostic]) -> list[Entry]:
+    """The distinct (rule, subject) pairs of some findings, sorted."""
+    pairs = {(d.rule, d.subject) for d in diagnostics}
+    return sorted(pairs, key=lambda pair: (pair[0], pair[1] or ""))
+
+
+def write_baseline(path: Path, diagnostics: Iterable[Diagnostic]) -> list[Entry]:
+    """Write the baseline of some findings atomically (a temporary file, then a rename).
+
+    Returns:
+        The entries written.
+    """
+    entries = entries_of(diagnostics)
+    data = {
+        "version": BASELINE_VERSION,
+        "findings": [{"rule": rule, "subject": subject} for rule, subject in entries],
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return entries
+
+
+def read_baseline(path: Path) -> set[Entry]:
+    """Read a baseline file.
+
+    Raises:
+        BaselineError: The file is missing, is not JSON, or breaks the format.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"baseline file does not exist: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BaselineError(f"{path}: not a baseline file: {error}") from None
+    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
+        raise BaselineError(f"{path}: not a baseline file of version {BASELINE_VERSION}")
+    findings = data.get("findings")
+    if not isinstance(findings, list):
+        raise BaselineError(f"{path}: `findings` must be a list")
+    out: set[Entry] = set()
+    for number, item in enumerate(findings, start=1):
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("rule"), str)
+            and (item.get("subject") is None or isinstance(item.get("subject"), str))
+        ):
+            raise BaselineError(
+                f'{path}: finding {number} must be {{"rule": ID, "subject": ID or null}}'
+            )
+        out.add((item["rule"], item.get("subject")))
+    return out
+
+
+def apply_baseline(report: Report, entries: set[Entry]) -> None:
+    """Take the findings in the baseline out of a report's counts, in place.
+
+    Sets ``report.baselined`` (the findings left out) and
+    ``report.baseline_fixed`` (entries of rules that ran which no longer occur).
+    """
+    kept: list[Diagnostic] = []
+    baselined: list[Diagnostic] = []
+    for diagnostic in report.diagnostics:
+        if (diagnostic.rule, diagnostic.subject) in entries:
+            baselined.append(diagnostic)
+        else:
+            kept.append(diagnostic)
+    ran = {stat.rule for stat in report.rules}
+    occurring = {(d.rule, d.subject) for d in (*report.diagnostics, *report.waived)}
+    report.diagnostics = kept
+    report.baselined = baselined
+    report.baseline_fixed = [
+        entry
+        for entry in sorted(entries, key=lambda pair: (pair[0], pair[1] or ""))
+        if entry[0] in ran and entry not in occurring
+    ]

@@ -1,0 +1,37 @@
+"""D009: waivers that have expired or that match no finding.
+
+The engine runs D009 after every other rule and hands it, in ``ctx.extra``,
+the waivers (``waivers``), the findings of the other rules (``findings``) and
+the ids of the rules that ran (``ran``). A waiver for a rule that did not run
+(deselected, or missing a parameter) is not called unused: nothing could
+have matched it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from guabao_rules.checks import register
+from guabao_rules.context import RuleContext
+from guabao_rules.diagnostics import Diagnostic, Text, Violation
+from guabao_rules.waivers import Waiver
+
+
+@register("D009")
+def stale_waivers(ctx: RuleContext) -> Iterator[Violation]:
+    """Waivers that have lapsed (``expires`` < as_of) or that waive nothing."""
+    waivers: tuple[Waiver, ...] = tuple(ctx.extra.get("waivers", ()))
+    findings: tuple[Diagnostic, ...] = tuple(ctx.extra.get("findings", ()))
+    ran: frozenset[str] = frozenset(ctx.extra.get("ran", ()))
+    found = {(d.rule, d.subject) for d in findings}
+    for waiver in waivers:
+        ctx.applied += 1
+        if waiver.expired(ctx.as_of):
+            assert waiver.expires is not None
+            day = waiver.expires.isoformat()
+            problem = Text(f"已于 {day} 到期", f"it expired on {day}")
+        elif waiver.rule in ran and (waiver.rule, waiver.subject) not in found:
+            problem = Text("没有与之匹配的发现", "it matches no finding")
+        else:
+            continue
+        yield Violation(waiver.subject, {"rule": waiver.rule, "problem": problem}, at=waiver.source)
