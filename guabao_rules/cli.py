@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule", metavar="ID")
     explain.add_argument("--lang", choices=LANGS)
     explain.add_argument("--profile", help="show this profile's parameter values")
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of a data file, for editors")
+    schema.add_argument("-o", "--output", metavar="DIR", help="write it into DIR (else stdout)")
     return parser
 
 
@@ -218,7 +221,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Run ``schema``."""
+    from guabao_rules.schema import schema_text, write_schema
+
+    if args.output is None:
+        sys.stdout.write(schema_text())
+        return 0
+    target = Path(args.output)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"not a directory: {args.output}")
+    sys.stdout.write(f"wrote {write_schema(target)}\n")
+    return 0
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "rules": cmd_rules,
+    "explain": cmd_explain,
+    "schema": cmd_schema,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
