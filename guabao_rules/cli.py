@@ -74,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="write the JSON Schema of a data file, for editors")
     schema.add_argument("-o", "--output", metavar="DIR", help="write it into DIR (else stdout)")
+
+    graph = sub.add_parser("graph", help="export the loaded graph")
+    graph.add_argument("path", metavar="PATH", help="the dataset directory")
+    graph.add_argument("--format", choices=("graphml", "json", "dot"), required=True)
+    graph.add_argument(
+        "--findings",
+        action="store_true",
+        help="only the records findings are about, their related records and neighbours",
+    )
+    graph.add_argument("-o", "--output", metavar="FILE", help="write to this file")
+    graph.add_argument("--config", help="the configuration file to use (with --findings)")
+    graph.add_argument("--as-of", help="the day the data is judged at (with --findings)")
     return parser
 
 
@@ -235,11 +247,34 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Run ``graph``."""
+    from guabao_rules import loader
+    from guabao_rules.engine import check
+    from guabao_rules.export import dataset_graph, export, findings_subgraph
+
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"path does not exist: {args.path}")
+    if args.config and not Path(args.config).is_file():
+        raise UsageError(f"config file does not exist: {args.config}")
+    config = read_config_file(Path(args.config)) if args.config else find_config(path)
+    if args.as_of:
+        config.as_of = parse_as_of(args.as_of, "--as-of")
+    dataset = loader.load(path, exclude=config.exclude)
+    graph = dataset_graph(dataset)
+    if args.findings:
+        graph = findings_subgraph(graph, check(dataset, config).diagnostics)
+    _write(export(graph, args.format), args.output)
+    return 0
+
+
 COMMANDS = {
     "check": cmd_check,
     "rules": cmd_rules,
     "explain": cmd_explain,
     "schema": cmd_schema,
+    "graph": cmd_graph,
 }
 
 

@@ -1,0 +1,118 @@
+"""Export the dataset graph (:attr:`Dataset.graph`) as GraphML, node-link JSON or DOT.
+
+Nodes are records keyed by id, with their ``collection``, ``valid`` and, where
+the record has one, ``name``; edges are references, with their ``field``. With
+findings, only the records findings are about (their subjects and related
+records) and their neighbours are kept, and the subjects carry the ``rules``
+that found something on them: a map of what to look at.
+
+DOT is written here (no pygraphviz); GraphML by networkx.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from guabao_rules.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from guabao_rules.loader import Dataset
+
+FORMATS = ("graphml", "json", "dot")
+
+
+def dataset_graph(dataset: Dataset) -> nx.MultiDiGraph[str]:
+    """A copy of the dataset graph with each record's ``name`` where it has one."""
+    graph: nx.MultiDiGraph[str] = dataset.graph.copy()
+    for node, attrs in graph.nodes(data=True):
+        entry = dataset.by_id.get(node)
+        name = getattr(entry.model, "name", None) if entry is not None else None
+        if isinstance(name, str):
+            attrs["name"] = name
+    return graph
+
+
+def findings_subgraph(
+    graph: nx.MultiDiGraph[str], diagnostics: Iterable[Diagnostic]
+) -> nx.MultiDiGraph[str]:
+    """The records findings are about, the records related to them, and their neighbours.
+
+    Subjects get a ``rules`` attribute: the ids of the rules that found
+    something on them, comma-separated (GraphML has no lists).
+    """
+    rules: dict[str, set[str]] = {}
+    involved: set[str] = set()
+    for diagnostic in diagnostics:
+        if diagnostic.subject is not None and diagnostic.subject in graph:
+            rules.setdefault(diagnostic.subject, set()).add(diagnostic.rule)
+            involved.add(diagnostic.subject)
+        involved.update(
+            r.subject for r in diagnostic.related if r.subject is not None and r.subject in graph
+        )
+    keep = set(involved)
+    for node in involved:
+        keep.update(graph.predecessors(node))
+        keep.update(graph.successors(node))
+    sub: nx.MultiDiGraph[str] = graph.subgraph(keep).copy()
+    for node, found in rules.items():
+        sub.nodes[node]["rules"] = ",".join(sorted(found))
+    return sub
+
+
+def to_node_link(graph: nx.MultiDiGraph[str]) -> dict[str, Any]:
+    """The graph as node-link data (``nodes`` and ``edges``, as networkx reads it)."""
+    return {
+        "directed": True,
+        "multigraph": True,
+        "graph": dict(graph.graph),
+        "nodes": [{**attrs, "id": node} for node, attrs in graph.nodes(data=True)],
+        "edges": [
+            {**attrs, "source": source, "target": target, "key": key}
+            for source, target, key, attrs in graph.edges(keys=True, data=True)
+        ],
+    }
+
+
+def _dot_id(text: object) -> str:
+    if isinstance(text, bool):
+        text = "true" if text else "false"
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def _dot_attrs(attrs: dict[str, Any]) -> str:
+    if not attrs:
+        return ""
+    inner = ", ".join(f"{key}={_dot_id(value)}" for key, value in attrs.items())
+    return f" [{inner}]"
+
+
+def to_dot(graph: nx.MultiDiGraph[str], name: str = "guabao-rules") -> str:
+    """The graph in Graphviz DOT: a box per record (id and name), an arrow per reference."""
+    lines = [f"digraph {_dot_id(name)} {{", "  node [shape=box];"]
+    for node, attrs in graph.nodes(data=True):
+        label = str(node) + (f"\n{attrs['name']}" if "name" in attrs else "")
+        shown = {"label": label, **{k: v for k, v in attrs.items() if k != "name"}}
+        if "rules" in attrs:
+            shown["color"] = "red"
+        lines.append(f"  {_dot_id(node)}{_dot_attrs(shown)};")
+    for source, target, attrs in graph.edges(data=True):
+        field = attrs.get("field", "")
+        lines.append(f"  {_dot_id(source)} -> {_dot_id(target)}{_dot_attrs({'label': field})};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def export(graph: nx.MultiDiGraph[str], fmt: str) -> str:
+    """The graph as text in ``fmt``: ``graphml``, ``json`` or ``dot``."""
+    if fmt == "graphml":
+        return "\n".join(nx.generate_graphml(graph)) + "\n"
+    if fmt == "json":
+        return json.dumps(to_node_link(graph), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "dot":
+        return to_dot(graph)
+    raise ValueError(f"unknown graph format {fmt!r} (choose from {', '.join(FORMATS)})")
