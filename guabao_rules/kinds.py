@@ -109,8 +109,10 @@ def related(ctx: RuleContext, subject: str | None, relation: Relation) -> Iterat
             return
         candidates: Iterable[Record] = (
             m
-            for m in (index.entries[s].model for s in index.referrers(
-                subject, relation.collection, relation.via))
+            for m in (
+                index.entries[s].model
+                for s in index.referrers(subject, relation.collection, relation.via)
+            )
             if m is not None
         )
     else:

@@ -312,9 +312,7 @@ class Pack(Strict):
 def _read_yaml(data: bytes, name: str) -> Any:
     parsed = parse_yaml(data)
     for problem in parsed.problems:
-        raise PackError(
-            f"{name}:{problem.mark.line}:{problem.mark.column}: {problem.message_en}"
-        )
+        raise PackError(f"{name}:{problem.mark.line}:{problem.mark.column}: {problem.message_en}")
     return parsed.value
 
 
@@ -394,8 +392,9 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
     else:
         item = profile_dir() / f"{name_or_path}.yaml"
         if not item.is_file():
-            known = ", ".join(sorted(p.name[:-5] for p in profile_dir().iterdir()
-                                     if p.name.endswith(".yaml")))
+            known = ", ".join(
+                sorted(p.name[:-5] for p in profile_dir().iterdir() if p.name.endswith(".yaml"))
+            )
             raise PackError(f"unknown profile {name_or_path!r} (built-in: {known})")
         data = item.read_bytes()
         label = f"rules/profiles/{item.name}"
