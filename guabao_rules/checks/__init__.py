@@ -37,5 +37,6 @@ def load_builtin_checks() -> None:
         mechanisms,
         quota,
         standards,
+        traceability,
         waiver_checks,
     )
