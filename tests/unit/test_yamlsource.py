@@ -578,7 +578,9 @@ def test_recursive_root(loader: str) -> None:
 )
 def test_deep_nesting_is_a_problem_not_a_crash(loader: str, text: str) -> None:
     problem = fatal(read(text), "syntax")
-    assert "nested too deeply" in problem.message_en
+    # Our own bound says "nested too deeply"; libyaml 0.2.5+ (PyYAML 6.0.4
+    # wheels) may stop first with its own "maximum nesting depth".
+    assert "nested too deeply" in problem.message_en or "nesting depth" in problem.message_en
 
 
 def test_nesting_up_to_the_limit_reads() -> None:
