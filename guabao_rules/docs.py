@@ -6,7 +6,11 @@ from :func:`explain`, so they never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from guabao_rules.engine import catalogue, render_value
@@ -113,3 +117,122 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
 def _uses(rule: RuleSpec, name: str) -> bool:
     dumped = rule.constraint.model_dump_json()
     return name in dumped or (name == "scope_tag" and '"in_scope":true' in dumped)
+
+
+# --- the generated docs/rules pages ----------------------------------------------------
+
+REGENERATE = "python -m guabao_rules.docs --write docs/rules"
+_GENERATED = f"<!-- Generated from the rule packs by `{REGENERATE}`; do not edit. -->"
+_PAGE = re.compile(r"^[A-Z][0-9]{3}\.md$")
+_INDEX_TEXT = {
+    "en": (
+        "Rules",
+        "Every rule, by family. Each page is `guabao-rules explain ID`.",
+        "中文",
+        "zh/index.md",
+    ),
+    "zh": (
+        "规则",
+        "全部规则,按类别列出。每页即 `guabao-rules explain ID --lang zh`。",
+        "English",
+        "../index.md",
+    ),
+}
+
+
+def _index_page(rules: Sequence[RuleSpec], lang: str) -> str:
+    from guabao_rules.output.statistics import FAMILIES
+    from guabao_rules.packs import MEASURES
+
+    title, intro, other, other_link = _INDEX_TEXT[lang]
+    heads = ("规则", "级别", "标题") if lang == "zh" else ("Rule", "Severity", "Title")
+    lines = [_GENERATED, "", f"# {title}", "", intro, f"([{other}]({other_link}))", ""]
+    for family, name in FAMILIES.items():
+        members = [r for r in rules if r.family == family]
+        if not members:
+            continue
+        lines += [f"## {family} — {name.get(lang)}", ""]
+        has_measure = any(r.measure for r in members)
+        head = [*heads, *(("七化",) if has_measure else ())]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for rule in members:
+            cells = [f"[{rule.id}]({rule.id}.md)", f"`{rule.severity.value}`", rule.title.get(lang)]
+            if has_measure:
+                cells.append(MEASURES[rule.measure].get(lang) if rule.measure else "")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def rule_pages() -> dict[str, str]:
+    """Every generated page, by path relative to ``docs/rules``.
+
+    English pages are ``<ID>.md`` with ``index.md``; Chinese ones the same under ``zh/``.
+    """
+    rules = catalogue().rules
+    pages: dict[str, str] = {}
+    for lang, prefix in (("en", ""), ("zh", "zh/")):
+        pages[f"{prefix}index.md"] = _index_page(rules, lang)
+        for rule in rules:
+            pages[f"{prefix}{rule.id}.md"] = f"{_GENERATED}\n\n{explain(rule, lang)}"
+    return pages
+
+
+def stale_pages(directory: Path) -> list[str]:
+    """Generated pages under ``directory`` that are missing, different or obsolete."""
+    pages = rule_pages()
+    stale = []
+    for name, text in pages.items():
+        path = directory / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(name)
+    for folder in (directory, directory / "zh"):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                name = path.relative_to(directory).as_posix()
+                if _PAGE.match(path.name) and name not in pages:
+                    stale.append(name)
+    return sorted(stale)
+
+
+def write_pages(directory: Path) -> list[str]:
+    """Write the generated pages into ``directory``, removing obsolete ones.
+
+    Returns:
+        The pages written or removed.
+    """
+    changed = stale_pages(directory)
+    pages = rule_pages()
+    for name in changed:
+        path = directory / name
+        if name in pages:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(pages[name], encoding="utf-8")
+        else:
+            path.unlink()
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m guabao_rules.docs --write DIR`` (or ``--check DIR``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m guabao_rules.docs", description="Generate the docs/rules pages."
+    )
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", metavar="DIR", help="write the pages into DIR")
+    group.add_argument("--check", metavar="DIR", help="exit 1 if the pages in DIR are stale")
+    args = parser.parse_args(argv)
+    if args.write:
+        for name in write_pages(Path(args.write)):
+            sys.stdout.write(f"updated {Path(args.write) / name}\n")
+        return 0
+    stale = stale_pages(Path(args.check))
+    for name in stale:
+        sys.stdout.write(f"stale: {Path(args.check) / name}\n")
+    if stale:
+        sys.stdout.write(f"regenerate with: {REGENERATE}\n")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
