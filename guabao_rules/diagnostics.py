@@ -96,7 +96,17 @@ class Related:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """A finding as reported: rule, severity, message, subject and location."""
+    """A finding as reported: rule, severity, message, subject and location.
+
+    Attributes:
+        rule: The rule id, e.g. ``Q003``.
+        severity: Its severity (the rule's, or as configured).
+        message: The message, rendered in the report's language.
+        subject: The id of the record the rule is about (``rules.md`` names it
+            for each rule); None for a finding about a whole file (D000).
+        location: Where it points: the subject record, or the field at fault.
+        related: The other records involved, each with its location.
+    """
 
     rule: str
     severity: Severity

@@ -109,7 +109,13 @@ class Dataset:
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph[str]:
-        """The networkx graph: a node per record keyed by id, an edge per reference."""
+        """The networkx graph of the records, built once.
+
+        A node per record, keyed by id, with its ``collection`` and ``valid``
+        (False when it could not be validated) as attributes; an edge per
+        resolved reference, from the referring record to its target, keyed by
+        the field name and with it as the ``field`` attribute.
+        """
         from guabao_rules.graph import to_networkx
 
         return to_networkx(self.index)
