@@ -127,7 +127,7 @@ def sarif_log(report: Report, options: OutputOptions) -> dict[str, Any]:
     """The report as a SARIF 2.1.0 log (a dict ready for ``json.dumps``)."""
     cat = catalogue()
     rule_ids = [stat.rule for stat in report.rules]
-    for diagnostic in report.diagnostics:
+    for diagnostic in (*report.diagnostics, *report.waived):
         if diagnostic.rule not in rule_ids:
             rule_ids.append(diagnostic.rule)
     descriptors: list[dict[str, Any]] = []
@@ -153,7 +153,17 @@ def sarif_log(report: Report, options: OutputOptions) -> dict[str, Any]:
                     }
                 },
                 "language": "zh-CN" if report.lang == "zh" else "en-US",
-                "results": [result(d, index.get(d.rule, -1), options) for d in report.diagnostics],
+                "results": [
+                    *(result(d, index.get(d.rule, -1), options) for d in report.diagnostics),
+                    # Waived findings stay visible to code scanning, as suppressed.
+                    *(
+                        {
+                            **result(d, index.get(d.rule, -1), options),
+                            "suppressions": [{"kind": "external", "status": "accepted"}],
+                        }
+                        for d in report.waived
+                    ),
+                ],
                 "properties": {"as_of": report.as_of.isoformat()},
             }
         ],

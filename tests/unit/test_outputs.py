@@ -340,3 +340,17 @@ def test_loader_reports_progress_per_file(dataset: Path) -> None:
     calls: list[tuple[int, int]] = []
     load(dataset, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
+def test_sarif_lists_waived_findings_as_suppressed(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (dataset / "guabao-rules-waivers.yaml").write_text(
+        "waivers:\n  - {rule: D002, subject: C-01, reason: 单位更名中}\n", encoding="utf-8"
+    )
+    _, text = run_cli(dataset, "sarif", tmp_path, monkeypatch=monkeypatch)
+    log = json.loads(text)
+    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+    suppressed = [r for r in log["runs"][0]["results"] if "suppressions" in r]
+    assert [(r["ruleId"], r["properties"]["subject"]) for r in suppressed] == [("D002", "C-01")]
+    assert suppressed[0]["suppressions"] == [{"kind": "external", "status": "accepted"}]
