@@ -10,13 +10,12 @@ someone asks for it (:attr:`Dataset.graph`).
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
-
-import networkx as nx
 
 from guabao_rules.models import (
     LEVELS,
@@ -31,6 +30,8 @@ from guabao_rules.models import (
 from guabao_rules.timecal import is_active
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from guabao_rules.loader import Dataset, RecordEntry
 
 R = TypeVar("R", bound=Record)
@@ -61,45 +62,52 @@ class Index:
         for entry in dataset.by_id.values():
             if entry.model is not None:
                 self.by_collection[entry.collection].append(entry)
-        for entries in self.by_collection.values():
-            for entry in entries:
-                self._resolve(entry)
+        # Many long-lived containers and no garbage: the cyclic GC would only rescan them.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for entries in self.by_collection.values():
+                for entry in entries:
+                    self._resolve(entry)
+        finally:
+            if enabled:
+                gc.enable()
 
     # --- building ---------------------------------------------------------------
 
     def _resolve(self, entry: RecordEntry) -> None:
         record = entry.model
-        assert record is not None and entry.id is not None
+        source = entry.id
+        assert record is not None and source is not None
+        collection = entry.collection
         bad: list[BadReference] = []
-        for spec in reference_specs(entry.collection, record):
-            values = reference_values(record, spec)
-            for position, value in enumerate(values):
-                path: tuple[str | int, ...] = (*spec.path, position) if spec.many else spec.path
+        add_edge = self.edges.append
+        incoming = self.incoming
+        for spec in reference_specs(collection, record):
+            label = spec.label
+            for position, value in enumerate(reference_values(record, spec)):
                 problem = self._check_target(spec, value)
                 if problem:
+                    path: tuple[str | int, ...] = (*spec.path, position) if spec.many else spec.path
                     bad.append(BadReference(path, value, *problem))
                     continue
-                self.edges.append((entry.id, value, spec.label))
-                self.incoming[value][(entry.collection, spec.label)].append(entry.id)
-        village = getattr(record, "village", None)
-        if (
-            entry.collection == "projects"
-            and village
-            and not any(b.path == ("village",) for b in bad)
-        ):
-            county = self.county_of(village)
-            if county is not None and county != getattr(record, "county", None):
-                bad.append(BadReference(("village",), village, "outside", record.county))  # type: ignore[attr-defined]
+                add_edge((source, value, label))
+                incoming[value][(collection, label)].append(source)
+        if collection == "projects":
+            village = getattr(record, "village", None)
+            if village and not any(b.path == ("village",) for b in bad):
+                county = self.county_of(village)
+                if county is not None and county != getattr(record, "county", None):
+                    bad.append(BadReference(("village",), village, "outside", record.county))  # type: ignore[attr-defined]
         if bad:
-            self.bad_references[entry.id] = bad
+            self.bad_references[source] = bad
 
     def _check_target(self, spec: RefSpec, value: str) -> tuple[str, str] | None:
         target = self.entries.get(value)
-        expected = "/".join(spec.targets)
         if target is None:
-            return ("missing", expected)
+            return ("missing", spec.expected)
         if target.collection not in spec.targets:
-            return ("collection", expected)
+            return ("collection", spec.expected)
         model = target.model
         if model is None:
             return None  # an invalid record of the right collection: D003 says enough
@@ -182,6 +190,8 @@ def to_networkx(index: Index) -> nx.MultiDiGraph[str]:
     invalid record is still a node: references to it resolve); each resolved
     reference is an edge keyed and labelled by its field name.
     """
+    import networkx as nx  # only here: importing it takes longer than checking a small dataset
+
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for record_id, entry in index.entries.items():
         graph.add_node(record_id, collection=entry.collection, valid=entry.valid)

@@ -10,10 +10,11 @@ loader reports them (D003) and the record is otherwise loaded as usual.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
@@ -436,11 +437,15 @@ class RefSpec:
     level: str | None = None
     unit_kinds: tuple[str, ...] | None = None
     many: bool = False
+    label: str = field(init=False, compare=False)
+    """The field path written with dots."""
+    expected: str = field(init=False, compare=False)
+    """The target collections written with slashes."""
 
-    @property
-    def label(self) -> str:
-        """The field path written with dots."""
-        return ".".join(self.path)
+    def __post_init__(self) -> None:
+        # Computed once: the index asks for them for every reference of every record.
+        object.__setattr__(self, "label", ".".join(self.path))
+        object.__setattr__(self, "expected", "/".join(self.targets))
 
 
 REFERENCES: dict[str, tuple[RefSpec, ...]] = {
@@ -558,6 +563,12 @@ def _nested_model(annotation: Any) -> tuple[type[Model] | None, bool]:
     return None, False
 
 
+@functools.cache
+def _field_nesting(model: type[Model]) -> dict[str, tuple[type[Model] | None, bool]]:
+    """Each field of ``model`` with its nested model and whether it is a list of it."""
+    return {name: _nested_model(info.annotation) for name, info in model.model_fields.items()}
+
+
 def unknown_keys(
     model: type[Model], raw: Any, path: tuple[str | int, ...] = ()
 ) -> list[tuple[tuple[str | int, ...], list[str]]]:
@@ -569,13 +580,12 @@ def unknown_keys(
     found: list[tuple[tuple[str | int, ...], list[str]]] = []
     if not isinstance(raw, dict):
         return found
-    fields = model.model_fields
+    fields = _field_nesting(model)
     for key, value in raw.items():
-        info = fields.get(key)
-        if info is None:
+        if key not in fields:
             found.append(((*path, key), list(fields)))
             continue
-        nested, many = _nested_model(info.annotation)
+        nested, many = fields[key]
         if nested is None:
             continue
         if many and isinstance(value, list):

@@ -1,0 +1,307 @@
+"""How long ``guabao-rules check`` takes on province-size data, beside the JSON floor.
+
+For each size it generates a dataset (``bench/generate.py``), writes the same
+records as JSON, and measures, each stage in a fresh process:
+
+* **floor**: reading the JSON files and ``json.loads`` of each, and that
+  process's peak memory;
+* **read**: parsing the data files (YAML, and CSV tables with ``--csv``);
+* **validate**: the rest of loading (models, unknown keys, ids, positions);
+* **graph**: building the rules' index;
+* **rules**: evaluating every rule of the profile;
+* **output**: rendering the text report;
+* **check**: the whole ``guabao-rules check`` command, from a cold start, wall
+  time and peak memory (as a separate process, output to nowhere).
+
+Every time is printed beside its ratio to the floor. Then the growth from each
+size to the next (the time of ``check`` per record, relative), the example
+dataset's cold start, and the targets. Nothing is timed by the test suite: this
+is a script to run by hand::
+
+    python bench/benchmark.py                       # 1e3, 1e4, 1e5, 3.2e5 records, YAML
+    python bench/benchmark.py --csv                 # bulk collections as CSV tables
+    python bench/benchmark.py --sizes 1000000       # one size
+    python bench/benchmark.py --profile 100000      # cProfile of one check, top 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import itertools
+import json
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+DEFAULT_SIZES = (1_000, 10_000, 100_000, 320_000)
+EXAMPLE = ROOT / "examples" / "yunnan-sanqu-sanzhou"
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory so far, in MiB (Linux: ru_maxrss is KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- measurements, each run in a child process ----------------------------------------
+
+
+def measure_floor(json_root: Path) -> dict[str, float]:
+    """Read and ``json.loads`` every JSON file; keep them, as a loader would."""
+    start = time.perf_counter()
+    kept = []
+    for path in generate.iter_json(json_root):
+        kept.append(json.loads(path.read_bytes()))
+    seconds = time.perf_counter() - start
+    return {"floor": seconds, "floor_mib": _peak_mib(), "records": _count(kept)}
+
+
+def _count(documents: list[Any]) -> int:
+    return sum(len(records) for document in documents for records in document.values())
+
+
+def measure_stages(data: Path) -> dict[str, float]:
+    """Load, index, check and render, timing each stage of one ``check``."""
+    from guabao_rules import loader
+    from guabao_rules.config import find_config
+    from guabao_rules.engine import plan, run
+    from guabao_rules.output import OutputOptions, load_formatters
+
+    parsing = [0.0]
+
+    def timed(function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parsing[0] += time.perf_counter() - start
+
+        return wrapper
+
+    # The loader calls its parsers through module globals: time them there.
+    for name in ("parse_yaml", "read_table"):
+        if hasattr(loader, name):
+            setattr(loader, name, timed(getattr(loader, name)))
+    the_plan = plan(find_config(data))
+    start = time.perf_counter()
+    dataset = loader.load(data)
+    loaded = time.perf_counter()
+    index = dataset.index
+    indexed = time.perf_counter()
+    report = run(dataset, the_plan)
+    checked = time.perf_counter()
+    text = load_formatters()["text"](report, OutputOptions(dataset=dataset))
+    rendered = time.perf_counter()
+    del index, text
+    return {
+        "read": parsing[0],
+        "validate": loaded - start - parsing[0],
+        "graph": indexed - loaded,
+        "rules": checked - indexed,
+        "output": rendered - checked,
+        "stages_mib": _peak_mib(),
+        "loaded": len(dataset.entries),
+        "findings": len(report.diagnostics),
+    }
+
+
+def _child(mode: str, path: Path) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter and return its figures."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures: dict[str, float] = json.loads(result.stdout)
+    return figures
+
+
+def measure_check(data: Path) -> dict[str, float]:
+    """The whole ``guabao-rules check`` command: wall time and peak memory."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guabao_rules", "check", str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=data,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"guabao-rules check {data} exited {process.returncode}")
+    return {"check": seconds, "check_mib": usage.ru_maxrss / 1024}
+
+
+def measure_example(runs: int = 5) -> float:
+    """The best of ``runs`` cold starts of ``guabao-rules check`` on the bundled example."""
+    best = float("inf")
+    for _ in range(runs):
+        best = min(best, measure_check(EXAMPLE)["check"])
+    return best
+
+
+# --- the table --------------------------------------------------------------------------
+
+
+def _size_of(root: Path, suffixes: tuple[str, ...]) -> float:
+    total = sum(p.stat().st_size for p in root.rglob("*") if p.suffix in suffixes)
+    return total / 1e6
+
+
+def bench_size(records: int, work: Path, *, tables: bool) -> dict[str, float]:
+    """Generate one size and measure every stage."""
+    data = work / f"data-{records}"
+    floor = work / f"json-{records}"
+    province = generate.build(records)
+    generate.write(province, data, tables=tables)
+    generate.write_json(province, floor)
+    row: dict[str, float] = {
+        "records": province.records,
+        "files": sum(1 for p in data.rglob("*") if p.suffix in (".yaml", ".csv")),
+        "mb": _size_of(data, (".yaml", ".csv")),
+    }
+    del province
+    row.update(_child("floor", floor))
+    row.update(_child("stages", data))
+    row.update(measure_check(data))
+    if row["loaded"] != row["records"]:
+        raise RuntimeError(f"loaded {row['loaded']} records of {row['records']}")
+    return row
+
+
+STAGES = ("read", "validate", "graph", "rules", "output", "check")
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    """The results as a Markdown table: seconds (× floor) per stage, MiB (× floor)."""
+    head = ["records", "files", "MB", "floor s"]
+    head += [f"{s} s (×)" for s in STAGES]
+    head += ["peak MiB (×)", "floor MiB", "findings"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        floor = row["floor"]
+        cells = [
+            f"{int(row['records']):,}",
+            f"{int(row['files'])}",
+            f"{row['mb']:.1f}",
+            f"{floor:.3f}",
+        ]
+        cells += [f"{row[s]:.2f} ({row[s] / floor:.1f}×)" for s in STAGES]
+        cells += [
+            f"{row['check_mib']:.0f} ({row['check_mib'] / row['floor_mib']:.1f}×)",
+            f"{row['floor_mib']:.0f}",
+            f"{int(row['findings'])}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def growth(rows: list[dict[str, float]]) -> str:
+    """Time of ``check`` from each size to the next, against the growth of the records."""
+    lines = []
+    for small, large in itertools.pairwise(rows):
+        records = large["records"] / small["records"]
+        seconds = large["check"] / small["check"]
+        lines.append(
+            f"- {int(small['records']):,} → {int(large['records']):,} records "
+            f"(×{records:.1f}): check ×{seconds:.1f}, "
+            f"per record ×{seconds / records:.2f}"
+        )
+    return "\n".join(lines)
+
+
+def targets(rows: list[dict[str, float]], example: float) -> str:
+    """Each target of the benchmark, and whether it holds here."""
+    lines = [
+        f"- example cold start: {example:.2f} s (target < 0.5 s): "
+        + ("holds" if example < 0.5 else f"missed by {example - 0.5:.2f} s")
+    ]
+    for row in rows:
+        if row["records"] < 300_000:
+            continue
+        ratio = row["check"] / row["floor"]
+        lines.append(
+            f"- {int(row['records']):,} records: check {ratio:.1f}× the JSON floor (target ≤ 5×): "
+            + ("holds" if ratio <= 5 else f"missed by {ratio / 5:.1f}×")
+        )
+        lines.append(
+            f"- {int(row['records']):,} records: peak {row['check_mib']:.0f} MiB "
+            "(target < 1024 MiB): " + ("holds" if row["check_mib"] < 1024 else "missed")
+        )
+    big = [(s, b) for s, b in itertools.pairwise(rows) if s["records"] >= 10_000]
+    for small, large in big:
+        records = large["records"] / small["records"]
+        seconds = large["check"] / small["check"]
+        worst = 1.1 * records
+        lines.append(
+            f"- growth {int(small['records']):,} → {int(large['records']):,}: ×{seconds:.1f} "
+            f"for ×{records:.1f} records (target ≤ ×{worst:.1f}): "
+            + ("holds" if seconds <= worst else "missed")
+        )
+    return "\n".join(lines)
+
+
+def profile(records: int, work: Path, *, tables: bool) -> None:
+    """cProfile of one load + check + render, the 40 costliest functions."""
+    data = work / f"data-{records}"
+    generate.write(generate.build(records), data, tables=tables)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    measure_stages(data)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", help="record counts, comma-separated")
+    parser.add_argument("--csv", action="store_true", help="bulk collections as CSV tables")
+    parser.add_argument("--profile", type=int, metavar="RECORDS", help="profile one size")
+    parser.add_argument("--work", type=Path, help="keep the generated data here")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, path = args.child
+        figures = measure_floor(Path(path)) if mode == "floor" else measure_stages(Path(path))
+        print(json.dumps(figures))
+        return
+    with tempfile.TemporaryDirectory(prefix="guabao-bench-") as tmp:
+        work = args.work or Path(tmp)
+        if args.profile:
+            profile(args.profile, work, tables=args.csv)
+            return
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else DEFAULT_SIZES
+        rows = []
+        for records in sizes:
+            rows.append(bench_size(records, work, tables=args.csv))
+            print(f"measured {int(rows[-1]['records']):,} records", file=sys.stderr)
+        example = measure_example()
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"{'YAML + CSV tables' if args.csv else 'YAML'}\n"
+    )
+    print(table(rows))
+    print()
+    print(growth(rows))
+    print()
+    print(targets(rows, example))
+
+
+if __name__ == "__main__":
+    main()
