@@ -359,6 +359,7 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
             ran = frozenset(r.id for r in ordered if r.id != WAIVER_RULE)
             ctx.extra.update(waivers=tuple(waivers), findings=tuple(diagnostics), ran=ran)
         seen: set[tuple[str, SourceRef | None]] = set()
+        before = len(diagnostics)
         for violation in evaluate(ctx):
             if violation.subject is not None:
                 # One finding per subject per rule; records that share an id
@@ -370,7 +371,7 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
             diagnostics.append(
                 stamp(dataset, rule, the_plan.severity[rule.id], violation, the_plan.lang)
             )
-        failed = sum(1 for d in diagnostics if d.rule == rule.id)
+        failed = len(diagnostics) - before
         stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
     diagnostics.sort(key=Diagnostic.sort_key)
     stats.sort(key=lambda s: s.rule)
