@@ -1,0 +1,71 @@
+"""Review of every rule against rules.md: one small test per deviation found.
+
+Each test names the rule and the case. The datasets are the smallest that show
+the deviation; they are judged on AS_OF unless the case needs another day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from guabao_rules.config import Config
+from guabao_rules.engine import Report, plan, run
+from guabao_rules.loader import load_text
+
+AS_OF = date(2019, 12, 31)
+
+REGIONS = """\
+regions:
+  - {id: "530000", name: 云南省, level: province}
+  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
+  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
+  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
+  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
+"""
+
+
+def check(data: str, *rules: str, as_of: date = AS_OF, **params: Any) -> Report:
+    """Run the given rules over a YAML dataset, messages in English."""
+    config = Config(select=list(rules), as_of=as_of, params=params, lang="en")
+    return run(load_text(data), plan(config))
+
+
+def found(report: Report, rule: str) -> list[str | None]:
+    """The subjects of one rule's findings."""
+    return [d.subject for d in report.diagnostics if d.rule == rule]
+
+
+def applied(report: Report, rule: str) -> int:
+    """How many subjects a rule looked at."""
+    return next(s.applied for s in report.rules if s.rule == rule)
+
+
+# --- Q: a link to a region that is not a county is D002's, not a county ------------------
+
+
+def test_q004_link_to_a_non_county_region_is_not_a_county() -> None:
+    data = REGIONS + (
+        "leaders:\n"
+        "  - {id: L-1, name: 领导甲, rank: provincial}\n"
+        "pairings:\n"
+        "  - {id: P-1, kind: county_link, helper: L-1, target: '533323', start: 2018-01-01}\n"
+        "  - {id: P-2, kind: county_link, helper: L-1, target: '533323101201', start: 2018-01-01}\n"
+    )
+    report = check(data, "Q004", "D002")
+    assert found(report, "D002") == ["P-2"]
+    assert found(report, "Q004") == []
+
+
+def test_q008_link_to_a_village_of_an_in_scope_county_is_not_counted() -> None:
+    data = REGIONS + (
+        "units:\n"
+        "  - {id: U-1, name: 云南省财政厅, kind: provincial_unit}\n"
+        "  - {id: U-2, name: 云南省水利厅, kind: provincial_unit}\n"
+        "pairings:\n"
+        "  - {id: P-1, kind: county_link, helper: U-1, target: '533323', start: 2018-01-01}\n"
+        "  - {id: P-2, kind: county_link, helper: U-2, target: '533323101201', start: 2018-01-01}\n"
+    )
+    report = check(data, "Q008", "D002", total_units=1)
+    assert found(report, "D002") == ["P-2"]
+    assert found(report, "Q008") == []
