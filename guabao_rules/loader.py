@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from guabao_rules.csvsource import TABLE_COLLECTIONS, read_table, table_collection
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.i18n import describe_error
 from guabao_rules.models import COLLECTIONS, Record, Region, unknown_keys
-from guabao_rules.personal import scan_personal_data
+from guabao_rules.personal import personal_kind, scan_personal_data
 from guabao_rules.positions import Key, Mark, PositionTree
 from guabao_rules.yamlsource import YamlProblem, parse_yaml
 
@@ -39,6 +40,7 @@ WAIVER_FILE = "guabao-rules-waivers.yaml"
 CURRENT_FILE: str | None = None
 """The data file being read, for the one-line message of an internal error."""
 DATA_SUFFIXES = (".yaml", ".yml")
+TABLE_SUFFIX = ".csv"
 
 
 @dataclass(slots=True, eq=False)
@@ -141,17 +143,25 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def _is_table(rel: Path) -> bool:
+    """Whether a file is a CSV table, or a CSV named after a collection that cannot be one."""
+    if rel.suffix != TABLE_SUFFIX:
+        return False
+    posix = PurePosixPath(rel.as_posix())
+    return table_collection(posix) is not None or posix.stem in COLLECTIONS
+
+
 def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
-    """The data files below ``root``, sorted by their relative path."""
+    """The data files below ``root`` (YAML files and CSV tables), sorted by relative path."""
     found: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.startswith(".") or name == WAIVER_FILE:
                 continue
-            if not name.endswith(DATA_SUFFIXES):
-                continue
             path = Path(dirpath) / name
+            if not name.endswith(DATA_SUFFIXES) and not _is_table(path.relative_to(root)):
+                continue
             rel = path.relative_to(root).as_posix()
             if _excluded(rel, exclude):
                 continue
@@ -178,24 +188,26 @@ def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
     return Text(f"未知字段 `{name}`", f"unknown field `{name}`")
 
 
-_PERSONAL_HINT = re.compile(
-    rb"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])"  # an identity number
-    rb"|(?<![0-9])1[3-9][0-9]{9}(?![0-9])"  # a mobile number
-    rb"|(?<![0-9])0[0-9]{11,}"  # an integer with leading zeros, read without them
-    rb"|0[xo]"  # a hexadecimal or octal integer, read as its decimal digits
-    rb"|\\"  # an escape in a double-quoted string
-)
-"""Text a value holding personal data needs somewhere in its file.
-
-A value is a piece of the file's text (its boundaries are never digits), but
-for integers, which are scanned as their decimal digits, and escapes. A file
-without any of these holds no personal data, and its records need no scan.
-"""
+_DIGIT_RUN = re.compile(rb"[0-9]{11,}[Xx]?")
+"""A run of digits long enough to be an identity or mobile number (or to hold one)."""
 
 
 def may_hold_personal_data(data: bytes) -> bool:
-    """Whether a data file's text may hold personal data (False: surely none)."""
-    return _PERSONAL_HINT.search(data) is not None
+    """Whether a data file's text may hold personal data (False: surely none).
+
+    A value is a piece of the file's text whose ends are never digits, except
+    for integers, which are scanned as their decimal digits (``0x``/``0o``
+    forms, leading zeros), and escapes in double-quoted strings. So a file
+    whose runs of digits hold no such number, and that has neither of those,
+    holds no personal data and its records need no scan. The runs are checked
+    once each (a province repeats the same codes on every line).
+    """
+    if b"\\" in data or b"0x" in data or b"0o" in data:
+        return True
+    for run in set(_DIGIT_RUN.findall(data)):
+        if run.startswith(b"0") or personal_kind(run.decode("ascii")):
+            return True
+    return False
 
 
 @contextlib.contextmanager
@@ -212,6 +224,12 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # Everything made meanwhile is still "young": the first collection would
+        # scan it all. Move it to the oldest generation instead, where only a
+        # full collection looks, as the collector would after a few rounds.
+        if not gc.get_freeze_count():  # never thaw what someone else froze
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
@@ -308,6 +326,35 @@ class _FileReader:
             self.issue(
                 "D007",
                 Violation(subject, {"keys": keys}, at=SourceRef(self.rel, problems[0].mark)),
+            )
+
+    def read_csv(self, data: bytes) -> None:
+        """Read a CSV table of a bulk collection (data-format.md, "Tables")."""
+        posix = PurePosixPath(self.rel)
+        collection = table_collection(posix)
+        if collection is None:
+            tables = ", ".join(sorted(TABLE_COLLECTIONS))
+            self.file_problem(
+                Mark(1, 1),
+                f"集合 `{posix.stem}` 不能以 CSV 表格给出(只有 {tables} 可以)",
+                f"the collection `{posix.stem}` cannot be a CSV table (only {tables} can)",
+            )
+            return
+        self.personal_possible = may_hold_personal_data(data)
+        parsed = read_table(data, collection)
+        for problem in parsed.problems:
+            at = SourceRef(self.rel, problem.mark)
+            if problem.rule == "D003" and problem.column is not None:
+                text = _unknown_text((problem.column,), list(problem.known))
+                self.issue("D003", Violation(None, {"problems": [text]}, at=at))
+            elif problem.rule == "D007" and problem.column is not None:
+                self.issue("D007", Violation(None, {"keys": [problem.column]}, at=at))
+            else:
+                self.file_problem(problem.mark, problem.message_zh, problem.message_en)
+        model = COLLECTIONS[collection]
+        for row in parsed.rows:
+            self.read_record(
+                collection, model, row.raw, SourceRef(self.rel, row.mark), row.positions
             )
 
     def read_record(
@@ -451,7 +498,10 @@ def _read_files(
                 None, f"无法读取文件:{error.strerror}", f"cannot read the file: {error.strerror}"
             )
             continue
-        reader.read(data)
+        if file.suffix == TABLE_SUFFIX:
+            reader.read_csv(data)
+        else:
+            reader.read(data)
     CURRENT_FILE = None
     if progress is not None:
         progress(len(ordered), len(ordered))

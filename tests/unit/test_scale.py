@@ -56,7 +56,7 @@ def test_hint_examples() -> None:
     assert may_hold_personal_data(b"phone: 13800138000\n")
     assert may_hold_personal_data(b"phone: 013800138000\n")
     assert may_hold_personal_data(b"phone: 0x33698C8D0\n")
-    assert may_hold_personal_data(b'id: "11010119900307123X"\n')
+    assert may_hold_personal_data(b'id: "11010519491231002X"\n')
     assert may_hold_personal_data(b'note: "\\u0031"\n')
 
 

@@ -1,0 +1,408 @@
+"""CSV tables of the bulk collections: rows in, records and positions out.
+
+``data-format.md`` ("Tables"): the flat collections may be given as UTF-8 CSV
+files named ``<collection>.csv``, or any ``*.csv`` inside a folder named after
+the collection. The header row names the fields, list fields are separated by
+``;`` and an empty cell is an absent optional field.
+
+A row becomes the same plain record a YAML flow mapping would give: text
+cells stay strings (dates, amounts and ids are read from text anyway), and
+only the columns whose field is a list, a boolean or an integer are converted
+(``true``/``false`` only; decimal digits only), so a bad cell is reported by
+validation exactly as in YAML. (The bulk collections have no other numbers:
+amounts are read exactly from their text.) Positions are the CSV line and column of each
+cell, computed only when a finding asks for one: the rows keep just their line.
+
+:func:`read_table` never raises: every failure is a :class:`TableProblem`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Final, Literal, Union
+
+from guabao_rules.models import COLLECTIONS, Record
+from guabao_rules.positions import Key, Mark, PositionTree
+from guabao_rules.yamlsource import _encoding_problem  # the same words for YAML and CSV
+
+__all__ = [
+    "TABLE_COLLECTIONS",
+    "ParsedTable",
+    "TableProblem",
+    "TableRow",
+    "read_table",
+    "table_collection",
+]
+
+TABLE_COLLECTIONS: Final = frozenset(
+    {"households", "cadres", "pairings", "visits", "reports", "allocations", "disbursements"}
+)
+"""The collections that may be given as CSV tables."""
+
+LIST_SEPARATOR: Final = ";"
+
+_BOM: Final = "\ufeff"
+_INT: Final = re.compile(r"[-+]?[0-9]+")
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+
+
+def table_collection(rel: PurePosixPath) -> str | None:
+    """The collection a CSV file holds, from its folders or its name; None if not a table.
+
+    ``households/2019.csv`` and ``households/lushui/2019.csv`` hold households
+    (every CSV inside a folder named after a table collection, the nearest such
+    folder counting, whatever the file's name: ``pairings/households.csv``
+    holds pairings); elsewhere ``households.csv`` holds households.
+    """
+    for folder in reversed(rel.parts[:-1]):
+        if folder in TABLE_COLLECTIONS:
+            return folder
+    if rel.stem in TABLE_COLLECTIONS:
+        return rel.stem
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TableProblem:
+    """Something wrong in a CSV table.
+
+    Attributes:
+        rule: ``D000`` (the file or a row cannot be read), ``D003`` (an unknown
+            column) or ``D007`` (a column named twice).
+        message_en: One sentence in English.
+        message_zh: The same sentence in Chinese.
+        mark: Where, 1-based.
+        column: The column's name, for ``D003`` and ``D007``.
+        known: The known field names, for ``D003``.
+    """
+
+    rule: Literal["D000", "D003", "D007"]
+    message_en: str
+    message_zh: str
+    mark: Mark
+    column: str | None = None
+    known: tuple[str, ...] = ()
+
+
+class _Source:
+    """A table's text, with line starts computed the first time a position is asked."""
+
+    __slots__ = ("_starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def line_start(self, line: int) -> int:
+        """The offset of the first character of ``line`` (1-based)."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+        return self._starts[line - 1]
+
+
+def _cell_marks(source: _Source, line: int) -> list[tuple[Mark, list[int]]]:
+    """The mark of each cell of the row starting at ``line``, and of each ``;`` in it.
+
+    Follows the ``excel`` dialect as :mod:`csv` reads it: a cell that starts
+    with ``"`` runs to the next ``"`` not doubled; any other cell runs to the
+    next ``,`` or line break.
+    """
+    text = source.text
+    offset = source.line_start(line)
+    column = 1
+    cells: list[tuple[Mark, list[int]]] = []
+    end = len(text)
+    while True:
+        mark = Mark(line, column)
+        separators: list[int] = []
+        quoted = offset < end and text[offset] == '"'
+        if quoted:
+            offset += 1
+            column += 1
+        while offset < end:
+            char = text[offset]
+            if quoted:
+                if char == '"':
+                    if offset + 1 < end and text[offset + 1] == '"':
+                        offset += 2
+                        column += 2
+                        continue
+                    quoted = False
+                elif char in "\r\n":
+                    offset += 2 if text.startswith("\r\n", offset) else 1
+                    line += 1
+                    column = 1
+                    continue
+            elif char in ",\r\n":
+                break
+            elif char == LIST_SEPARATOR:
+                separators.append(column)
+            offset += 1
+            column += 1
+        cells.append((mark, separators))
+        if offset >= end or text[offset] != ",":
+            return cells
+        offset += 1
+        column += 1
+
+
+# The slots of PositionTree, reached past the properties of _RowPositions.
+_START: Any = vars(PositionTree)["start"]
+_KEYS: Any = vars(PositionTree)["keys"]
+_CHILDREN: Any = vars(PositionTree)["children"]
+
+
+class _RowPositions(PositionTree):
+    """Positions of one row: the row's start now, its cells when first asked for."""
+
+    __slots__ = ("_columns", "_ready", "_source")
+
+    def __init__(self, source: _Source, line: int, columns: tuple[str | None, ...]) -> None:
+        # Not the parent's __init__: `keys` and `children` are filled by _fill() on first use.
+        _START.__set__(self, Mark(line, 1))
+        self._source = source
+        self._columns = columns
+        self._ready = False
+
+    def _fill(self) -> None:
+        self._ready = True
+        keys: dict[Key, Mark] = {}
+        children: dict[Key, PositionTree] = {}
+        cells = _cell_marks(self._source, self.start.line)
+        for name, (mark, separators) in zip(self._columns, cells, strict=False):
+            if name is None:
+                continue
+            keys[name] = mark
+            items: dict[Key, Mark] = {0: Mark(mark.line, mark.column)}
+            for index, column in enumerate(separators, start=1):
+                items[index] = Mark(mark.line, column + 1)
+            children[name] = PositionTree(mark, items)
+        _KEYS.__set__(self, keys)
+        _CHILDREN.__set__(self, children)
+
+    @property
+    def keys(self) -> dict[Key, Mark]:  # type: ignore[override]
+        """The mark of each cell, by column name."""
+        if not self._ready:
+            self._fill()
+        keys: dict[Key, Mark] = _KEYS.__get__(self)
+        return keys
+
+    @property
+    def children(self) -> dict[Key, PositionTree]:  # type: ignore[override]
+        """For each cell, the marks of its list items (the cell itself for item 0)."""
+        if not self._ready:
+            self._fill()
+        children: dict[Key, PositionTree] = _CHILDREN.__get__(self)
+        return children
+
+
+@dataclass(slots=True)
+class TableRow:
+    """One data row: its record as plain values, and where its cells stand."""
+
+    raw: dict[str, Any]
+    positions: PositionTree
+
+    @property
+    def mark(self) -> Mark:
+        """Where the row starts."""
+        return self.positions.start
+
+
+@dataclass(slots=True)
+class ParsedTable:
+    """The result of reading one CSV table.
+
+    Attributes:
+        rows: The rows read, in order.
+        problems: Everything found while reading, in file order.
+        fatal: True when nothing could be read (bad encoding, no header).
+    """
+
+    rows: list[TableRow] = field(default_factory=list)
+    problems: list[TableProblem] = field(default_factory=list)
+    fatal: bool = False
+
+
+Converter = Callable[[str], Any]
+
+
+def _to_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(LIST_SEPARATOR)]
+
+
+_BOOLS: Final = {"true": True, "false": False}
+
+
+def _to_bool(text: str) -> Any:
+    return _BOOLS.get(text, text)
+
+
+def _to_int(text: str) -> Any:
+    return int(text) if _INT.fullmatch(text) else text
+
+
+def _base_type(annotation: Any) -> Any:
+    """The type under ``Annotated`` and ``X | None``."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _base_type(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _base_type(args[0]) if len(args) == 1 else annotation
+    return annotation
+
+
+@cache
+def _converters(model: type[Record]) -> dict[str, Converter | None]:
+    """How each field's cell text becomes its value (None: the text as it is)."""
+    converters: dict[str, Converter | None] = {}
+    for name, info in model.model_fields.items():
+        base = _base_type(info.annotation)
+        if typing.get_origin(base) is list:
+            converters[name] = _to_list
+        elif base is bool:
+            converters[name] = _to_bool
+        elif base is int:
+            converters[name] = _to_int
+        else:  # text: ids, dates, periods, amounts (read from text, exactly), choices
+            converters[name] = None
+    return converters
+
+
+def _decode(data: bytes) -> tuple[str | None, TableProblem | None]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem = _encoding_problem(data, error)
+        return None, TableProblem("D000", problem.message_en, problem.message_zh, problem.mark)
+    return text.removeprefix(_BOM), None
+
+
+def _header(
+    header: list[str], model: type[Record], mark_of: Callable[[int], Mark]
+) -> tuple[tuple[str | None, ...], list[TableProblem]]:
+    """The field of each column (None: not read), and the header's problems."""
+    known = tuple(model.model_fields)
+    columns: list[str | None] = []
+    problems: list[TableProblem] = []
+    for index, cell in enumerate(header):
+        name = cell.strip()
+        if not name:
+            columns.append(None)
+            problems.append(
+                TableProblem(
+                    "D000",
+                    f"Column {index + 1} has no name in the header row; it is not read.",
+                    f"表头第 {index + 1} 列没有字段名;该列不读取。",
+                    mark_of(index),
+                )
+            )
+        elif name in columns:
+            columns.append(None)
+            problems.append(
+                TableProblem(
+                    "D007",
+                    f"The column `{name}` appears more than once; the first is used.",
+                    f"列 `{name}` 出现了多次;使用第一列。",
+                    mark_of(index),
+                    column=name,
+                )
+            )
+        elif name not in model.model_fields:
+            columns.append(None)
+            problems.append(TableProblem("D003", "", "", mark_of(index), column=name, known=known))
+        else:
+            columns.append(name)
+    return tuple(columns), problems
+
+
+def read_table(data: bytes, collection: str) -> ParsedTable:
+    """Read one CSV table of ``collection`` into plain records and lazy positions.
+
+    Never raises: an unreadable file or row is a problem, the other rows load.
+    """
+    result = ParsedTable()
+    text, problem = _decode(data)
+    if text is None:
+        assert problem is not None
+        result.problems.append(problem)
+        result.fatal = True
+        return result
+    model = COLLECTIONS[collection]
+    source = _Source(text)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _rows(reader)
+    try:
+        header_line, header = next(rows)
+    except StopIteration:
+        return result  # an empty table, like an empty YAML file
+    except csv.Error as error:
+        result.problems.append(_row_problem(error, reader.line_num))
+        result.fatal = True
+        return result
+    header_cells = _cell_marks(source, header_line)
+    columns, header_problems = _header(
+        header,
+        model,
+        lambda index: header_cells[index][0] if index < len(header_cells) else Mark(1, 1),
+    )
+    result.problems.extend(header_problems)
+    converters = _converters(model)
+    plan = [
+        (index, name, converters[name]) for index, name in enumerate(columns) if name is not None
+    ]
+    width = len(columns)
+    append = result.rows.append
+    try:
+        for line, cells in rows:
+            if len(cells) > width:
+                result.problems.append(
+                    TableProblem(
+                        "D000",
+                        f"This row has {len(cells)} cells but the header names {width} "
+                        "columns; the row is not read.",
+                        f"此行有 {len(cells)} 个单元格,而表头只有 {width} 列;此行不读取。",
+                        Mark(line, 1),
+                    )
+                )
+                continue
+            raw: dict[str, Any] = {}
+            last = len(cells)
+            for index, name, convert in plan:
+                if index < last:
+                    value = cells[index]
+                    if value:
+                        raw[name] = convert(value) if convert is not None else value
+            append(TableRow(raw, _RowPositions(source, line, columns)))
+    except csv.Error as error:
+        result.problems.append(_row_problem(error, reader.line_num))
+    return result
+
+
+def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows with the line each starts on."""
+    end = 0
+    for cells in reader:
+        start = end + 1
+        end = reader.line_num
+        if cells and (len(cells) > 1 or cells[0].strip()):
+            yield start, cells
+
+
+def _row_problem(error: csv.Error, line: int) -> TableProblem:
+    return TableProblem(
+        "D000",
+        f"CSV error: {error}; the rest of the file is not read.",
+        f"CSV 格式错误:{error};文件其余部分不读取。",
+        Mark(max(line, 1), 1),
+    )
