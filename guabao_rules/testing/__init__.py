@@ -1,0 +1,57 @@
+"""Hypothesis strategies for testing rules, rule packs and profiles.
+
+Three pieces, each usable on its own:
+
+* :func:`datasets` — valid datasets of a chosen shape. Checking one at its
+  ``as_of`` with its ``params`` yields no finding at all.
+* :func:`write_dataset` with a :class:`Layout` (drawn by :func:`layouts`) —
+  the same records written as YAML files split in varied ways: one file, one
+  per collection, one per county, nested folders, or scattered at random.
+* :func:`violations` / :data:`VIOLATIONS` — for every rule of the catalogue,
+  a strategy that changes a valid dataset so that exactly one finding,
+  ``(rule, subject)``, is expected.
+
+Example::
+
+    from hypothesis import given
+    import guabao_rules
+    from guabao_rules.testing import datasets, violations, write_dataset
+
+    @given(violations("Q003", datasets(counties_per_prefecture=2)))
+    def test_q003(tmp_path_factory, violated):
+        root = tmp_path_factory.mktemp("data")
+        write_dataset(violated.dataset, root)
+        report = guabao_rules.check(guabao_rules.load(root), violated.dataset.config())
+        assert {(d.rule, d.subject) for d in report.diagnostics} == violated.expected
+
+See ``docs/testing.md`` for a guide.
+"""
+
+from guabao_rules.testing.files import (
+    STYLES,
+    Layout,
+    files_text,
+    layouts,
+    render_files,
+    write_dataset,
+)
+from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
+from guabao_rules.testing.strategies import datasets
+from guabao_rules.testing.violations import VIOLATIONS, Violated, violations
+
+__all__ = [
+    "SHARED",
+    "STYLES",
+    "VIOLATIONS",
+    "GeneratedDataset",
+    "Layout",
+    "Record",
+    "Violated",
+    "datasets",
+    "dump_yaml",
+    "files_text",
+    "layouts",
+    "render_files",
+    "violations",
+    "write_dataset",
+]

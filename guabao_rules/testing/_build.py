@@ -1,0 +1,873 @@
+"""Build clean records piece by piece (a province, a county, a village, a project).
+
+The same :class:`Builder` makes whole datasets (:func:`guabao_rules.testing.datasets`)
+and, during a violation, adds the clean pieces a mutation needs (a project of a
+given status, an out-of-scope county, a second work team). Every piece is
+clean under every rule at ``as_of`` by construction; the rules' time notions
+(complete years and quarters) are recomputed here independently of
+:mod:`guabao_rules.timecal`, so the generator is an oracle, not a copy.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import pairwise
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn
+
+from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record
+
+PROVINCE = "530000"
+PREFECTURE_CODES = (
+    "01", "03", "04", "05", "06", "07", "08", "09", "23", "25", "26", "28", "29", "31", "33", "34",
+)  # fmt: skip
+"""The two-digit prefecture codes of Yunnan (GB/T 2260), in order."""
+LEGACY_COUNTY = "98"
+"""County number of the retired code put in ``legacy_codes`` (never generated)."""
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "scope_tag": "deep_poverty",
+    "leaders_per_county": 1,
+    "counties_per_leader": 1,
+    "units_per_county": 3,
+    "soes_per_county": 1,
+    "min_visits_per_year": 2,
+    "min_joint_meetings_per_year": 1,
+    "min_team_members": 3,
+    "max_team_members": 5,
+    "min_team_term_years": 2,
+    "max_update_age_days": 90,
+    "max_progress_gap_days": 90,
+    "min_announcement_days": 10,
+    "idle_days": 90,
+    "max_progress_gap_pct": 30,
+}
+"""The values the generator builds for when a dataset does not set them."""
+
+CHAIN = ("proposed", "reviewed", "in_library", "start", "completed", "accepted")
+"""Project milestones in order."""
+_MILESTONES_OF = {
+    "proposed": 1,
+    "reviewed": 2,
+    "in_library": 3,
+    "implementing": 4,
+    "completed": 5,
+    "accepted": 6,
+}
+LIBRARY_STATUSES = ("in_library", "implementing", "completed", "accepted")
+RUNNING_STATUSES = ("implementing", "completed", "accepted")
+STATUSES = (
+    "proposed",
+    "reviewed",
+    "in_library",
+    "implementing",
+    "completed",
+    "accepted",
+    "cancelled",
+)
+CATEGORIES = (
+    "industry", "infrastructure", "housing", "education",
+    "health", "employment", "ecology", "other",
+)  # fmt: skip
+"""Project categories that are allowed (no handouts: M004)."""
+
+_CJK = "云南怒江迪庆福贡兰坪维西德钦泸水香格里拉山水林田路桥村镇乡花椒草果核桃茶叶养殖合作社"
+_SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜和木余罗达丰"
+_TEXT_ALPHABET = _CJK + "abcdefghijklmnopqrstuvwxyzABCXYZ ·-—()（）:：,，。/&'\"#!?%"
+
+
+def _name(seed: int, suffix: str) -> str:
+    """A deterministic pseudonymous name (no digits: nothing D006 could mistake)."""
+    first = _CJK[seed % len(_CJK)]
+    second = _CJK[(seed * 7 + 3) % len(_CJK)]
+    return f"{first}{second}{suffix}"
+
+
+def _person(seed: int) -> str:
+    return _SURNAMES[seed % len(_SURNAMES)] + "某" + _CJK[(seed * 5 + 1) % len(_CJK)]
+
+
+def money(cents: int) -> str:
+    """An amount in yuan written as the data format wants it: ``"1234.50"``."""
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def cents(value: Any) -> int:
+    """An amount (string or whole yuan) in fen."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value * 100
+    text = str(value)
+    whole, _, frac = text.partition(".")
+    return int(whole or "0") * 100 + int((frac + "00")[:2])
+
+
+def complete_years(start: date, end: date | None, as_of: date) -> list[int]:
+    """The calendar years a record active from ``start`` to ``end`` covers wholly by ``as_of``."""
+    years = []
+    for year in range(start.year, as_of.year + 1):
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        if start <= first and last <= as_of and (end is None or last <= end):
+            years.append(year)
+    return years
+
+
+def quarter_bounds(year: int, q: int) -> tuple[date, date]:
+    """The first and last day of quarter ``q`` of ``year``."""
+    first = date(year, 3 * q - 2, 1)
+    nxt = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def complete_quarters(start: date, end: date | None, as_of: date) -> list[tuple[int, int]]:
+    """The quarters ``(year, q)`` a record from ``start`` to ``end`` covers wholly by ``as_of``."""
+    out = []
+    for year in range(start.year, as_of.year + 1):
+        for q in range(1, 5):
+            first, last = quarter_bounds(year, q)
+            if start <= first and last <= as_of and (end is None or last <= end):
+                out.append((year, q))
+    return out
+
+
+@dataclass
+class Shape:
+    """How many of each thing to build (each an inclusive range)."""
+
+    prefectures: tuple[int, int]
+    counties_per_prefecture: tuple[int, int]
+    villages_per_county: tuple[int, int]
+    households_per_village: tuple[int, int]
+    projects_per_county: tuple[int, int]
+    funds_per_county: tuple[int, int]
+    years: tuple[int, int]
+
+
+class Builder:
+    """Adds clean records to a dataset being built or mutated."""
+
+    def __init__(self, draw: DrawFn, dataset: GeneratedDataset) -> None:
+        self.draw = draw
+        self.records: dict[str, list[Record]] = copy.deepcopy(dataset.records)
+        self.homes: dict[str, str] = dict(dataset.homes)
+        self.raw_files: dict[str, bytes] = dict(dataset.raw_files)
+        self.waivers: list[Record] = copy.deepcopy(dataset.waivers)
+        self.params: dict[str, Any] = dict(dataset.params)
+        self.as_of = dataset.as_of
+        self.start = dataset.start
+        self.used: set[str] = dataset.ids()
+        # id -> (collection, record) of the first record with that id (as the loader resolves).
+        self.index: dict[str, tuple[str, Record]] = {}
+        for collection, items in self.records.items():
+            for record in items:
+                if isinstance(record, dict) and "id" in record:
+                    self.index.setdefault(str(record["id"]), (collection, record))
+
+    # --- plumbing ------------------------------------------------------------------
+
+    def result(self) -> GeneratedDataset:
+        """The dataset as built so far."""
+        return GeneratedDataset(
+            records={k: v for k, v in self.records.items()},
+            as_of=self.as_of,
+            params=dict(self.params),
+            start=self.start,
+            homes=dict(self.homes),
+            raw_files=dict(self.raw_files),
+            waivers=list(self.waivers),
+        )
+
+    def param(self, name: str) -> Any:
+        """A parameter's value (the generator's default when the dataset does not set it)."""
+        value = self.params.get(name)
+        return DEFAULT_PARAMS.get(name) if value is None else value
+
+    def fresh(self, stem: str) -> str:
+        """An id not used yet: ``stem`` itself, else ``stem-2``, ``stem-3``, ..."""
+        candidate, n = stem, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{stem}-{n}"
+        self.used.add(candidate)
+        return candidate
+
+    def add(self, collection: str, record: Record, home: str) -> Record:
+        """Append a record (its id must come from :meth:`fresh` or be new)."""
+        self.records.setdefault(collection, []).append(record)
+        self.used.add(str(record["id"]))
+        self.index.setdefault(str(record["id"]), (collection, record))
+        self.homes[str(record["id"])] = home
+        return record
+
+    def remove(self, collection: str, record: Record) -> None:
+        """Take a record out (by identity)."""
+        items = self.records[collection]
+        items[:] = [r for r in items if r is not record]
+        found = self.index.get(str(record["id"]))
+        if found is not None and found[1] is record:
+            del self.index[str(record["id"])]
+            self.homes.pop(str(record["id"]), None)
+
+    def all(self, collection: str) -> list[Record]:
+        """The records of a collection (the live list)."""
+        return self.records.setdefault(collection, [])
+
+    def where(self, collection: str, **conditions: Any) -> list[Record]:
+        """Records whose fields equal the given values."""
+        return [
+            r for r in self.all(collection) if all(r.get(k) == v for k, v in conditions.items())
+        ]
+
+    def get(self, record_id: str) -> tuple[str, Record] | None:
+        """The first record with this id, and its collection."""
+        return self.index.get(record_id)
+
+    def collection_of(self, record_id: str) -> str | None:
+        """The collection of the record with this id."""
+        found = self.index.get(record_id)
+        return found[0] if found else None
+
+    def home_of(self, record_id: str) -> str:
+        """The home of a record (shared when unknown)."""
+        return self.homes.get(record_id, SHARED)
+
+    def pick(self, items: list[Any]) -> Any:
+        """One of ``items`` (shrinks towards the first)."""
+        return items[self.draw(st.integers(0, len(items) - 1))]
+
+    def flag(self) -> bool:
+        """A boolean."""
+        return self.draw(st.booleans())
+
+    def between(self, low: int, high: int) -> int:
+        """An integer in ``[low, high]``."""
+        return self.draw(st.integers(low, high))
+
+    def day(self, low: date, high: date) -> date:
+        """A day in ``[low, high]``."""
+        if high < low:
+            raise ValueError(f"empty date range {low}..{high}")
+        return low + timedelta(days=self.draw(st.integers(0, (high - low).days)))
+
+    def days(self, low: date, high: date, n: int) -> list[date]:
+        """``n`` days in ``[low, high]``, ascending (ties allowed)."""
+        return sorted(self.day(low, high) for _ in range(n))
+
+    def text(self) -> str:
+        """A short free text with no digits (so never personal data)."""
+        return (
+            self.draw(st.text(alphabet=_TEXT_ALPHABET, min_size=1, max_size=12)).strip() or "项目"
+        )
+
+    def amount(self, value: int) -> str | int:
+        """An amount in fen written as a string, or as whole yuan when it is whole."""
+        if value % 100 == 0 and self.flag():
+            return value // 100
+        return money(value)
+
+    def early(self) -> date:
+        """A day from which the history's pairings start (within half a year of start)."""
+        return self.day(self.start, min(self.start + timedelta(days=180), self.as_of))
+
+    # --- regions ---------------------------------------------------------------------
+
+    def regions_under(self, code: str, level: str) -> list[Record]:
+        """Regions of ``level`` whose code starts with ``code``."""
+        return [
+            r for r in self.all("regions") if r["level"] == level and str(r["id"]).startswith(code)
+        ]
+
+    def legacy_codes(self) -> set[str]:
+        """Region codes named as retired in ``legacy_codes``."""
+        return set((self.params.get("legacy_codes") or {}).keys())
+
+    def _free_code(self, prefix: str, numbers: range, width: int) -> str:
+        retired = self.legacy_codes()
+        for n in numbers:
+            code = f"{prefix}{n:0{width}d}"
+            if code not in self.used and code not in retired:
+                return code
+        raise ValueError(f"no free region code under {prefix}")
+
+    def add_province(self) -> Record:
+        """The province (云南省), once."""
+        found = self.get(PROVINCE)
+        if found:
+            return found[1]
+        return self.add("regions", {"id": PROVINCE, "name": "云南省", "level": "province"}, SHARED)
+
+    def add_prefecture(self) -> Record:
+        """A prefecture under the province (next free code)."""
+        for code in PREFECTURE_CODES:
+            pid = f"53{code}00"
+            if pid not in self.used:
+                break
+        else:
+            raise ValueError("no free prefecture code")
+        record = {
+            "id": pid,
+            "name": _name(int(code), "州"),
+            "level": "prefecture",
+            "parent": PROVINCE,
+            "tags": ["sanqu_sanzhou"],
+        }
+        return self.add("regions", record, SHARED)
+
+    def add_county_region(self, prefecture: str, in_scope: bool) -> Record:
+        """A county region only (no pairings), in or out of scope."""
+        code = self._free_code(prefecture[:4], range(1, 98), 2)
+        scope = str(self.param("scope_tag"))
+        tags = ["sanqu_sanzhou", scope] if in_scope else self.pick([[], ["poverty_county"]])
+        record: Record = {"id": code, "name": _name(int(code), "县"), "level": "county"}
+        record["parent"] = prefecture
+        if tags:
+            record["tags"] = tags
+        return self.add("regions", record, code)
+
+    def add_township(self, county: str) -> Record:
+        """A township in a county."""
+        code = self._free_code(county, range(100, 1000), 3)
+        record = {"id": code, "name": _name(int(code), "镇"), "level": "township", "parent": county}
+        return self.add("regions", record, county)
+
+    def in_scope(self, county: Record) -> bool:
+        """Whether a county region carries the scope tag."""
+        return str(self.param("scope_tag")) in (county.get("tags") or [])
+
+    def county_of(self, region_id: str) -> str:
+        """The county code of a region code (its first six digits)."""
+        return region_id[:6]
+
+    # --- organisation ----------------------------------------------------------------
+
+    def add_top(self, prefectures: list[str]) -> None:
+        """Party secretary, governor and the east-west partner city, with their pairings."""
+        secretary = self.params.get("party_secretary_prefecture") or prefectures[0]
+        governor = self.params.get("governor_prefecture") or prefectures[-1]
+        for stem, name, post, target in (
+            ("L-PS", "宋某某", "party_secretary", secretary),
+            ("L-GOV", "韩某某", "governor", governor),
+        ):
+            leader = self.fresh(stem)
+            self.add(
+                "leaders", {"id": leader, "name": name, "rank": "provincial", "post": post}, SHARED
+            )
+            self.add_pairing("prefecture_link", leader, target, self.early(), SHARED)
+        east_west = self.params.get("east_west_prefectures") or []
+        if east_west:
+            city = self.fresh("U-ZHUHAI")
+            self.add("units", {"id": city, "name": "珠海市", "kind": "partner_city"}, SHARED)
+            for target in east_west:
+                self.add_pairing("east_west", city, target, self.early(), SHARED)
+
+    def add_pairing(
+        self,
+        kind: str,
+        helper: str,
+        target: str,
+        start: date,
+        home: str,
+        *,
+        role: str | None = None,
+        end: date | None = None,
+    ) -> Record:
+        """A pairing."""
+        record: Record = {"id": self.fresh(f"P-{kind[:2].upper()}-{target}"), "kind": kind}
+        record["helper"] = helper
+        record["target"] = target
+        if role is not None:
+            record["role"] = role
+        record["start"] = start
+        if end is not None:
+            record["end"] = end
+        return self.add("pairings", record, home)
+
+    def add_unit(self, county: str, kind: str) -> Record:
+        """A unit belonging to a county's set (not yet linked)."""
+        uid = self.fresh(f"U-{county}-{kind.rsplit('_', maxsplit=1)[-1][:3].upper()}")
+        record = {"id": uid, "name": _name(len(self.used), "厅" if "provincial" in kind else "局")}
+        record["kind"] = kind
+        return self.add("units", record, county)
+
+    def add_leader(self, county: str, rank: str, stem: str) -> Record:
+        """A leader (post ``other``)."""
+        record = {"id": self.fresh(stem), "name": _person(len(self.used)), "rank": rank}
+        return self.add("leaders", record, county)
+
+    def add_visits(self, unit: str, county: str, link_start: date, end: date | None = None) -> None:
+        """Main-leader visits for every complete year of a unit's county link (M001)."""
+        need = int(self.param("min_visits_per_year"))
+        for year in complete_years(link_start, end, self.as_of):
+            for _ in range(need + self.between(0, 1)):
+                day = self.day(date(year, 1, 1), date(year, 12, 31))
+                self.add_visit(unit, county, day, main_leader=True)
+        if self.between(0, 3) == 0:  # now and then an ordinary visit too
+            self.add_visit(unit, county, self.day(link_start, self.as_of), main_leader=False)
+
+    def add_visit(self, visitor: str, county: str, day: date, *, main_leader: bool) -> Record:
+        """One visit."""
+        record: Record = {"id": self.fresh(f"V-{county}-{day.year}"), "visitor": visitor}
+        record["county"] = county
+        record["date"] = day
+        if main_leader or self.flag():
+            record["main_leader"] = main_leader
+        return self.add("visits", record, county)
+
+    def add_meetings(self, county: str, unit: str, link_start: date) -> None:
+        """Joint meetings convened by the lead unit in every complete year of its link (M003)."""
+        need = int(self.param("min_joint_meetings_per_year"))
+        for year in complete_years(link_start, None, self.as_of):
+            for _ in range(need + self.between(0, 1)):
+                day = self.day(date(year, 1, 1), date(year, 12, 31))
+                record: Record = {"id": self.fresh(f"MT-{county}-{year}"), "county": county}
+                record["convened_by"] = unit
+                record["date"] = day
+                self.add("meetings", record, county)
+
+    def add_supervision(self, county: str) -> Record:
+        """The county's supervision group, headed by a departmental (or provincial) leader."""
+        head = self.add_leader(county, self.pick(["departmental", "provincial"]), f"L-{county}-SG")
+        record = {"id": self.fresh(f"SG-{county}"), "county": county, "head": head["id"]}
+        return self.add("supervision_groups", record, county)
+
+    def add_finding(self, county: str, group: str) -> Record:
+        """A supervision finding corrected in time (or still within its deadline) (M008)."""
+        day = self.day(self.start - timedelta(days=60), self.as_of)
+        deadline = day + timedelta(days=self.between(0, 120))
+        record: Record = {"id": self.fresh(f"FD-{county}"), "county": county, "raised_by": group}
+        record["date"] = day
+        record["deadline"] = deadline
+        if deadline < self.as_of or self.flag():
+            record["closed"] = self.day(day, min(deadline, self.as_of))
+        record["summary"] = self.text()
+        return self.add("findings", record, county)
+
+    def county_units(self, county: str) -> list[str]:
+        """Ids of units with a county link to ``county``."""
+        return [
+            str(p["helper"])
+            for p in self.where("pairings", kind="county_link", target=county)
+            if self.collection_of(str(p["helper"])) == "units"
+        ]
+
+    def county_implementer(self, county: str) -> str:
+        """A county unit of ``county`` (made when it has none)."""
+        for unit in self.all("units"):
+            if unit["kind"] == "county_unit" and self.home_of(unit["id"]) == county:
+                return str(unit["id"])
+        return str(self.add_unit(county, "county_unit")["id"])
+
+    def add_county(self, prefecture: str, in_scope: bool, shape: Shape) -> str:
+        """A whole county: quotas, visits, meetings, supervision, villages, projects, funds."""
+        county = str(self.add_county_region(prefecture, in_scope)["id"])
+        if in_scope or self.flag():
+            leader = self.add_leader(county, "provincial", f"L-{county}")
+            self.add_pairing("county_link", leader["id"], county, self.early(), county)
+        units = int(self.param("units_per_county"))
+        soes = int(self.param("soes_per_county"))
+        n_prov = units + self.between(0, 1) if in_scope else self.between(0, 2)
+        n_soe = soes + self.between(0, 1) if in_scope else self.between(0, 1)
+        kinds = [self.pick(["provincial_unit", "central_unit"]) for _ in range(n_prov)]
+        kinds += ["provincial_soe"] * n_soe
+        lead = self.between(0, len(kinds) - 1) if kinds else -1
+        for index, kind in enumerate(kinds):
+            unit = self.add_unit(county, kind)
+            start = self.early()
+            role = "lead" if index == lead else self.pick([None, "member"])
+            self.add_pairing("county_link", unit["id"], county, start, county, role=role)
+            self.add_visits(unit["id"], county, start)
+            if index == lead:
+                self.add_meetings(county, unit["id"], start)
+        self.county_implementer(county)
+        group = self.add_supervision(county)
+        for _ in range(self.between(0, 2)):
+            self.add_finding(county, group["id"])
+        township: Record | None = None
+        for index in range(self.between(*shape.villages_per_county)):
+            if township is None or index % 2 == 0:
+                township = self.add_township(county)
+            village = self.add_village(str(township["id"]), poor=self.flag())
+            for _ in range(self.between(*shape.households_per_village)):
+                self.add_household(village, self.pick(["poor", "lifted"]))
+        pool = [
+            self.add_fund(county, parent=self.upstream() if self.flag() else None)
+            for _ in range(self.between(*shape.funds_per_county))
+        ]
+        for _ in range(self.between(*shape.projects_per_county)):
+            self.add_project(county, self.pick(list(STATUSES)), pool)
+        for fund in pool:
+            self.settle_fund(fund)
+        return county
+
+    # --- villages and households -----------------------------------------------------
+
+    def add_village(
+        self, township: str, *, poor: bool, team: bool | None = None, team_start: date | None = None
+    ) -> str:
+        """A village; a poor one (and, drawn, others) gets a village package and a work team."""
+        county = self.county_of(township)
+        code = self._free_code(township, range(200, 1000), 3)
+        tags = ["poor_village", *(["deep_poverty"] if self.flag() else [])] if poor else []
+        record: Record = {"id": code, "name": _name(int(code[-3:]), "村"), "level": "village"}
+        record["parent"] = township
+        if tags:
+            record["tags"] = tags
+        self.add("regions", record, county)
+        if team is None:
+            team = poor or self.flag()
+        if team:
+            helpers = self.county_units(county) or [self.county_implementer(county)]
+            unit = self.pick(helpers)
+            self.add_pairing("village_package", unit, code, self.early(), county)
+            self.add_team(code, unit, team_start or self.early())
+        return code
+
+    def add_cadre(self, unit: str, home: str) -> str:
+        """A cadre of ``unit``."""
+        cid = self.fresh(f"C-{home}-{len(self.used)}")
+        self.add("cadres", {"id": cid, "name": _person(len(self.used)), "unit": unit}, home)
+        return cid
+
+    def add_team(
+        self, village: str, unit: str, start: date, end: date | None = None, open_end: bool = True
+    ) -> Record:
+        """A work team of distinct cadres with a member first secretary (M006)."""
+        county = self.county_of(village)
+        low = int(self.param("min_team_members"))
+        high_param = self.params.get("max_team_members")
+        high = int(high_param) if high_param is not None else low + 2
+        members = [self.add_cadre(unit, county) for _ in range(self.between(low, max(low, high)))]
+        record: Record = {"id": self.fresh(f"WT-{village}"), "village": village, "unit": unit}
+        record["first_secretary"] = self.pick(members)
+        record["members"] = members
+        record["start"] = start
+        if end is not None:
+            record["end"] = end
+        elif open_end and self.between(0, 3) == 0:  # ends after as_of: still active
+            record["end"] = self.as_of + timedelta(days=self.between(1, 400))
+        return self.add("work_teams", record, county)
+
+    def active_team(self, village: str) -> Record | None:
+        """The village's work team active on as_of."""
+        for team in self.where("work_teams", village=village):
+            if team["start"] <= self.as_of and (
+                team.get("end") is None or self.as_of <= team["end"]
+            ):
+                return team
+        return None
+
+    def add_household(self, village: str, status: str) -> str:
+        """A household; a poor one gets a helper and a report for every complete quarter (M002)."""
+        county = self.county_of(village)
+        hid = self.fresh(f"HH-{village}-{len(self.where('households', village=village)) + 1}")
+        self.add("households", {"id": hid, "village": village, "status": status}, county)
+        team = self.active_team(village)
+        if status == "poor" or self.flag():
+            if team is not None and self.flag():
+                helper = self.pick(list(team["members"]))
+            else:
+                units = self.county_units(county) or [self.county_implementer(county)]
+                helper = self.add_cadre(self.pick(units), county)
+            start = self.day(min(self.start, self.as_of), self.as_of)
+            self.add_pairing("household_help", helper, hid, start, county)
+        if status == "poor" and team is not None:
+            self.add_reports(hid, team)
+        return hid
+
+    def add_reports(self, household: str, team: Record) -> None:
+        """A report on ``household`` by a member of ``team`` for each complete quarter."""
+        county = self.home_of(household)
+        for year, q in complete_quarters(team["start"], team.get("end"), self.as_of):
+            self.add_report(household, team, year, q, county)
+
+    def add_report(self, household: str, team: Record, year: int, q: int, home: str) -> Record:
+        """One report for quarter ``q`` of ``year``."""
+        _, last = quarter_bounds(year, q)
+        sent = min(last + timedelta(days=self.between(0, 20)), self.as_of)
+        reporter = self.pick(list(team["members"]))
+        record: Record = {"id": self.fresh(f"R-{household}-{year}Q{q}"), "reporter": reporter}
+        record["household"] = household
+        record["period"] = f"{year}-Q{q}"
+        record["date"] = sent
+        if self.flag():
+            record["recipients"] = [team["unit"], reporter]
+        return self.add("reports", record, home)
+
+    # --- money and projects ----------------------------------------------------------
+
+    def upstream(self) -> Record:
+        """The shared upstream fund (made once), parent of some county funds."""
+        for fund in self.all("funds"):
+            if self.home_of(fund["id"]) == SHARED and fund.get("parent") is None:
+                return fund
+        year = self.start.year - 1
+        record: Record = {"id": self.fresh(f"F-UP-{year}"), "name": "中央财政专项扶贫资金"}
+        record.update({"source": "central", "year": year, "amount": "0.00"})
+        return self.add("funds", record, SHARED)
+
+    def add_fund(self, home: str, parent: Record | None = None) -> Record:
+        """A fund line; its amount is set by :meth:`settle_fund` once it is used."""
+        year = self.between(self.start.year - 1, self.as_of.year)
+        record: Record = {"id": self.fresh(f"F-{home}-{year}"), "name": self.text() + "资金"}
+        record.update({"source": self.pick(["central", "provincial", "county", "east_west"])})
+        record.update({"year": year, "amount": "0.00"})
+        if parent is not None:
+            record["parent"] = parent["id"]
+        return self.add("funds", record, home)
+
+    def settle_fund(self, fund: Record) -> None:
+        """Set a fund's amount to cover its allocations and child funds, and its received day.
+
+        A fund left unused gets a received day under ``idle_days`` ago, or none (T002).
+        """
+        allocations = self.where("allocations", fund=fund["id"])
+        children = self.where("funds", parent=fund["id"])
+        used = sum(cents(a["amount"]) for a in allocations)
+        used += sum(cents(c["amount"]) for c in children)
+        slack = self.pick([0, 0, self.between(1, 10_000_000)])
+        fund["amount"] = self.amount(used + slack)
+        fund.pop("received", None)
+        if allocations or children:
+            if self.flag():
+                first = min((a["date"] for a in allocations), default=self.as_of)
+                fund["received"] = self.day(first - timedelta(days=90), first)
+        elif self.flag():
+            idle = int(self.param("idle_days"))
+            fund["received"] = self.day(self.as_of - timedelta(days=max(idle - 1, 0)), self.as_of)
+        if fund.get("parent") is not None:
+            parent = self.get(fund["parent"])
+            if parent is not None and parent[1]["year"] > fund["year"]:
+                fund["year"] = parent[1]["year"]  # T008: a child is never older than its parent
+
+    def add_project(
+        self,
+        county: str,
+        status: str,
+        pool: list[Record],
+        *,
+        budget: int | None = None,
+        allocate: bool | None = None,
+    ) -> Record:
+        """A project of ``status``, clean under every S and T rule, with its money.
+
+        Args:
+            county: The county code.
+            status: The project's status.
+            pool: Funds to allocate from; when empty a new fund is made and settled.
+            budget: The budget in fen (drawn when None).
+            allocate: Whether an ``in_library`` project gets allocations (drawn when None).
+        """
+        pid = self.fresh(f"PJ-{county}-{len(self.where('projects', county=county)) + 1}")
+        villages = [str(v["id"]) for v in self.regions_under(county, "village")]
+        households = [
+            str(h["id"]) for h in self.all("households") if str(h["village"]).startswith(county)
+        ]
+        category = self.pick(list(CATEGORIES)) if villages else "infrastructure"
+        library = status in LIBRARY_STATUSES
+        full = library or self.flag()  # below the library, fields may still be missing
+        low = self.start - timedelta(days=365)
+        depth = _MILESTONES_OF[status] if status in _MILESTONES_OF else self.between(1, 2)
+        chain = CHAIN[:depth]
+        when = dict(zip(chain, self.days(low, self.as_of, len(chain)), strict=True))
+        if budget is None:
+            budget = self.between(10_000_00, 5_000_000_00)
+        record: Record = {"id": pid, "name": self.text() + "项目", "county": county}
+        if villages and (category != "infrastructure" or self.flag()):
+            record["village"] = self.pick(villages)
+        record["category"] = category
+        if full:
+            record["nature"] = self.pick(["new", "expansion", "renovation", "other"])
+            record["task"] = self.text()
+            record["mechanism"] = self.text()
+            begin = when.get("start") or when.get("in_library") or when["proposed"]
+            record["period"] = {"start": begin, "end": begin + timedelta(days=self.between(0, 400))}
+            record["implementer"] = self.county_implementer(county)
+        record["year"] = when.get("start", when["proposed"]).year
+        record["budget"] = self.amount(budget)
+        record["status"] = status
+        record["milestones"] = when
+        if full:
+            record["performance"] = self._performance(households)
+        notices = self._announcements(status, when)
+        if notices:
+            record["announcements"] = notices
+        self.add("projects", record, county)
+        allocations = self._allocate(record, status, when, budget, pool=pool, allocate=allocate)
+        progress = self._progress(status, when, allocations)
+        if progress:
+            record["progress"] = progress
+        if status == "implementing":
+            age = int(self.param("max_update_age_days"))
+            record["updated"] = self.day(self.as_of - timedelta(days=age), self.as_of)
+        elif self.flag():
+            record["updated"] = self.day(when[chain[-1]], self.as_of)
+        return record
+
+    def _performance(self, households: list[str]) -> Record:
+        targets = []
+        for _ in range(self.between(1, 2)):
+            target: Record = {"indicator": self.text(), "value": self.between(1, 500)}
+            target["unit"] = self.pick(["户", "人", "亩", "公里", "%"])
+            if self.flag():
+                target["dimension"] = self.pick(["output", "benefit", "satisfaction"])
+            targets.append(target)
+        chosen = [h for h in households if self.between(0, 2) == 0][:3]
+        poor = self.between(0 if chosen else 1, 60)
+        performance: Record = {"targets": targets, "poor_households": poor}
+        if chosen:
+            performance["beneficiaries"] = chosen
+        return performance
+
+    def _announcements(self, status: str, when: dict[str, date]) -> list[Record]:
+        minimum = int(self.param("min_announcement_days"))
+        notices = []
+
+        def notice(stage: str, end: date) -> None:
+            length = minimum + self.between(0, 10)
+            start = end - timedelta(days=length - 1)
+            notices.append({"stage": stage, "start": start, "end": end, "place": self.text()})
+
+        if "in_library" in when:
+            notice("intake", when["in_library"] - timedelta(days=self.between(0, 10)))
+        if "start" in when:
+            notice("implementation", when["start"] + timedelta(days=self.between(0, 30)))
+        if "completed" in when:
+            notice("completion", when["completed"] + timedelta(days=self.between(0, 30)))
+        return notices
+
+    def _allocate(
+        self,
+        project: Record,
+        status: str,
+        when: dict[str, date],
+        budget: int,
+        *,
+        pool: list[Record],
+        allocate: bool | None,
+    ) -> list[Record]:
+        """Allocations (= budget once running: S401, T004) and their disbursements."""
+        if status in RUNNING_STATUSES:
+            total = budget
+        elif status == "in_library" and (allocate if allocate is not None else self.flag()):
+            total = self.between(0, budget)
+        else:
+            return []
+        if total == 0 and status in RUNNING_STATUSES:
+            return []  # a zero budget needs no money (T001 with S401 and T004)
+        county = str(project["county"])
+        own = None
+        if not pool:
+            own = self.add_fund(county)
+            pool = [own]
+        parts = self._split(total, self.between(1, 3))
+        first_day = when["in_library"]
+        last_day = when.get("start", self.as_of)
+        allocations = []
+        for part in parts:
+            record: Record = {
+                "id": self.fresh(f"AL-{project['id']}"),
+                "fund": self.pick(pool)["id"],
+            }
+            record["project"] = project["id"]
+            record["amount"] = self.amount(part)
+            record["date"] = self.day(first_day, last_day)
+            allocations.append(self.add("allocations", record, county))
+            self._disburse(record, part, status, when)
+        if own is not None:
+            self.settle_fund(own)
+        return allocations
+
+    def _split(self, total: int, n: int) -> list[int]:
+        cuts = sorted(self.between(0, total) for _ in range(n - 1))
+        bounds = [0, *cuts, total]
+        return [b - a for a, b in pairwise(bounds)]
+
+    def _disburse(
+        self, allocation: Record, amount: int, status: str, when: dict[str, date]
+    ) -> None:
+        if status in ("completed", "accepted"):
+            paid, until = amount, when["completed"]
+        else:
+            paid, until = self.between(0, amount), self.as_of
+            if self.flag():
+                return
+        for part in self._split(paid, self.between(1, 2)):
+            record: Record = {"id": self.fresh(f"PAY-{allocation['id']}")}
+            record["allocation"] = allocation["id"]
+            record["amount"] = self.amount(part)
+            record["date"] = self.day(allocation["date"], until)
+            self.add("disbursements", record, self.home_of(str(allocation["id"])))
+
+    def paid_by(self, project: str, day: date) -> int:
+        """Fen disbursed on a project's allocations on or before ``day``."""
+        allocations = {a["id"] for a in self.where("allocations", project=project)}
+        return sum(
+            cents(d["amount"])
+            for d in self.all("disbursements")
+            if d["allocation"] in allocations and d["date"] <= day
+        )
+
+    def allocated(self, project: str) -> int:
+        """Fen allocated to a project."""
+        return sum(cents(a["amount"]) for a in self.where("allocations", project=project))
+
+    def _progress(
+        self, status: str, when: dict[str, date], allocations: list[Record]
+    ) -> list[Record]:
+        """Progress reports that keep pace with spending (T009) and never fall silent (S701)."""
+        if status == "implementing":
+            limit = int(self.param("max_progress_gap_days"))
+            days: list[date] = []
+            current = when["start"]
+            while (self.as_of - current).days > limit:
+                current += timedelta(days=self.between(max(1, limit // 2), limit))
+                days.append(current)
+            if not days and self.flag():
+                days.append(self.day(when["start"], self.as_of))
+        elif status in ("completed", "accepted") and self.flag():
+            days = [*self.days(when["start"], when["completed"], self.between(0, 2))]
+            days.append(when["completed"])
+        else:
+            return []
+        total = sum(cents(a["amount"]) for a in allocations)
+        project = allocations[0]["project"] if allocations else None
+        reports = []
+        for day in days:
+            if total > 0 and project is not None:
+                pct = 100 * self.paid_by(str(project), day) // total
+            else:
+                pct = self.between(0, 100)
+            reports.append({"date": day, "physical_pct": pct})
+        return reports
+
+    # --- the whole thing ---------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Settle the upstream fund and count the units for ``total_units`` (Q008)."""
+        for fund in self.all("funds"):
+            if self.home_of(fund["id"]) == SHARED:
+                self.settle_fund(fund)
+        if "total_units" in self.params:
+            self.params["total_units"] = len(self.linked_units())
+
+    def linked_units(self) -> set[str]:
+        """Units with a county link active on as_of to an in-scope county."""
+        in_scope = {str(r["id"]) for r in self.all("regions") if self.in_scope(r)}
+        units = {str(u["id"]) for u in self.all("units")}
+        return {
+            str(p["helper"])
+            for p in self.where("pairings", kind="county_link")
+            if p["target"] in in_scope
+            and p["helper"] in units
+            and p["start"] <= self.as_of
+            and (p.get("end") is None or self.as_of <= p["end"])
+        }
+
+    def ids_of(self, collection: str) -> Iterator[str]:
+        """Ids of a collection's records."""
+        for record in self.all(collection):
+            yield str(record["id"])
