@@ -21,6 +21,7 @@ from guabao_rules.models import (
     Household,
     Meeting,
     Pairing,
+    Region,
     Report,
     SupervisionFinding,
     Unit,
@@ -93,8 +94,9 @@ def main_leader_visits(ctx: RuleContext) -> Iterator[Violation]:
         assert isinstance(pairing, Pairing)
         if pairing.kind != "county_link" or index.get(pairing.helper, Unit) is None:
             continue
-        if index.entries.get(pairing.target) is None:
-            continue  # a dangling target is D002's; nothing to count visits to
+        target = index.get(pairing.target, Region)
+        if target is None or target.level != "county":
+            continue  # a target that is not a county is D002's; nothing to count visits to
         ctx.applied += 1
         by_county = visit_years.get(pairing.helper)
         if by_county is None:

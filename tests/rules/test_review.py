@@ -69,3 +69,20 @@ def test_q008_link_to_a_village_of_an_in_scope_county_is_not_counted() -> None:
     report = check(data, "Q008", "D002", total_units=1)
     assert found(report, "D002") == ["P-2"]
     assert found(report, "Q008") == []
+
+
+# --- M ---------------------------------------------------------------------------------
+
+
+def test_m001_link_whose_target_is_not_a_county_is_not_a_subject() -> None:
+    data = REGIONS + (
+        "units:\n"
+        "  - {id: U-1, name: 云南省水利厅, kind: provincial_unit}\n"
+        "pairings:\n"
+        "  - {id: P-1, kind: county_link, helper: U-1, target: '533323101201', start: 2018-01-01}\n"
+        "  - {id: P-2, kind: county_link, helper: U-1, target: U-1, start: 2018-01-01}\n"
+    )
+    report = check(data, "M001", "D002")
+    assert found(report, "D002") == ["P-1", "P-2"]
+    assert found(report, "M001") == []
+    assert applied(report, "M001") == 0
