@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from guabao_rules.timecal import PERIOD_RE, parse_date
+from guabao_rules.timecal import Quarter, parse_date
 
 # --- value types -----------------------------------------------------------------
 
@@ -55,8 +55,14 @@ def _validate_date(value: Any) -> date:
 
 
 def _validate_period(value: Any) -> str:
-    if isinstance(value, str) and PERIOD_RE.fullmatch(value):
-        return value
+    # Quarter.parse also rejects year 0000, as parse_date does for dates.
+    if isinstance(value, str):
+        try:
+            Quarter.parse(value)
+        except ValueError:
+            pass
+        else:
+            return value
     raise PydanticCustomError("period_format", "a period must be written YYYY-Qn (n = 1..4)")
 
 

@@ -86,3 +86,21 @@ def test_m001_link_whose_target_is_not_a_county_is_not_a_subject() -> None:
     assert found(report, "D002") == ["P-1", "P-2"]
     assert found(report, "M001") == []
     assert applied(report, "M001") == 0
+
+
+def test_m002_period_of_year_zero_is_d003_not_a_crash() -> None:
+    data = REGIONS + (
+        "units:\n"
+        "  - {id: U-1, name: 云南省水利厅, kind: provincial_unit}\n"
+        "cadres:\n"
+        "  - {id: C-1, name: 达某英, unit: U-1}\n"
+        "work_teams:\n"
+        "  - {id: WT-1, village: '533323101201', unit: U-1, members: [C-1], start: 2019-07-01}\n"
+        "households:\n"
+        "  - {id: HH-1, village: '533323101201', status: poor}\n"
+        "reports:\n"
+        "  - {id: R-1, reporter: C-1, household: HH-1, period: '0000-Q1', date: 2019-10-08}\n"
+    )
+    report = check(data, "M002", "D003")
+    assert found(report, "D003") == ["R-1"]
+    assert found(report, "M002") == ["HH-1"]
