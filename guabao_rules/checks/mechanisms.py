@@ -177,7 +177,7 @@ def joint_meetings(ctx: RuleContext) -> Iterator[Violation]:
     """In-scope counties whose one lead unit convened too few joint meetings in a year.
 
     The counties are those of the rule's ``select``. A county without exactly one
-    active lead unit ``county_link`` is left to Q009.
+    active lead unit ``county_link`` is left to Q009 and is not counted as applied.
     """
     minimum = _int_param(ctx, "min_joint_meetings_per_year")
     if minimum is None:
@@ -192,6 +192,7 @@ def joint_meetings(ctx: RuleContext) -> Iterator[Violation]:
             if pairing.role == "lead" and index.get(pairing.helper, Unit) is not None
         ]
         if len(leads) != 1:
+            ctx.applied -= 1  # not a subject: with 0 or 2+ lead units only Q009 reports
             continue
         lead = leads[0]
         years = complete_years(lead.start, lead.end, ctx.as_of)

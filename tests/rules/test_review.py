@@ -104,3 +104,21 @@ def test_m002_period_of_year_zero_is_d003_not_a_crash() -> None:
     report = check(data, "M002", "D003")
     assert found(report, "D003") == ["R-1"]
     assert found(report, "M002") == ["HH-1"]
+
+
+def test_m003_applied_counts_only_counties_with_exactly_one_lead() -> None:
+    data = REGIONS + (
+        "  - {id: '533324', name: 贡山独龙族怒族自治县, level: county, parent: '533300',"
+        " tags: [deep_poverty]}\n"
+        "units:\n"
+        "  - {id: U-1, name: 云南省自然资源厅, kind: provincial_unit}\n"
+        "pairings:\n"
+        "  - {id: P-1, kind: county_link, helper: U-1, target: '533323', role: lead,"
+        " start: 2018-01-01}\n"
+        "meetings:\n"
+        "  - {id: MT-1, county: '533323', convened_by: U-1, date: 2018-06-15}\n"
+        "  - {id: MT-2, county: '533323', convened_by: U-1, date: 2019-06-14}\n"
+    )
+    report = check(data, "M003")
+    assert found(report, "M003") == []
+    assert applied(report, "M003") == 1  # 533324 has no lead unit: Q009's, not M003's
