@@ -172,8 +172,10 @@ def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
             )
         outside: list[str] = []
         details: list[str] = []
-        # A dangling county, household or village is D002's: skip what needs it.
-        if index.get(project.county, Region) is not None:
+        # A county that is missing or not a county, and a dangling household or
+        # village, are D002's: skip what needs them.
+        where = index.get(project.county, Region)
+        if where is not None and where.level == "county":
             for household_id in dict.fromkeys(performance.beneficiaries):
                 household = index.get(household_id, Household)
                 county = index.county_of(household.village) if household else None

@@ -122,3 +122,31 @@ def test_m003_applied_counts_only_counties_with_exactly_one_lead() -> None:
     report = check(data, "M003")
     assert found(report, "M003") == []
     assert applied(report, "M003") == 1  # 533324 has no lead unit: Q009's, not M003's
+
+
+# --- S ---------------------------------------------------------------------------------
+
+LIBRARY_PROJECT = """\
+projects:
+  - id: PJ-1
+    name: 腊竹底村草果种植项目
+    county: "COUNTY"
+    category: industry
+    year: 2019
+    budget: "100000.00"
+    status: in_library
+    performance:
+      targets: [{indicator: 种植草果, value: 100, unit: 亩}]
+      beneficiaries: [HH-1]
+"""
+
+
+def test_s501_project_county_that_is_not_a_county_is_d002_only() -> None:
+    data = (
+        REGIONS
+        + "households:\n  - {id: HH-1, village: '533323101201', status: poor}\n"
+        + LIBRARY_PROJECT.replace("COUNTY", "533300")
+    )
+    report = check(data, "S501", "D002")
+    assert found(report, "D002") == ["PJ-1"]
+    assert found(report, "S501") == []
