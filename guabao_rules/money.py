@@ -51,8 +51,9 @@ class FundMoney:
 
     @property
     def committed(self) -> Decimal:
-        """Allocations plus child funds: everything the fund has passed on."""
-        return self.allocated + self.child_total
+        """Allocations plus child funds: everything the fund has passed on (exact)."""
+        with localcontext(prec=MAX_PREC):
+            return self.allocated + self.child_total
 
     @property
     def is_idle(self) -> bool:

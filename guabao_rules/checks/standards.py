@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from itertools import pairwise
 
 from guabao_rules.checks import register
 from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.models import (
-    Allocation,
     Announcement,
     Household,
     Project,
     Region,
     status_at_least,
 )
+from guabao_rules.money import exact_difference, money_graph
 from guabao_rules.positions import Key
 from guabao_rules.timecal import days_between
 
@@ -121,24 +120,21 @@ def stale_update(ctx: RuleContext) -> Iterator[Violation]:
 # --- S401 项目资金一体化 ------------------------------------------------------------
 
 
-def _allocations(ctx: RuleContext, project_id: str) -> list[Allocation]:
-    """The valid allocations to a project, in reading order."""
-    return list(ctx.index.referring(project_id, "allocations", "project", Allocation))
-
-
 @register("S401")
 def underfunded(ctx: RuleContext) -> Iterator[Violation]:
     """Projects under way or done whose allocations total less than their budget."""
+    money = money_graph(ctx.index)  # exact sums, whatever the number of digits
     for project in _projects(ctx, at_least="implementing"):
-        allocations = _allocations(ctx, project.id)
-        total = sum((a.amount for a in allocations), Decimal(0))
+        funding = money.project(project.id)
+        allocations = funding.allocations
+        total = funding.allocated
         if total < project.budget:
             yield Violation(
                 project.id,
                 {
                     "allocated": total,
                     "budget": project.budget,
-                    "shortfall": project.budget - total,
+                    "shortfall": exact_difference(project.budget, total),
                     "allocations": len(allocations),
                 },
                 field=("budget",),

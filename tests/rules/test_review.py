@@ -150,3 +150,44 @@ def test_s501_project_county_that_is_not_a_county_is_d002_only() -> None:
     report = check(data, "S501", "D002")
     assert found(report, "D002") == ["PJ-1"]
     assert found(report, "S501") == []
+
+
+# --- exact money beyond 28 significant digits (the default decimal precision) -----------
+
+BIG = "1" + "0" * 30  # 10^30 yuan: 31 digits, more than a default Decimal context keeps
+
+
+def test_t003_excess_of_one_fen_over_a_31_digit_fund_is_found() -> None:
+    data = (
+        "funds:\n"
+        f"  - {{id: F-1, name: 资金甲, source: central, year: 2019, amount: '{BIG}.00'}}\n"
+        "  - {id: F-2, name: 资金乙, source: central, year: 2019, amount: '0.01', parent: F-1}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        f" budget: '{BIG}.00', status: implementing}}\n"
+        "allocations:\n"
+        f"  - {{id: AL-1, fund: F-1, project: PJ-1, amount: '{BIG}.00', date: 2019-03-01}}\n"
+    )
+    report = check(data, "T003")
+    assert found(report, "T003") == ["F-1"]
+    assert "by 0.01" in report.diagnostics[0].message
+
+
+def test_s401_allocations_summing_exactly_to_a_31_digit_budget_pass() -> None:
+    data = (
+        "funds:\n"
+        f"  - {{id: F-1, name: 资金甲, source: central, year: 2019, amount: '{BIG}.01'}}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        f" budget: '{BIG}.01', status: implementing}}\n"
+        "  - {id: PJ-2, name: 项目乙, county: '533323', category: industry, year: 2019,"
+        f" budget: '{BIG}.02', status: implementing}}\n"
+        "allocations:\n"
+        f"  - {{id: AL-1, fund: F-1, project: PJ-1, amount: '{BIG}.00', date: 2019-03-01}}\n"
+        "  - {id: AL-2, fund: F-1, project: PJ-1, amount: '0.01', date: 2019-03-01}\n"
+        f"  - {{id: AL-3, fund: F-1, project: PJ-2, amount: '{BIG}.00', date: 2019-03-01}}\n"
+        "  - {id: AL-4, fund: F-1, project: PJ-2, amount: '0.01', date: 2019-03-01}\n"
+    )
+    report = check(data, "S401")
+    assert found(report, "S401") == ["PJ-2"]
+    assert "short by 0.01" in report.diagnostics[0].message
