@@ -29,6 +29,7 @@ _ZH_ERRORS: dict[str, str] = {
     "amount_type": "金额应为以元计的十进制数",
     "amount_digits": "金额最多 2 位小数(到分)",
     "amount_negative": "金额不得为负",
+    "amount_range": "金额应小于 10^100 元",
     "number_type": "应为数字",
     "percent_range": "百分比应在 0 到 100 之间",
 }

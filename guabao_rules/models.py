@@ -78,6 +78,10 @@ def _to_decimal(value: Any) -> Decimal | None:
     return None
 
 
+# Exact sums of larger amounts (1e999999999 is a valid YAML number) would need
+# millions of digits or overflow the decimal exponent; no ledger comes near.
+_AMOUNT_BOUND = Decimal(10) ** 100
+
 _DECIMAL_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -90,6 +94,8 @@ def _validate_amount(value: Any) -> Decimal:
         raise PydanticCustomError("amount_digits", "an amount has at most 2 fraction digits (fen)")
     if amount < 0:
         raise PydanticCustomError("amount_negative", "an amount must not be negative")
+    if amount >= _AMOUNT_BOUND:
+        raise PydanticCustomError("amount_range", "an amount must be less than 10^100 yuan")
     return amount
 
 

@@ -191,3 +191,22 @@ def test_s401_allocations_summing_exactly_to_a_31_digit_budget_pass() -> None:
     report = check(data, "S401")
     assert found(report, "S401") == ["PJ-2"]
     assert "short by 0.01" in report.diagnostics[0].message
+
+
+def test_d003_amount_of_10_to_the_100_is_out_of_range_and_t_rules_do_not_crash() -> None:
+    # 1e999999999 overflowed the money graph's sums (decimal.Overflow); 1e999999 took
+    # half a minute to add and print. An amount below 10^100 yuan is still exact.
+    data = (
+        "funds:\n"
+        "  - {id: F-1, name: 资金甲, source: central, year: 2019, amount: 1e999999999}\n"
+        "  - {id: F-2, name: 资金乙, source: central, year: 2019, amount: 1e100}\n"
+        f"  - {{id: F-3, name: 资金丙, source: central, year: 2019, amount: '{'9' * 100}.99'}}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        " budget: 1e999999, status: completed}\n"
+        "allocations:\n"
+        "  - {id: AL-1, fund: F-3, project: PJ-1, amount: 1e999999999, date: 2019-03-01}\n"
+    )
+    report = check(data, "D003", "T", "S401")
+    assert found(report, "D003") == ["F-1", "F-2", "PJ-1", "AL-1"]
+    assert "10^100" in report.diagnostics[0].message
