@@ -11,7 +11,7 @@ and writes amounts exactly with thousands separators. T001 is a declarative
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -281,11 +281,32 @@ def fund_lineage(ctx: RuleContext) -> Iterator[Violation]:
 # --- T009 以资金支出进度倒逼项目实施进度 ---------------------------------------------
 
 
-def _percent_text(value: Fraction) -> str:
+PERCENT_DIGITS = 60
+"""Fraction digits of a physical percentage kept exactly; a longer tail is rounded off.
+
+``1e-99999999`` is a valid YAML number: exact arithmetic on it, or printing it in
+full, would build a hundred-million-digit number.
+"""
+
+
+def _physical_percent(value: Decimal) -> tuple[Fraction, str]:
+    """A reported physical percentage as an exact fraction and as text."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -PERCENT_DIGITS:
+        return Fraction(value), f"{value:f}"
+    if value == 0:
+        return Fraction(0), "0"
+    with localcontext(prec=MAX_PREC):
+        rounded = Fraction(value.quantize(Decimal(1).scaleb(-PERCENT_DIGITS)))
+    return rounded, _percent_text(rounded, approximate=True)
+
+
+def _percent_text(value: Fraction, *, approximate: bool = False) -> str:
     """A percentage to two decimals, marked ``≈`` when that rounds it."""
     hundredths = round(value * 100)  # exact integer rounding, half to even
     shown = Decimal(f"{hundredths}e-2")  # the constructor never rounds
-    return f"{shown:f}" if Fraction(hundredths, 100) == value else f"≈{shown:f}"
+    exact = not approximate and Fraction(hundredths, 100) == value
+    return f"{shown:f}" if exact else f"≈{shown:f}"
 
 
 @register("T009")
@@ -304,9 +325,9 @@ def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
         for position, report in enumerate(project.progress):
             spent = funding.disbursed_by(report.date)
             spent_pct = 100 * Fraction(spent) / total
-            if abs(spent_pct - Fraction(report.physical_pct)) > gap:
+            physical_pct, physical = _physical_percent(report.physical_pct)
+            if abs(spent_pct - physical_pct) > gap:
                 shown = _percent_text(spent_pct)
-                physical = f"{report.physical_pct:f}"
                 amounts = f"{yuan(spent)} / {yuan(funding.allocated)}"
                 faults.append(
                     (

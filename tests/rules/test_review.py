@@ -6,6 +6,7 @@ the deviation; they are judged on AS_OF unless the case needs another day.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
@@ -210,3 +211,25 @@ def test_d003_amount_of_10_to_the_100_is_out_of_range_and_t_rules_do_not_crash()
     report = check(data, "D003", "T", "S401")
     assert found(report, "D003") == ["F-1", "F-2", "PJ-1", "AL-1"]
     assert "10^100" in report.diagnostics[0].message
+
+
+def test_t009_percent_with_a_hundred_million_fraction_digits_is_judged_quickly() -> None:
+    # Fraction(1e-99999999) builds 10^99999999, and printing it exactly writes as many
+    # zeros: hours. Past 60 fraction digits a percentage is rounded, and shown as ≈.
+    data = (
+        "funds:\n"
+        "  - {id: F-1, name: 资金甲, source: central, year: 2019, amount: '100.00'}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        " budget: '100.00', status: implementing,"
+        " progress: [{date: 2019-06-01, physical_pct: 1e-99999999}]}\n"
+        "allocations:\n"
+        "  - {id: AL-1, fund: F-1, project: PJ-1, amount: '100.00', date: 2019-03-01}\n"
+        "disbursements:\n"
+        "  - {id: DB-1, allocation: AL-1, amount: '100.00', date: 2019-04-01}\n"
+    )
+    started = time.monotonic()
+    report = check(data, "T009")
+    assert time.monotonic() - started < 5
+    assert found(report, "T009") == ["PJ-1"]
+    assert "physical ≈0.00%, funds 100.00% spent" in report.diagnostics[0].message
