@@ -186,6 +186,9 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
         ok = isinstance(value, date)
     if not ok:
         raise ConfigError(f"{where}: parameter `{name}` must be of type {spec.type}, not {value!r}")
+    # Every numeric parameter counts something (members, days, years, points, MB).
+    if spec.type in ("int", "number") and not (Decimal(value).is_finite() and value >= 0):
+        raise ConfigError(f"{where}: parameter `{name}` must be a finite number >= 0, not {value}")
     return value
 
 

@@ -10,7 +10,9 @@ import time
 from datetime import date
 from typing import Any
 
-from guabao_rules.config import Config
+import pytest
+
+from guabao_rules.config import Config, ConfigError
 from guabao_rules.engine import Report, plan, run
 from guabao_rules.loader import load_text
 
@@ -233,3 +235,20 @@ def test_t009_percent_with_a_hundred_million_fraction_digits_is_judged_quickly()
     assert time.monotonic() - started < 5
     assert found(report, "T009") == ["PJ-1"]
     assert "physical ≈0.00%, funds 100.00% spent" in report.diagnostics[0].message
+
+
+# --- parameters: a count, a number of days or a percentage is a finite number >= 0 ------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("min_team_term_years", -1),  # M007 raised "a term cannot be negative"
+        ("max_progress_gap_pct", float("nan")),  # T009 raised on NaN
+        ("max_file_mb", float("inf")),  # the loader raised OverflowError
+        ("idle_days", -3),
+    ],
+)
+def test_parameter_negative_or_not_finite_is_a_config_error(name: str, value: Any) -> None:
+    with pytest.raises(ConfigError, match=name):
+        plan(Config(params={name: value}))
