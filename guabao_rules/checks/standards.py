@@ -168,13 +168,16 @@ def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
             )
         outside: list[str] = []
         details: list[str] = []
-        # A county that is missing or not a county, and a dangling household or
-        # village, are D002's: skip what needs them.
+        # A county that is not a county, a household that is missing, or its village
+        # that is not a village, are D002's: skip what needs them.
         where = index.get(project.county, Region)
         if where is not None and where.level == "county":
             for household_id in dict.fromkeys(performance.beneficiaries):
                 household = index.get(household_id, Household)
-                county = index.county_of(household.village) if household else None
+                village = index.get(household.village, Region) if household else None
+                if village is None or village.level != "village":
+                    continue
+                county = index.county_of(village.id)
                 if county is not None and county != project.county:
                     outside.append(household_id)
                     details.append(f"{household_id} ({county})")

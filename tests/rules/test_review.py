@@ -252,3 +252,16 @@ def test_t009_percent_with_a_hundred_million_fraction_digits_is_judged_quickly()
 def test_parameter_negative_or_not_finite_is_a_config_error(name: str, value: Any) -> None:
     with pytest.raises(ConfigError, match=name):
         plan(Config(params={name: value}))
+
+
+def test_s501_beneficiary_whose_village_is_not_a_village_is_d002_only() -> None:
+    data = (
+        REGIONS
+        + "  - {id: '533324', name: 贡山独龙族怒族自治县, level: county, parent: '533300'}\n"
+        + "  - {id: '533324205', name: 独龙江乡, level: township, parent: '533324'}\n"
+        + "households:\n  - {id: HH-1, village: '533324205', status: poor}\n"
+        + LIBRARY_PROJECT.replace("COUNTY", "533323")
+    )
+    report = check(data, "S501", "D002")
+    assert found(report, "D002") == ["HH-1"]
+    assert found(report, "S501") == []
