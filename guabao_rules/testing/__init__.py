@@ -10,6 +10,8 @@ Three pieces, each usable on its own:
 * :func:`violations` / :data:`VIOLATIONS` — for every rule of the catalogue,
   a strategy that changes a valid dataset so that exactly one finding,
   ``(rule, subject)``, is expected.
+* :func:`joined_with_unrelated` — the same dataset joined with clean
+  out-of-scope counties, which must change no finding.
 
 Example::
 
@@ -36,7 +38,7 @@ from guabao_rules.testing.files import (
     write_dataset,
 )
 from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
-from guabao_rules.testing.strategies import datasets
+from guabao_rules.testing.strategies import datasets, joined_with_unrelated
 from guabao_rules.testing.violations import VIOLATIONS, Violated, violations
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "datasets",
     "dump_yaml",
     "files_text",
+    "joined_with_unrelated",
     "layouts",
     "render_files",
     "violations",

@@ -461,8 +461,15 @@ class Builder:
                 return str(unit["id"])
         return str(self.add_unit(county, "county_unit")["id"])
 
-    def add_county(self, prefecture: str, in_scope: bool, shape: Shape) -> str:
-        """A whole county: quotas, visits, meetings, supervision, villages, projects, funds."""
+    def add_county(
+        self, prefecture: str, in_scope: bool, shape: Shape, *, shared_funds: bool = True
+    ) -> str:
+        """A whole county: quotas, visits, meetings, supervision, villages, projects, funds.
+
+        With ``shared_funds`` some county funds are transfers out of the shared
+        upstream fund (settled by :meth:`finish`); without, the county's money
+        stays its own.
+        """
         county = str(self.add_county_region(prefecture, in_scope)["id"])
         if in_scope or self.flag():
             leader = self.add_leader(county, "provincial", f"L-{county}")
@@ -494,7 +501,7 @@ class Builder:
             for _ in range(self.between(*shape.households_per_village)):
                 self.add_household(village, self.pick(["poor", "lifted"]))
         pool = [
-            self.add_fund(county, parent=self.upstream() if self.flag() else None)
+            self.add_fund(county, parent=self.upstream() if shared_funds and self.flag() else None)
             for _ in range(self.between(*shape.funds_per_county))
         ]
         for _ in range(self.between(*shape.projects_per_county)):

@@ -157,3 +157,50 @@ def _datasets(draw: DrawFn, shape: Shape) -> GeneratedDataset:
     builder.finish()
     builder.params = known_params(builder.params)
     return builder.result()
+
+
+def joined_with_unrelated(
+    dataset: GeneratedDataset,
+    *,
+    counties: Count = (1, 2),
+    villages_per_county: Count = (0, 2),
+    households_per_village: Count = (0, 2),
+    projects_per_county: Count = (0, 2),
+    funds_per_county: Count = (0, 1),
+) -> SearchStrategy[GeneratedDataset]:
+    """The dataset joined with clean records no rule relates to it.
+
+    Adds whole counties out of scope (their own units, visits, villages,
+    households, projects and funds, in existing prefectures), so checking the
+    result yields exactly the findings of ``dataset``: a metamorphic test of
+    rules that must look only at what concerns each subject. Arguments are
+    checked at once like those of :func:`datasets`.
+
+    Args:
+        dataset: A generated dataset, valid or violated.
+        counties: How many counties to add (1–20).
+        villages_per_county: Villages in each (0–30).
+        households_per_village: Households in each village (0–30).
+        projects_per_county: Projects in each (0–30).
+        funds_per_county: County fund lines in each (0–20).
+    """
+    shape = Shape(
+        prefectures=(1, 1),
+        counties_per_prefecture=_count("counties_per_prefecture", counties),
+        villages_per_county=_count("villages_per_county", villages_per_county),
+        households_per_village=_count("households_per_village", households_per_village),
+        projects_per_county=_count("projects_per_county", projects_per_county),
+        funds_per_county=_count("funds_per_county", funds_per_county),
+        years=(1, 1),
+    )
+    return _joined(dataset, shape)
+
+
+@st.composite
+def _joined(draw: DrawFn, dataset: GeneratedDataset, shape: Shape) -> GeneratedDataset:
+    builder = Builder(draw, dataset)
+    prefectures = [str(r["id"]) for r in builder.all("regions") if r.get("level") == "prefecture"]
+    for _ in range(draw(st.integers(*shape.counties_per_prefecture))):
+        prefecture = prefectures[draw(st.integers(0, len(prefectures) - 1))]
+        builder.add_county(prefecture, False, shape, shared_funds=False)
+    return builder.result()
