@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PlainValidator,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -177,6 +178,14 @@ class Model(BaseModel):
     """Base of every model: strict types, unknown keys left to the loader."""
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _missing_is_absent(cls, data: Any) -> Any:
+        """A field given as null or an empty string is missing, as if absent (rules.md)."""
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None and value != ""}
+        return data
 
 
 class Record(Model):

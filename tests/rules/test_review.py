@@ -265,3 +265,60 @@ def test_s501_beneficiary_whose_village_is_not_a_village_is_d002_only() -> None:
     report = check(data, "S501", "D002")
     assert found(report, "D002") == ["HH-1"]
     assert found(report, "S501") == []
+
+
+# --- "missing" = absent, null, an empty string or an empty list ---------------------------
+
+
+def test_s101_optional_fields_given_as_empty_string_or_null_are_missing_not_d003() -> None:
+    data = """\
+projects:
+  - id: PJ-1
+    name: 腊竹底村草果种植项目
+    county: "533323"
+    village: ""
+    category: industry
+    nature: ""
+    implementer: ""
+    task: ""
+    mechanism: null
+    period: null
+    year: 2019
+    budget: "100000.00"
+    status: in_library
+    milestones: null
+    performance: {targets: null, poor_households: null, beneficiaries: null}
+    announcements: null
+    progress: null
+    updated: ""
+"""
+    report = check(data, "S101", "D003")
+    assert found(report, "D003") == []
+    assert found(report, "S101") == ["PJ-1"]
+    assert report.diagnostics[0].message == (
+        "project in the library lacks nature, location (village), period, implementer, task,"
+        " beneficiaries, targets, mechanism"
+    )
+
+
+def test_m006_first_secretary_given_as_empty_string_is_missing() -> None:
+    data = (
+        "work_teams:\n"
+        "  - {id: WT-1, village: '533323101201', unit: U-1, first_secretary: '',"
+        " members: [C-1, C-2, C-3], start: 2019-07-01, end: ''}\n"
+    )
+    report = check(data, "M006", "D003")
+    assert found(report, "D003") == []
+    assert [d.message for d in report.diagnostics] == ["work team composition: no first secretary"]
+
+
+def test_d003_required_field_given_as_empty_string_is_missing() -> None:
+    data = (
+        "findings:\n"
+        "  - {id: FD-1, county: '533323', raised_by: SG-1, date: 2019-09-05,"
+        " deadline: 2019-10-31, summary: ''}\n"
+    )
+    report = check(data, "D003")
+    assert [d.message for d in report.diagnostics] == [
+        "record breaks the format: missing required field `summary`"
+    ]
