@@ -6,16 +6,20 @@ import gc
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guabao_rules import yamlsource
 from guabao_rules.engine import check
 from guabao_rules.loader import load, may_hold_personal_data, paused_gc
 from guabao_rules.personal import scan_personal_data
+from guabao_rules.yamlfast import parse_plain
 from guabao_rules.yamlsource import parse_yaml
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # Digits, signs and the characters around numbers, so personal data turns up often.
 DIGITY = (
@@ -92,3 +96,153 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
     assert len(dataset.entries) == province.records
     assert not dataset.issues
     assert all(entry.valid for entry in dataset.entries)
+
+
+# --- the fast YAML reader gives exactly what PyYAML gives -----------------------------
+
+SAFE_TEXT = st.text(alphabet=st.sampled_from(list("ab1.-_ 真X")), max_size=8)
+WORDS = st.sampled_from(
+    ["true", "False", "null", "~", "", "1.50", "-7", "0x1F", "007", "2019-01-01", "-.inf", "a b"]
+)
+ODD_TEXT = st.text(alphabet=st.sampled_from(list(" -?:,[]{}#&*!|>'\"%@`.019ab_真\\\t")), max_size=6)
+SAFE_KEYS = st.sampled_from(["id", "name", "a_b", "K9", "tags", "x", "y", "_z"])
+ODD_KEYS = st.text(alphabet=st.sampled_from(list("ab_-: 1'\"#")), min_size=1, max_size=4)
+
+
+@st.composite
+def scalar(draw: st.DrawFn, odd: bool) -> str:
+    text = draw(st.one_of(WORDS, SAFE_TEXT, ODD_TEXT) if odd else st.one_of(WORDS, SAFE_TEXT))
+    style = draw(st.sampled_from(["plain", "plain", "double", "single"]))
+    if style == "double":
+        return '"' + text + '"'
+    if style == "single":
+        return "'" + text.replace("'", "''") + "'"
+    return text
+
+
+def key(draw: st.DrawFn, odd: bool) -> str:
+    return draw(st.one_of(SAFE_KEYS, ODD_KEYS) if odd else SAFE_KEYS)
+
+
+@st.composite
+def flow(draw: st.DrawFn, odd: bool, depth: int = 0) -> str:
+    def item() -> str:
+        if depth < 2 and draw(st.integers(0, 4)) == 0:
+            return draw(flow(odd, depth + 1))
+        return draw(scalar(odd))
+
+    separator = draw(st.sampled_from([", ", ",", " , ", ", "]))
+    if draw(st.booleans()):
+        entries: dict[str, str] = {}
+        for _ in range(draw(st.integers(0, 4))):
+            entries.setdefault(key(draw, odd), item())
+        if odd and entries and draw(st.integers(0, 5)) == 0:
+            entries[next(iter(entries)) + ": x, " + next(iter(entries))] = item()  # duplicate
+        return "{" + separator.join(f"{k}: {v}" for k, v in entries.items()) + "}"
+    return "[" + separator.join(item() for _ in range(draw(st.integers(0, 4)))) + "]"
+
+
+@st.composite
+def block(draw: st.DrawFn, indent: int, depth: int, odd: bool) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    names = [key(draw, odd) for _ in range(draw(st.integers(1, 3)))]
+    if not odd:
+        names = list(dict.fromkeys(names))
+    for name in names:
+        kind = draw(st.sampled_from(["scalar", "flow", "seq", "map", "empty"]))
+        comment = draw(st.sampled_from(["", "", " # note", "  #x", "#x" if odd else ""]))
+        if kind == "scalar":
+            lines.append(f"{pad}{name}: {draw(scalar(odd))}{comment}")
+        elif kind == "flow":
+            lines.append(f"{pad}{name}: {draw(flow(odd))}{comment}")
+        elif kind == "empty" or depth > 2:
+            lines.append(f"{pad}{name}:{comment}")
+        elif kind == "map":
+            lines.append(f"{pad}{name}:")
+            lines.extend(draw(block(indent + draw(st.sampled_from([2, 4])), depth + 1, odd)))
+        else:
+            lines.append(f"{pad}{name}:")
+            inner = indent + draw(st.sampled_from([0, 2]))
+            for _ in range(draw(st.integers(1, 3))):
+                style = draw(st.sampled_from(["flow", "scalar", "compact"]))
+                if style == "compact":
+                    sub = draw(block(inner + 2, depth + 1, odd))
+                    lines.append(" " * inner + "- " + sub[0][inner + 2 :])
+                    lines.extend(sub[1:])
+                else:
+                    value = draw(flow(odd)) if style == "flow" else draw(scalar(odd))
+                    lines.append(f"{' ' * inner}- {value}{comment}")
+        if draw(st.integers(0, 8)) == 0:
+            extra = ["", "  ", "# c", "   # c"] + (["---", "  x", "- y"] if odd else [])
+            lines.append(draw(st.sampled_from(extra)))
+    return lines
+
+
+def parse_both(data: bytes) -> tuple[object, object]:
+    """The reading with the fast reader first, and PyYAML's alone."""
+    fast = parse_yaml(data)
+    yamlsource.FAST_PATH = False
+    try:
+        slow = parse_yaml(data)
+    finally:
+        yamlsource.FAST_PATH = True
+    return fast, slow
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(block(0, 0, odd=False))
+def test_fast_reader_equals_pyyaml(lines: list[str]) -> None:
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    fast, slow = parse_both(data)
+    assert fast == slow, data.decode()
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(block(0, 0, odd=True))
+def test_fast_reader_equals_pyyaml_on_odd_text(lines: list[str]) -> None:
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    fast, slow = parse_both(data)
+    assert fast == slow, data.decode()
+
+
+def test_fast_reader_reads_the_bundled_and_generated_data(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    generate.write(generate.build(1500), tmp_path)
+    files = [*tmp_path.rglob("*.yaml"), *(EXAMPLES / "yunnan-sanqu-sanzhou").rglob("*.yaml")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert parse_plain(text, yamlsource._plain) is not None, path
+        fast, slow = parse_both(path.read_bytes())
+        assert fast == slow, path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "a: !!python/object:os.system x\n",
+        "a: |\n  text\n",
+        "a: b\na: c\n",
+        "a:\n  - {x: 1, x: 2}\n",
+        "a: b\n  c\n",
+        "a: {x: 1,\n  y: 2}\n",
+        "a:\tb\n",
+        "a: b\r\n",
+        "a: 'it''s'\n",
+        'a: "x\\ty"\n',
+        "---\na: 1\n",
+        "a: 1\n---\nb: 2\n",
+        "? a\n: b\n",
+        "a: [b, [c, [d]]]\n",
+        "a:\n- b\n- c\nd: e\n",
+        "a:\n  -\n    b: c\n",
+    ],
+)
+def test_fast_reader_leaves_the_rest_to_pyyaml(text: str) -> None:
+    fast, slow = parse_both(text.encode("utf-8"))
+    assert fast == slow

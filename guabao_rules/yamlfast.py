@@ -1,0 +1,486 @@
+r"""A fast reader for the plain YAML that data files are written in, or nothing.
+
+Data files are block mappings of collections whose records are one flow
+mapping per line (``- {id: X, village: "533323200205", status: poor}``) or
+simple block mappings. Composing such a file with PyYAML makes some ten Python
+objects per scalar, and the positions of every key another few. Here each run
+of one-line records is read through :func:`json.loads` in one call, and a
+record's key positions are worked out only when a finding asks for them
+(loading a province: 30 % less time, a third less memory).
+:func:`parse_plain` reads exactly this subset:
+
+* block mappings whose keys are plain identifiers, block sequences of
+  scalars, flow collections or compact block mappings (``- key: value``);
+* flow mappings and sequences on one line, nested at most two deep;
+* plain scalars without ``: # , ? [ ] { } ' "`` (a ``-`` only before a digit
+  or ``.``), double-quoted scalars without escapes, single-quoted scalars;
+* comments and blank lines anywhere.
+
+Anything else (tags, anchors, aliases, block scalars, multi-line scalars or
+flow collections, duplicate keys, tabs, ``\r``, control characters, document
+markers, directives, ...) returns ``None`` and the caller reads the file with
+PyYAML, which gives the same values, positions and problems for everything
+this reader accepts: values with YAML 1.2 core-schema meanings
+(:func:`guabao_rules.yamlsource._plain`), node positions, node counts. The
+tests check this equivalence on generated documents.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, Final
+
+from guabao_rules.positions import Key, Mark, PositionTree
+
+__all__ = ["parse_plain"]
+
+MAX_BLOCK_DEPTH: Final = 64
+"""Deeper block nesting is left to PyYAML (data files need about 6)."""
+
+# Characters PyYAML reads as a line break or refuses to read, and those this
+# reader leaves to it (tabs, carriage returns, BOMs inside the text).
+_UNREAD: Final = re.compile(
+    "[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
+)
+
+_KEY: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+_PLAIN: Final = (
+    r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|-(?=[0-9.]))[^\s?:,\[\]{}#'\"]*(?: +[^\s?:,\[\]{}#'\"]+)*"
+)
+_DQ: Final = r'"[^"\\]*"'
+_SQ: Final = r"'(?:[^']|'')*'"
+_SCALAR: Final = f"(?:{_DQ}|{_SQ}|{_PLAIN})"
+_SEQ1: Final = rf"\[ *(?:{_SCALAR}(?: *, *{_SCALAR})*)? *\]"
+_MAP1: Final = rf"\{{ *(?:{_KEY}: +{_SCALAR}(?: *, *{_KEY}: +{_SCALAR})*)? *\}}"
+_VALUE1: Final = f"(?:{_SCALAR}|{_SEQ1}|{_MAP1})"
+_SEQ2: Final = rf"\[ *(?:{_VALUE1}(?: *, *{_VALUE1})*)? *\]"
+_MAP2: Final = rf"\{{ *(?:{_KEY}: +{_VALUE1}(?: *, *{_KEY}: +{_VALUE1})*)? *\}}"
+_INLINE: Final = f"(?:{_SCALAR}|{_SEQ2}|{_MAP2})"
+"""A value written on the line of its key or dash."""
+_END: Final = r" *(?: #.*)?"
+"""The rest of a line: spaces and a comment."""
+
+_SKIP: Final = re.compile(r" *(?:#.*)?")
+_ENTRY: Final = re.compile(rf"({_KEY}):(?: +({_INLINE}))?{_END}")
+"""A block mapping entry, from the key's column."""
+_ITEM: Final = re.compile(rf"- +(?:({_KEY}):(?: +({_INLINE}))?|({_INLINE})){_END}")
+"""A block sequence entry, from the dash's column: a compact mapping or a value."""
+
+_TOKEN: Final = re.compile(
+    rf"(?P<key>{_KEY}): +|(?P<open>[\[{{])|(?P<close>[\]}}])"
+    rf"|(?P<dq>{_DQ})|(?P<sq>{_SQ})|(?P<plain>{_PLAIN})|(?P<sep> *, *)| +"
+)
+"""The tokens of a flow collection already matched by :data:`_INLINE`."""
+
+
+_NUMBER_TEXT: Final = (
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|true|True|TRUE|false|False|FALSE|null|Null|NULL|~"
+)
+"""Plain scalars that are not text in the core schema (numbers and constants)."""
+
+# The JSON bridge: a run of flow-mapping records, already matched line by line,
+# becomes one JSON array that json.loads reads at C speed. Keys are quoted,
+# plain scalars that are text are quoted; numbers and constants stay bare and
+# JSON reads them as the core schema does (true/false/null, integers, exact
+# decimals), or fails (007, +5, .5, 0x1F, True, ~, .inf...) and the lines are
+# read token by token instead. Lines with a single quote, or a double-quoted
+# scalar holding , : [ ] { } (which these substitutions could mistake for
+# structure), are always read token by token.
+_JSON_KEY: Final = re.compile(rf"([{{,] *)({_KEY}): +")
+_JSON_TEXT: Final = re.compile(
+    rf"([\[,] *|\": *)(?!(?:{_NUMBER_TEXT})(?= *[,\]}}]))"
+    r"([^\s\-?:,\[\]{}#&*!|>'\"%@`\\][^\s?:,\[\]{}#'\"\\]*(?: +[^\s?:,\[\]{}#'\"\\]+)*)"
+)
+_JSON_RISKY: Final = re.compile(r"'|\"[^\"]*[,:\[\]{}][^\"]*\"")
+_JSON_NODE: Final = re.compile(r'"[^"]*"|[\[{]|[^\s,:\[\]{}"]+')
+"""Each node of the JSON text: a string, a container, a bare scalar."""
+
+
+def _reject_constant(text: str) -> Any:
+    raise ValueError(text)  # NaN, Infinity: not what YAML means by them
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")  # PyYAML reports it (D007)
+    return result
+
+
+def _json_records(texts: list[str]) -> tuple[list[Any], int] | None:
+    """Flow mappings (already matched) read through JSON, with their node count; or None."""
+    batch = _JSON_TEXT.sub(r'\1"\2"', _JSON_KEY.sub(r'\1"\2": ', ",".join(texts)))
+    try:
+        values = json.loads(
+            "[" + batch + "]",
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except ValueError:
+        return None
+    if len(values) != len(texts):
+        return None
+    return values, len(_JSON_NODE.findall(batch))
+
+
+class _NotPlain(Exception):
+    """The document is not in the subset: read it with PyYAML."""
+
+
+def _scalar(text: str, plain: Any) -> Any:
+    """The value of a scalar token (``plain`` reads a plain scalar)."""
+    first = text[0]
+    if first == '"':
+        return text[1:-1]
+    if first == "'":
+        return text[1:-1].replace("''", "'")
+    return plain(text)
+
+
+# The slots of PositionTree, reached past the properties of _FlowPositions.
+_KEYS: Any = vars(PositionTree)["keys"]
+_CHILDREN: Any = vars(PositionTree)["children"]
+
+
+class _FlowPositions(PositionTree):
+    """Positions of a flow mapping on one line, worked out when first asked for.
+
+    A province has hundreds of thousands of records and findings about few:
+    only the records a finding points into need their keys' marks.
+    """
+
+    __slots__ = ("_end", "_plain", "_ready", "_text")
+
+    def __init__(self, text: str, line: int, start: int, end: int, plain: Any) -> None:
+        vars(PositionTree)["start"].__set__(self, Mark(line, start + 1))
+        self._text = text
+        self._end = end
+        self._plain = plain
+        self._ready = False
+
+    def _fill(self) -> None:
+        start = self.start
+        reader = _Reader([], self._plain)
+        _, tree = reader.flow(self._text, start.column - 1, self._end, start.line)
+        _KEYS.__set__(self, tree.keys)
+        _CHILDREN.__set__(self, tree.children)
+        self._ready = True
+
+    @property
+    def keys(self) -> dict[Key, Mark]:  # type: ignore[override]
+        """The mark of each key."""
+        if not self._ready:
+            self._fill()
+        keys: dict[Key, Mark] = _KEYS.__get__(self)
+        return keys
+
+    @property
+    def children(self) -> dict[Key, PositionTree]:  # type: ignore[override]
+        """Positions of the values that are collections."""
+        if not self._ready:
+            self._fill()
+        children: dict[Key, PositionTree] = _CHILDREN.__get__(self)
+        return children
+
+    @property
+    def anchor(self) -> Mark:
+        """The first key's mark (the ``{`` when there is none), without the other keys."""
+        if self._ready:
+            return super().anchor
+        start = self.start
+        text = self._text
+        column = start.column  # 0-based index just past the "{"
+        while text[column] == " ":
+            column += 1
+        return start if text[column] == "}" else Mark(start.line, column + 1)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PositionTree):
+            return NotImplemented
+        return (self.start, self.keys, self.children) == (other.start, other.keys, other.children)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Reader:
+    """Reads the subset, line by line; raises :class:`_NotPlain` outside it."""
+
+    __slots__ = ("count", "line", "lines", "plain", "total")
+
+    def __init__(self, lines: list[str], plain: Any) -> None:
+        self.lines = lines
+        self.total = len(lines)
+        self.line = 0  # index of the next line to read
+        self.plain = plain
+        self.count = 0  # nodes read, aliases never (there are none)
+
+    def next_content(self) -> tuple[int, int] | None:
+        """Skip blank and comment lines; the index and indentation of the next line."""
+        lines = self.lines
+        index = self.line
+        while index < self.total:
+            text = lines[index]
+            indent = len(text) - len(text.lstrip(" "))
+            if _SKIP.fullmatch(text, indent) is None:
+                self.line = index
+                return index, indent
+            index += 1
+        self.line = index
+        return None
+
+    # --- flow collections on one line ------------------------------------------------
+
+    def flow(self, text: str, start: int, end: int, line: int) -> tuple[Any, PositionTree]:
+        """A flow collection from ``start`` to ``end`` of a line already matched."""
+        plain = self.plain
+        stack: list[tuple[Any, PositionTree]] = []
+        key: str | None = None
+        keys: list[str | None] = []
+        root: tuple[Any, PositionTree] | None = None
+        for match in _TOKEN.finditer(text, start, end):
+            kind = match.lastgroup
+            if kind is None or kind == "sep":
+                continue
+            if kind == "key":
+                key = match.group("key")
+                container, tree = stack[-1]
+                if key in container:
+                    raise _NotPlain  # a duplicate key: PyYAML reports it (D007)
+                tree.keys[key] = Mark(line, match.start() + 1)
+                self.count += 1
+                continue
+            if kind == "close":
+                root = stack.pop()
+                key = keys.pop()
+                continue
+            column = match.start() + 1
+            if kind == "open":
+                tree = PositionTree(Mark(line, column), {}, {})
+                value: Any = {} if match.group() == "{" else []
+                self.add(stack, key, value, tree, column=column, line=line)
+                stack.append((value, tree))
+                keys.append(key)
+                key = None
+                continue
+            self.add(stack, key, _scalar(match.group(), plain), None, column=column, line=line)
+            key = None
+        assert root is not None
+        return root
+
+    def add(
+        self,
+        stack: list[tuple[Any, PositionTree]],
+        key: str | None,
+        value: Any,
+        tree: PositionTree | None,
+        *,
+        column: int,
+        line: int,
+    ) -> None:
+        """Put a value into the innermost open collection."""
+        self.count += 1
+        if not stack:
+            return
+        container, parent = stack[-1]
+        if isinstance(container, dict):
+            assert key is not None
+            container[key] = value
+            if tree is not None:
+                parent.children[key] = tree
+        else:
+            index = len(container)
+            container.append(value)
+            parent.keys[index] = Mark(line, column)
+            if tree is not None:
+                parent.children[index] = tree
+
+    def inline(self, text: str, start: int, end: int, line: int) -> tuple[Any, PositionTree | None]:
+        """A value written on its key's or dash's line."""
+        first = text[start]
+        if first in "{[":
+            return self.flow(text, start, end, line)
+        self.count += 1
+        return _scalar(text[start:end], self.plain), None
+
+    # --- block collections --------------------------------------------------------
+
+    def block(self, indent: int, depth: int) -> tuple[Any, PositionTree]:
+        """The block mapping or sequence whose first line is the next content line."""
+        if depth > MAX_BLOCK_DEPTH:
+            raise _NotPlain
+        text = self.lines[self.line]
+        if text.startswith("-", indent):
+            return self.sequence(indent, depth)
+        return self.mapping(indent, depth, None)
+
+    def value_below(self, indent: int, depth: int) -> tuple[Any, PositionTree | None]:
+        """The value of ``key:`` with nothing after it: a block below, or null."""
+        found = self.next_content()
+        if found is None:
+            self.count += 1
+            return None, None
+        _, below = found
+        text = self.lines[self.line]
+        if below > indent or (below == indent and text.startswith("- ", below)):
+            self.count += 1
+            return self.block(below, depth + 1)
+        self.count += 1
+        return None, None
+
+    def mapping(
+        self, indent: int, depth: int, first: re.Match[str] | None
+    ) -> tuple[dict[str, Any], PositionTree]:
+        """A block mapping at ``indent``; ``first`` is its entry already matched on a dash line."""
+        result: dict[str, Any] = {}
+        keys: dict[Key, Mark] = {}
+        children: dict[Key, PositionTree] = {}
+        tree: PositionTree | None = None
+        lines = self.lines
+        match: re.Match[str] | None
+        while True:
+            if first is not None:
+                match, line_index = first, self.line
+                first = None
+            else:
+                found = self.next_content()
+                if found is None:
+                    break
+                line_index, at = found
+                if at < indent:
+                    break
+                if at > indent:
+                    raise _NotPlain
+                match = _ENTRY.fullmatch(lines[line_index], indent)
+                if match is None:
+                    raise _NotPlain
+            line = line_index + 1
+            key = match.group(1)
+            if key in result:
+                raise _NotPlain  # a duplicate key: PyYAML reports it (D007)
+            mark = Mark(line, indent + 1)
+            if tree is None:
+                tree = PositionTree(mark, keys, children)
+            keys[key] = mark
+            self.count += 1
+            self.line = line_index + 1
+            if match.start(2) >= 0:
+                value, child = self.inline(lines[line_index], match.start(2), match.end(2), line)
+                self.no_continuation(indent)
+            else:
+                value, child = self.value_below(indent, depth)
+            result[key] = value
+            if child is not None:
+                children[key] = child
+        if tree is None:
+            raise _NotPlain
+        return result, tree
+
+    def sequence(self, indent: int, depth: int) -> tuple[list[Any], PositionTree]:
+        """A block sequence at ``indent``."""
+        result: list[Any] = []
+        keys: dict[Key, Mark] = {}
+        children: dict[Key, PositionTree] = {}
+        tree: PositionTree | None = None
+        lines = self.lines
+        batch: list[tuple[int, int, int, int]] = []  # item, line index, start, end
+        while True:
+            found = self.next_content()
+            if found is None:
+                break
+            line_index, at = found
+            if at < indent:
+                break
+            if at > indent:
+                raise _NotPlain
+            text = lines[line_index]
+            match = _ITEM.fullmatch(text, indent)
+            if match is None:
+                if depth > 0 and not text.startswith("-", indent):
+                    break  # an indentless sequence ends at its mapping's next key
+                raise _NotPlain
+            line = line_index + 1
+            if tree is None:
+                tree = PositionTree(Mark(line, indent + 1), keys, children)
+            index = len(result)
+            if match.start(1) >= 0:  # - key: ..., a compact mapping
+                column = match.start(1)
+                keys[index] = Mark(line, column + 1)
+                self.count += 1
+                value, child = self.mapping(column, depth + 1, match)
+            else:  # inline() counts the item
+                start = match.start(3)
+                keys[index] = Mark(line, start + 1)
+                self.line = line_index + 1
+                if text[start] == "{" and _JSON_RISKY.search(text, start) is None:
+                    batch.append((index, line_index, start, match.end(3)))
+                    value, child = None, None  # read below, with the whole run
+                else:
+                    value, child = self.inline(text, start, match.end(3), line)
+                self.no_continuation(indent)
+            result.append(value)
+            if child is not None:
+                children[index] = child
+        if batch:
+            self.records(batch, result, children)
+        if tree is None:
+            raise _NotPlain
+        return result, tree
+
+    def records(
+        self,
+        batch: list[tuple[int, int, int, int]],
+        result: list[Any],
+        children: dict[Key, PositionTree],
+    ) -> None:
+        """Read a sequence's flow-mapping items at once, through JSON when it can."""
+        lines = self.lines
+        read = _json_records([lines[i][start:end] for _, i, start, end in batch])
+        if read is None:
+            for index, line_index, start, end in batch:
+                result[index], children[index] = self.flow(
+                    lines[line_index], start, end, line_index + 1
+                )
+            return
+        values, nodes = read
+        self.count += nodes
+        plain = self.plain
+        for value, (index, line_index, start, end) in zip(values, batch, strict=True):
+            result[index] = value
+            children[index] = _FlowPositions(lines[line_index], line_index + 1, start, end, plain)
+
+    def no_continuation(self, indent: int) -> None:
+        """After a value on one line, a deeper line would continue it: not in the subset."""
+        found = self.next_content()
+        if found is not None and found[1] > indent:
+            raise _NotPlain
+
+
+def parse_plain(text: str, plain: Any) -> tuple[Any, PositionTree | None, int] | None:
+    """Read a document in the subset: its value, positions and node count; else None.
+
+    Args:
+        text: The document, decoded, without a BOM.
+        plain: Reads a plain scalar with its core-schema meaning.
+    """
+    if _UNREAD.search(text) is not None:
+        return None
+    reader = _Reader(text.split("\n"), plain)
+    try:
+        found = reader.next_content()
+        if found is None:
+            return None, None, 0
+        if found[1] != 0:
+            return None  # the root is not at column 1: rare, left to PyYAML
+        reader.count += 1
+        value, tree = reader.mapping(0, 0, None)
+        if reader.next_content() is not None:
+            return None
+    except (_NotPlain, RecursionError):
+        return None
+    return value, tree, reader.count
