@@ -81,7 +81,8 @@ def select(ctx: RuleContext, selector: Selector) -> Iterator[tuple[str | None, R
         return
     if selector.ids is not None:
         ids = param_value(selector.ids, ctx.params)
-        for subject in [ids] if isinstance(ids, str) else list(ids or []):
+        # A configured id listed twice is still one subject.
+        for subject in [ids] if isinstance(ids, str) else list(dict.fromkeys(ids or [])):
             ctx.applied += 1
             yield subject, ctx.index.get(subject, Record)
         return

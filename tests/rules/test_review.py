@@ -322,3 +322,9 @@ def test_d003_required_field_given_as_empty_string_is_missing() -> None:
     assert [d.message for d in report.diagnostics] == [
         "record breaks the format: missing required field `summary`"
     ]
+
+
+def test_m005_prefecture_listed_twice_is_one_subject() -> None:
+    report = check("regions: []\n", "M005", east_west_prefectures=["533300", "533300"])
+    assert found(report, "M005") == ["533300"]
+    assert applied(report, "M005") == 1
