@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fnmatch
+import functools
 import gc
 import os
 import re
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 from guabao_rules.csvsource import TABLE_COLLECTIONS, read_table, table_collection
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.i18n import describe_error
-from guabao_rules.models import COLLECTIONS, Record, Region, unknown_keys
+from guabao_rules.models import COLLECTIONS, Record, Region, _nested_model, unknown_keys
 from guabao_rules.personal import personal_kind, scan_personal_data
 from guabao_rules.positions import Key, Mark, PositionTree
 from guabao_rules.yamlsource import YamlProblem, parse_yaml
@@ -234,6 +235,17 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+@functools.cache
+def _flat_fields(model: type[Record]) -> frozenset[str] | None:
+    """The fields of a model that has no nested model; None when it has one.
+
+    A record whose keys are all among these has no unknown key: no need to walk it.
+    """
+    if any(_nested_model(info.annotation)[0] for info in model.model_fields.values()):
+        return None
+    return frozenset(model.model_fields)
+
+
 class _FileReader:
     """Reads one data file into the dataset."""
 
@@ -371,9 +383,12 @@ class _FileReader:
             record_id = str(raw_id)
         elif isinstance(raw_id, str) and raw_id.strip():
             record_id = raw_id
-        problems: list[tuple[tuple[Key, ...], Text]] = [
-            (path, _unknown_text(path, known)) for path, known in unknown_keys(model, raw)
-        ]
+        problems: list[tuple[tuple[Key, ...], Text]] = []
+        flat_fields = _flat_fields(model)
+        if flat_fields is None or not raw.keys() <= flat_fields:
+            problems = [
+                (path, _unknown_text(path, known)) for path, known in unknown_keys(model, raw)
+            ]
         record: Record | None = None
         try:
             record = model.model_validate(raw)
