@@ -182,10 +182,26 @@ class Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _missing_is_absent(cls, data: Any) -> Any:
-        """A field given as null or an empty string is missing, as if absent (rules.md)."""
+        """A field given as null, or an optional one as an empty string, is missing (rules.md).
+
+        It is read as if absent: an optional field takes its default, a required
+        one is a missing required field. A required string field keeps its empty
+        string (S101 reports an empty project name).
+        """
         if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None and value != ""}
+            optional = _optional_fields(cls)
+            return {
+                key: value
+                for key, value in data.items()
+                if value is not None and not (value == "" and key in optional)
+            }
         return data
+
+
+@functools.cache
+def _optional_fields(model: type[Model]) -> frozenset[str]:
+    """The fields of ``model`` that have a default."""
+    return frozenset(name for name, info in model.model_fields.items() if not info.is_required())
 
 
 class Record(Model):

@@ -312,16 +312,14 @@ def test_m006_first_secretary_given_as_empty_string_is_missing() -> None:
     assert [d.message for d in report.diagnostics] == ["work team composition: no first secretary"]
 
 
-def test_d003_required_field_given_as_empty_string_is_missing() -> None:
-    data = (
-        "findings:\n"
-        "  - {id: FD-1, county: '533323', raised_by: SG-1, date: 2019-09-05,"
-        " deadline: 2019-10-31, summary: ''}\n"
+def test_s101_required_name_given_as_empty_string_stays_valid_and_is_missing() -> None:
+    data = LIBRARY_PROJECT.replace("COUNTY", "533323").replace(
+        "name: 腊竹底村草果种植项目", 'name: ""'
     )
-    report = check(data, "D003")
-    assert [d.message for d in report.diagnostics] == [
-        "record breaks the format: missing required field `summary`"
-    ]
+    report = check(data, "S101", "D003")
+    assert found(report, "D003") == []
+    assert found(report, "S101") == ["PJ-1"]
+    assert report.diagnostics[0].message.startswith("project in the library lacks name, nature")
 
 
 def test_m005_prefecture_listed_twice_is_one_subject() -> None:
