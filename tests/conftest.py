@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,14 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# On a failure Hypothesis imports libcst (to offer a patch); its first import warns
+# (mypy_extensions.TypedDict), which `filterwarnings = error` turns into an
+# INTERNALERROR hiding the failing example. Import it once here, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    with contextlib.suppress(ImportError):
+        import hypothesis.extra._patching  # noqa: F401
 
 
 @pytest.fixture

@@ -417,6 +417,15 @@ class Builder:
             record["main_leader"] = main_leader
         return self.add("visits", record, county)
 
+    def add_past_link(self, county: str) -> Record:
+        """A unit whose county link ended before as_of, with its visits (M001 still judges it)."""
+        unit = self.add_unit(county, self.pick(["provincial_unit", "central_unit"]))
+        start = self.day(self.start - timedelta(days=3 * 365), self.start)
+        end = self.day(self.start, self.as_of - timedelta(days=1))
+        link = self.add_pairing("county_link", unit["id"], county, start, county, end=end)
+        self.add_visits(unit["id"], county, start, end)
+        return link
+
     def add_meetings(self, county: str, unit: str, link_start: date) -> None:
         """Joint meetings convened by the lead unit in every complete year of its link (M003)."""
         need = int(self.param("min_joint_meetings_per_year"))
@@ -489,6 +498,8 @@ class Builder:
             self.add_visits(unit["id"], county, start)
             if index == lead:
                 self.add_meetings(county, unit["id"], start)
+        if self.between(0, 3) == 0 and self.start < self.as_of:
+            self.add_past_link(county)
         self.county_implementer(county)
         group = self.add_supervision(county)
         for _ in range(self.between(0, 2)):
@@ -531,6 +542,8 @@ class Builder:
             unit = self.pick(helpers)
             self.add_pairing("village_package", unit, code, self.early(), county)
             self.add_team(code, unit, team_start or self.early())
+            if team_start is None and self.between(0, 4) == 0:  # two teams in one village
+                self.add_team(code, self.pick(helpers), self.early())
         return code
 
     def add_cadre(self, unit: str, home: str) -> str:
@@ -558,14 +571,19 @@ class Builder:
             record["end"] = self.as_of + timedelta(days=self.between(1, 400))
         return self.add("work_teams", record, county)
 
+    def active_teams(self, village: str) -> list[Record]:
+        """The village's work teams active on as_of."""
+        return [
+            team
+            for team in self.where("work_teams", village=village)
+            if team["start"] <= self.as_of
+            and (team.get("end") is None or self.as_of <= team["end"])
+        ]
+
     def active_team(self, village: str) -> Record | None:
-        """The village's work team active on as_of."""
-        for team in self.where("work_teams", village=village):
-            if team["start"] <= self.as_of and (
-                team.get("end") is None or self.as_of <= team["end"]
-            ):
-                return team
-        return None
+        """The village's first work team active on as_of."""
+        teams = self.active_teams(village)
+        return teams[0] if teams else None
 
     def add_household(self, village: str, status: str) -> str:
         """A household; a poor one gets a helper and a report for every complete quarter (M002)."""
@@ -581,8 +599,9 @@ class Builder:
                 helper = self.add_cadre(self.pick(units), county)
             start = self.day(min(self.start, self.as_of), self.as_of)
             self.add_pairing("household_help", helper, hid, start, county)
-        if status == "poor" and team is not None:
-            self.add_reports(hid, team)
+        if status == "poor":
+            for active in self.active_teams(village):
+                self.add_reports(hid, active)
         return hid
 
     def add_reports(self, household: str, team: Record) -> None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import random
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from guabao_rules.csvsource import TABLE_COLLECTIONS
 from guabao_rules.loader import WAIVER_FILE
-from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
+from guabao_rules.models import COLLECTIONS
+from guabao_rules.testing.generated import SHARED, GeneratedDataset, PlainNumber, Record, dump_yaml
 
 Style = Literal["single", "per_collection", "per_county", "nested", "scattered"]
 STYLES: tuple[Style, ...] = ("single", "per_collection", "per_county", "nested", "scattered")
@@ -32,6 +38,11 @@ class Layout:
         files: How many files ``scattered`` uses.
         suffix: ``.yaml`` or ``.yml``.
         seed: Seeds the shuffling and the scattering, so a layout is reproducible.
+        tables: Write the records of the bulk collections as CSV tables
+            (``households.csv``, ``pairings/<home>.csv``), where they are flat.
+        bare_codes: Write region codes as YAML integers (``533300``, not ``"533300"``).
+        bare_amounts: Write amounts as YAML numbers (``1200.50``, not ``"1200.50"``).
+        quoted_dates: Write dates as quoted strings (``"2019-01-01"``).
     """
 
     style: Style = "per_collection"
@@ -40,10 +51,14 @@ class Layout:
     files: int = 3
     suffix: str = ".yaml"
     seed: int = 0
+    tables: bool = False
+    bare_codes: bool = False
+    bare_amounts: bool = False
+    quoted_dates: bool = False
 
 
 def layouts(styles: tuple[Style, ...] = STYLES) -> SearchStrategy[Layout]:
-    """Layouts of the given styles, with flow style, shuffling and suffix drawn too."""
+    """Layouts of the given styles; every other choice of :class:`Layout` is drawn too."""
     return st.builds(
         Layout,
         style=st.sampled_from(styles),
@@ -52,7 +67,76 @@ def layouts(styles: tuple[Style, ...] = STYLES) -> SearchStrategy[Layout]:
         files=st.integers(1, 5),
         suffix=st.sampled_from([".yaml", ".yml"]),
         seed=st.integers(0, 2**32 - 1),
+        tables=st.booleans(),
+        bare_codes=st.booleans(),
+        bare_amounts=st.booleans(),
+        quoted_dates=st.booleans(),
     )
+
+
+_CODE = re.compile(r"[1-9][0-9]{4,11}")
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]{1,2}")
+
+
+def _styled(value: Any, layout: Layout, key: str | None = None) -> Any:
+    """A value as the layout writes it (the same meaning, another spelling)."""
+    if isinstance(value, dict):
+        return {k: _styled(v, layout, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_styled(v, layout) for v in value]
+    if isinstance(value, date) and layout.quoted_dates:
+        return value.isoformat()
+    if isinstance(value, str):
+        if layout.bare_amounts and key in ("amount", "budget") and _DECIMAL.fullmatch(value):
+            return PlainNumber(value)
+        if layout.bare_codes and _CODE.fullmatch(value):
+            return int(value)
+    return value
+
+
+def _tabular(collection: str, record: Record) -> bool:
+    """Whether a record can be a CSV row: a bulk collection, known fields, flat values."""
+    if collection not in TABLE_COLLECTIONS:
+        return False
+    fields = COLLECTIONS[collection].model_fields
+    for key, value in record.items():
+        if key not in fields or isinstance(value, dict):
+            return False
+        if isinstance(value, str) and value == "":
+            return False  # an empty cell means an absent field
+        if isinstance(value, list) and any(isinstance(v, list | dict) for v in value):
+            return False
+    return True
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(_cell(v) for v in value)
+    return str(value)
+
+
+def _table(records: list[Record]) -> bytes:
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(record))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(columns))
+    for record in records:
+        writer.writerow([_cell(record[c]) if c in record else "" for c in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def _table_path(layout: Layout, collection: str, home: str, rng: random.Random) -> str:
+    if layout.style in ("single", "per_collection"):
+        return f"{collection}.csv"
+    if layout.style == "scattered":
+        return f"{collection}/part-{rng.randrange(layout.files)}.csv"
+    return f"{collection}/{home}.csv"
 
 
 def _path(layout: Layout, collection: str, home: str, rng: random.Random) -> str:
@@ -78,11 +162,16 @@ def render_files(dataset: GeneratedDataset, layout: Layout | None = None) -> dic
     layout = layout or Layout()
     rng = random.Random(layout.seed)
     grouped: dict[str, dict[str, list[Record]]] = {}
+    tables: dict[str, list[Record]] = {}
     for collection, items in dataset.records.items():
         for record in items:
             home = dataset.homes.get(str(record.get("id")), SHARED)
+            if layout.tables and _tabular(collection, record):
+                tables.setdefault(_table_path(layout, collection, home, rng), []).append(record)
+                continue
             path = _path(layout, collection, home, rng)
-            grouped.setdefault(path, {}).setdefault(collection, []).append(record)
+            styled = _styled(record, layout)
+            grouped.setdefault(path, {}).setdefault(collection, []).append(styled)
     files: dict[str, bytes] = {}
     for path in sorted(grouped):
         content = grouped[path]
@@ -90,6 +179,11 @@ def render_files(dataset: GeneratedDataset, layout: Layout | None = None) -> dic
             for items in content.values():
                 rng.shuffle(items)
         files[path] = dump_yaml(content, flow=layout.flow).encode("utf-8")
+    for path in sorted(tables):
+        rows = tables[path]
+        if layout.shuffle:
+            rng.shuffle(rows)
+        files[path] = _table(rows)
     for name, data in dataset.raw_files.items():
         files[name] = data
     if dataset.waivers:

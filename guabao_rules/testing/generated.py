@@ -104,16 +104,42 @@ class GeneratedDataset:
         return "\n".join(parts)
 
 
+class PlainNumber(str):
+    """Decimal text to be written as a plain YAML number (``1200.50``), not a string."""
+
+    __slots__ = ()
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, which also writes :class:`PlainNumber` as a plain scalar."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Never write anchors: a date shared by two fields is written twice, as a person would."""
+        return True
+
+
+def _plain_number(dumper: yaml.SafeDumper, value: PlainNumber) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+
+
+_Dumper.add_representer(PlainNumber, _plain_number)
+
+
 def dump_yaml(data: Any, *, flow: bool = False, width: int = 100) -> str:
-    """Dump plain data as the strategies write it: ``yaml.safe_dump``, unicode, keys in order.
+    """Dump plain data as the strategies write it: safe YAML, unicode, keys in order.
+
+    This is ``yaml.safe_dump(data, allow_unicode=True, sort_keys=False)``; the
+    only addition is :class:`PlainNumber`, written as a plain number. No tag
+    is ever written.
 
     Args:
-        data: Plain data (no tags are ever written).
+        data: Plain data.
         flow: Write innermost collections in flow style (``{id: ..., name: ...}``).
         width: The preferred line width.
     """
-    text: str = yaml.safe_dump(
+    text: str = yaml.dump(
         data,
+        Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=None if flow else False,

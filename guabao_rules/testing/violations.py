@@ -197,10 +197,12 @@ def _unit_links(b: Builder) -> list[Record]:
     ]
 
 
-def _ensure_visits(b: Builder, unit: str, county: str, start: date, skip: int | None) -> None:
-    """Enough main-leader visits in every complete year from ``start`` but ``skip``."""
+def _ensure_visits(
+    b: Builder, unit: str, county: str, start: date, *, skip: int | None, end: date | None = None
+) -> None:
+    """Enough main-leader visits in every complete year from ``start`` to ``end`` but ``skip``."""
     need = int(b.param("min_visits_per_year"))
-    for year in complete_years(start, None, b.as_of):
+    for year in complete_years(start, end, b.as_of):
         if year == skip:
             continue
         have = [
@@ -605,6 +607,8 @@ def _q004(b: Builder) -> tuple[Subject, str]:
 def _linked_units(b: Builder, county: str, kinds: tuple[str, ...]) -> list[Record]:
     out = []
     for link in b.where("pairings", kind="county_link", target=county):
+        if not _active(b, link):
+            continue
         found = b.get(str(link["helper"]))
         if found and found[0] == "units" and found[1]["kind"] in kinds and found[1] not in out:
             out.append(found[1])
@@ -675,7 +679,7 @@ def _q009(b: Builder) -> tuple[Subject, str]:
     links = [
         p
         for p in b.where("pairings", kind="county_link", target=county)
-        if b.collection_of(str(p["helper"])) == "units"
+        if b.collection_of(str(p["helper"])) == "units" and _active(b, p)
     ]
     leads = [p for p in links if p.get("role") == "lead"]
     others = [p for p in links if p.get("role") != "lead"]
@@ -737,7 +741,13 @@ def _q011(b: Builder) -> tuple[Subject, str]:
 @_violation("M001")
 def _m001(b: Builder) -> tuple[Subject, str]:
     """A unit's county link with a complete year of too few main-leader visits."""
-    link = b.pick(_unit_links(b))
+    # A link with a complete year, or an open one that can start a year earlier.
+    links = [
+        p
+        for p in _unit_links(b)
+        if p.get("end") is None or complete_years(p["start"], p["end"], b.as_of)
+    ]
+    link = b.pick(links)
     unit, county = str(link["helper"]), str(link["target"])
     need = int(b.param("min_visits_per_year"))
     years = complete_years(link["start"], link.get("end"), b.as_of)
@@ -747,7 +757,7 @@ def _m001(b: Builder) -> tuple[Subject, str]:
         if link.get("role") == "lead":
             _ensure_meetings(b, unit, county, link["start"], None)
     year = b.pick(years)
-    _ensure_visits(b, unit, county, link["start"], skip=year)
+    _ensure_visits(b, unit, county, link["start"], skip=year, end=link.get("end"))
     visits = [
         v
         for v in b.where("visits", visitor=unit, county=county)
@@ -819,7 +829,7 @@ def _m003(b: Builder) -> tuple[Subject, str]:
     unit, code = str(link["helper"]), str(county["id"])
     if not complete_years(link["start"], link.get("end"), b.as_of):
         _extend_back(b, link)
-        _ensure_visits(b, unit, code, link["start"], None)
+        _ensure_visits(b, unit, code, link["start"], skip=None)
     year = b.pick(complete_years(link["start"], link.get("end"), b.as_of))
     _ensure_meetings(b, unit, code, link["start"], skip=year)
     for meeting in b.where("meetings", county=code, convened_by=unit):

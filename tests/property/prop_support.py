@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 from collections.abc import Iterator
@@ -107,8 +108,30 @@ def _points(node: Node, into: set[Point]) -> None:
             _points(item, into)
 
 
-def map_file(data: bytes) -> FileMap | None:
-    """Parse a data file with PyYAML's composer (None when it cannot be read)."""
+def map_table(data: bytes) -> FileMap | None:
+    """The rows of a CSV table: every cell of a row is a point of its record."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines()
+    found = FileMap(lines, {}, {}, [])
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows or "id" not in rows[0]:
+        return found
+    at = rows[0].index("id")
+    for number, cells in enumerate(rows[1:], start=2):  # one line per row: no line breaks
+        if at < len(cells) and cells[at]:
+            points = {(number, column) for column in range(1, len(lines[number - 1]) + 2)}
+            found.records.setdefault(cells[at], []).append(points)
+            found.starts.setdefault(cells[at], []).append((number, 1))
+    return found
+
+
+def map_file(name: str, data: bytes) -> FileMap | None:
+    """Parse a data file independently of the product (None when it cannot be read)."""
+    if name.endswith(".csv"):
+        return map_table(data)
     try:
         text = data.decode("utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -136,7 +159,7 @@ def map_file(data: bytes) -> FileMap | None:
 
 def location_problems(result: Checked) -> list[str]:
     """Every finding whose file:line:column does not point into its subject (or its file)."""
-    maps = {name: map_file(data) for name, data in result.files.items()}
+    maps = {name: map_file(name, data) for name, data in result.files.items()}
     problems = []
     for d in result.report.diagnostics:
         where = f"{d.rule} [{d.subject}] at {d.location}"
