@@ -91,11 +91,18 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
     finally:
         sys.path.remove(str(BENCH))
     province = generate.build(1500)
-    generate.write(province, tmp_path)
-    dataset = load(tmp_path)
+    generate.write(province, tmp_path / "yaml")
+    generate.write(province, tmp_path / "csv", tables=True)
+    dataset = load(tmp_path / "yaml")
     assert len(dataset.entries) == province.records
     assert not dataset.issues
     assert all(entry.valid for entry in dataset.entries)
+    tables = load(tmp_path / "csv")
+    assert any(name.endswith(".csv") for name in tables.files)
+    assert not tables.issues
+    assert {k: e.model for k, e in tables.by_id.items()} == {
+        k: e.model for k, e in dataset.by_id.items()
+    }
 
 
 # --- the fast YAML reader gives exactly what PyYAML gives -----------------------------
