@@ -35,6 +35,8 @@ from guabao_rules.timecal import Quarter, parse_date
 
 
 def _validate_id(value: Any) -> str:
+    if type(value) is str and value.strip():  # nearly every id: decided at once
+        return value
     if isinstance(value, bool):
         raise PydanticCustomError("id_type", "an id must be a non-empty string")
     if isinstance(value, int):
@@ -189,6 +191,9 @@ class Model(BaseModel):
         string (S101 reports an empty project name).
         """
         if isinstance(data, dict):
+            values = data.values()
+            if None not in values and "" not in values:
+                return data  # nothing to drop, as in nearly every record: no copy
             optional = _optional_fields(cls)
             return {
                 key: value
