@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -286,7 +287,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        if argv is None:  # the program, not a caller in the same process: it ends now
+            # Spare the exit a last collection and freeing a province's objects
+            # one by one (2 s of 9 s on 325,036 records).
+            gc.freeze()
+        return status
     except (UsageError, ConfigError, PackError) as error:
         sys.stderr.write(f"{PROG}: error: {error}\n")
         return 2

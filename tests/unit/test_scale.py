@@ -248,6 +248,10 @@ def test_fast_reader_reads_the_bundled_and_generated_data(tmp_path: Path) -> Non
         "a: [b, [c, [d]]]\n",
         "a:\n- b\n- c\nd: e\n",
         "a:\n  -\n    b: c\n",
+        "a:\n  - {b: x\\ny, c: 1}\n",
+        "a:\n  - {b: 007, c: +5, d: .5, e: True, f: ~, g: .inf, h: -Infinity, i: 0x1F}\n",
+        "a:\n  - {b: 1e5, c: -0, d: 1.50, e: NaN, f: 2019-01-01, g: 1_000, h: 1 2}\n",
+        'a:\n  - {b: "x, y: z", c: 1}\n  - {b: 2}\n',
     ],
 )
 def test_fast_reader_leaves_the_rest_to_pyyaml(text: str) -> None:
