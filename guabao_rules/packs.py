@@ -18,7 +18,14 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.i18n import field_name
@@ -114,6 +121,16 @@ class Examples(Strict):
 # --- selectors and constraint kinds ---------------------------------------------
 
 
+def _known_collection(value: str) -> str:
+    if value not in COLLECTIONS:
+        raise ValueError(f"unknown collection {value!r}")
+    return value
+
+
+CollectionName = Annotated[str, AfterValidator(_known_collection)]
+"""The name of a collection of the data format."""
+
+
 class Selector(Strict):
     """Which subjects a rule looks at.
 
@@ -124,35 +141,21 @@ class Selector(Strict):
     or the ``dataset`` as a whole.
     """
 
-    collection: str | None = None
+    collection: CollectionName | None = None
     where: dict[str, WhereValue] = Field(default_factory=dict)
     tagged: str | ParamRef | None = None
     in_scope: bool = False
     ids: ParamRef | None = None
     dataset: bool = False
 
-    @field_validator("collection")
-    @classmethod
-    def _known_collection(cls, value: str | None) -> str | None:
-        if value is not None and value not in COLLECTIONS:
-            raise ValueError(f"unknown collection {value!r}")
-        return value
-
 
 class RelationEnd(Strict):
     """A condition on a record a relation's record refers to."""
 
     field: str
-    collection: str
+    collection: CollectionName
     where: dict[str, WhereValue] = Field(default_factory=dict)
     in_scope: bool = False
-
-    @field_validator("collection")
-    @classmethod
-    def _known_collection(cls, value: str) -> str:
-        if value not in COLLECTIONS:
-            raise ValueError(f"unknown collection {value!r}")
-        return value
 
 
 class Relation(Strict):
@@ -163,19 +166,12 @@ class Relation(Strict):
     distinct ids in that field instead of the records.
     """
 
-    collection: str
+    collection: CollectionName
     via: str | None = None
     where: dict[str, WhereValue] = Field(default_factory=dict)
     active: bool = False
     ends: list[RelationEnd] = Field(default_factory=list)
     distinct: str | None = None
-
-    @field_validator("collection")
-    @classmethod
-    def _known_collection(cls, value: str) -> str:
-        if value not in COLLECTIONS:
-            raise ValueError(f"unknown collection {value!r}")
-        return value
 
 
 Bound = int | ParamRef | None
