@@ -11,6 +11,7 @@ clean under every rule at ``as_of`` by construction; the rules' time notions
 from __future__ import annotations
 
 import copy
+from calendar import isleap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -104,6 +105,14 @@ def cents(value: Any) -> int:
     text = str(value)
     whole, _, frac = text.partition(".")
     return int(whole or "0") * 100 + int((frac + "00")[:2])
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February becomes 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def complete_years(start: date, end: date | None, as_of: date) -> list[int]:
@@ -269,6 +278,12 @@ class Builder:
             return value // 100
         return money(value)
 
+    def until(self) -> date | None:
+        """The end of a pairing active on as_of: none, or as_of itself or later."""
+        if self.between(0, 3) > 0:
+            return None
+        return self.as_of + timedelta(days=self.pick([0, self.between(1, 400)]))
+
     def early(self) -> date:
         """A day from which the history's pairings start (within half a year of start)."""
         return self.day(self.start, min(self.start + timedelta(days=180), self.as_of))
@@ -321,7 +336,9 @@ class Builder:
         """A county region only (no pairings), in or out of scope."""
         code = self._free_code(prefecture[:4], range(1, 98), 2)
         scope = str(self.param("scope_tag"))
-        tags = ["sanqu_sanzhou", scope] if in_scope else self.pick([[], ["poverty_county"]])
+        tags = list(dict.fromkeys(["sanqu_sanzhou", scope])) if in_scope else []
+        if not in_scope and self.flag():
+            tags = ["poverty_county"]
         record: Record = {"id": code, "name": _name(int(code), "县"), "level": "county"}
         record["parent"] = prefecture
         if tags:
@@ -356,13 +373,15 @@ class Builder:
             self.add(
                 "leaders", {"id": leader, "name": name, "rank": "provincial", "post": post}, SHARED
             )
-            self.add_pairing("prefecture_link", leader, target, self.early(), SHARED)
+            self.add_pairing(
+                "prefecture_link", leader, target, self.early(), SHARED, end=self.until()
+            )
         east_west = self.params.get("east_west_prefectures") or []
         if east_west:
             city = self.fresh("U-ZHUHAI")
             self.add("units", {"id": city, "name": "珠海市", "kind": "partner_city"}, SHARED)
             for target in east_west:
-                self.add_pairing("east_west", city, target, self.early(), SHARED)
+                self.add_pairing("east_west", city, target, self.early(), SHARED, end=self.until())
 
     def add_pairing(
         self,
@@ -482,7 +501,10 @@ class Builder:
         county = str(self.add_county_region(prefecture, in_scope)["id"])
         if in_scope or self.flag():
             leader = self.add_leader(county, "provincial", f"L-{county}")
-            self.add_pairing("county_link", leader["id"], county, self.early(), county)
+            # A leader marked `lead` is not a lead unit (Q009, M003 count units only).
+            role = self.pick([None, None, "member", "lead"])
+            start, end = self.early(), self.until()
+            self.add_pairing("county_link", leader["id"], county, start, county, role=role, end=end)
         units = int(self.param("units_per_county"))
         soes = int(self.param("soes_per_county"))
         n_prov = units + self.between(0, 1) if in_scope else self.between(0, 2)
@@ -494,7 +516,8 @@ class Builder:
             unit = self.add_unit(county, kind)
             start = self.early()
             role = "lead" if index == lead else self.pick([None, "member"])
-            self.add_pairing("county_link", unit["id"], county, start, county, role=role)
+            end = self.until()
+            self.add_pairing("county_link", unit["id"], county, start, county, role=role, end=end)
             self.add_visits(unit["id"], county, start)
             if index == lead:
                 self.add_meetings(county, unit["id"], start)
@@ -540,10 +563,12 @@ class Builder:
         if team:
             helpers = self.county_units(county) or [self.county_implementer(county)]
             unit = self.pick(helpers)
-            self.add_pairing("village_package", unit, code, self.early(), county)
+            self.add_pairing("village_package", unit, code, self.early(), county, end=self.until())
             self.add_team(code, unit, team_start or self.early())
             if team_start is None and self.between(0, 4) == 0:  # two teams in one village
                 self.add_team(code, self.pick(helpers), self.early())
+            if team_start is None and self.between(0, 4) == 0:
+                self.add_served_team(code, self.pick(helpers))
         return code
 
     def add_cadre(self, unit: str, home: str) -> str:
@@ -568,8 +593,27 @@ class Builder:
         if end is not None:
             record["end"] = end
         elif open_end and self.between(0, 3) == 0:  # ends after as_of: still active
+            # After as_of: a team ending on as_of is active but also ended (M007).
             record["end"] = self.as_of + timedelta(days=self.between(1, 400))
         return self.add("work_teams", record, county)
+
+    def add_served_team(self, village: str, unit: str) -> Record:
+        """An earlier team that ended before as_of after a full term (M007), to the day or more."""
+        years = int(self.param("min_team_term_years"))
+        start = self.term_start(years)
+        first_free = add_years(start, years) - timedelta(days=1)  # the last day of a full term
+        end = self.pick([first_free, self.day(first_free, self.as_of - timedelta(days=1))])
+        return self.add_team(village, unit, start, end=end)
+
+    def term_start(self, years: int) -> date:
+        """A start from which a term of ``years`` ends before as_of; now and then a 29 February."""
+        latest = add_years(self.as_of, -years) - timedelta(days=1)
+        leap = [date(y, 2, 29) for y in range(latest.year - 4, latest.year + 1) if isleap(y)]
+        leap = [d for d in leap if d <= latest]
+        if leap and self.flag():
+            leap_day: date = self.pick(leap)  # 29 February + N years is 28 February
+            return leap_day
+        return self.day(latest - timedelta(days=3 * 365), latest)
 
     def active_teams(self, village: str) -> list[Record]:
         """The village's work teams active on as_of."""
@@ -598,7 +642,7 @@ class Builder:
                 units = self.county_units(county) or [self.county_implementer(county)]
                 helper = self.add_cadre(self.pick(units), county)
             start = self.day(min(self.start, self.as_of), self.as_of)
-            self.add_pairing("household_help", helper, hid, start, county)
+            self.add_pairing("household_help", helper, hid, start, county, end=self.until())
         if status == "poor":
             for active in self.active_teams(village):
                 self.add_reports(hid, active)
@@ -696,7 +740,8 @@ class Builder:
         library = status in LIBRARY_STATUSES
         full = library or self.flag()  # below the library, fields may still be missing
         low = self.start - timedelta(days=365)
-        depth = _MILESTONES_OF[status] if status in _MILESTONES_OF else self.between(1, 2)
+        # A cancelled project may have got as far as its start (and its money).
+        depth = _MILESTONES_OF[status] if status in _MILESTONES_OF else self.between(1, 4)
         chain = CHAIN[:depth]
         when = dict(zip(chain, self.days(low, self.as_of, len(chain)), strict=True))
         if budget is None:
@@ -778,7 +823,9 @@ class Builder:
         """Allocations (= budget once running: S401, T004) and their disbursements."""
         if status in RUNNING_STATUSES:
             total = budget
-        elif status == "in_library" and (allocate if allocate is not None else self.flag()):
+        elif (status == "in_library" or (status == "cancelled" and "in_library" in when)) and (
+            allocate if allocate is not None else self.flag()
+        ):
             total = self.between(0, budget)
         else:
             return []

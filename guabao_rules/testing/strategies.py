@@ -142,6 +142,7 @@ def _datasets(draw: DrawFn, shape: Shape) -> GeneratedDataset:
             "min_team_members": draw(st.integers(2, 3)),
             "max_team_members": draw(st.sampled_from([4, 5])),
             "min_announcement_days": draw(st.sampled_from([5, 10])),
+            "scope_tag": draw(st.sampled_from(["deep_poverty", "deep_poverty", "sanqu_sanzhou"])),
         }
     )
     builder = Builder(draw, GeneratedDataset({}, as_of, params, start))

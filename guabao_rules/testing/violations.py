@@ -27,6 +27,7 @@ from guabao_rules.testing._build import (
     RUNNING_STATUSES,
     STATUSES,
     Builder,
+    add_years,
     cents,
     complete_quarters,
     complete_years,
@@ -272,12 +273,21 @@ def _d000(b: Builder) -> tuple[Subject, str]:
 @_violation("D001")
 def _d001(b: Builder) -> tuple[Subject, str]:
     """A second record with an existing id: an exact copy, so nothing else changes."""
-    collection = b.pick(sorted(c for c, items in b.records.items() if items))
+    collections = sorted(c for c, items in b.records.items() if items)
+    collection = b.pick(collections)
     record = b.pick(b.all(collection))
+    if b.flag():
+        # Certainly second (``zz-`` sorts after every layout's files): any valid record
+        # may carry the id, for the later record is ignored by every other rule.
+        other = b.pick(collections)
+        twin = copy.deepcopy(b.pick(b.all(other)))
+        twin["id"] = record["id"]
+        b.raw_files["zz-twin.yaml"] = dump_yaml({other: [twin]}).encode()
+        return str(record["id"]), f"a {other} record in zz-twin.yaml reuses id {record['id']}"
     twin = copy.deepcopy(record)
     if collection in ("units", "leaders", "cadres", "regions") and b.flag():
         twin["name"] = b.text()  # names are for people, no rule reads them
-    # Raw files sort after the layouts' own files, so the twin may come first or second.
+    # An exact copy may come first or second: nothing changes either way.
     name = b.pick(["raw-twin.yaml", "a-twin.yaml"])
     b.raw_files[name] = dump_yaml({collection: [twin]}).encode()
     return str(record["id"]), f"copied {collection} record {record['id']} into {name}"
@@ -317,8 +327,25 @@ _UNKNOWN_KEYS = ("remark", "备注", "nmae", "notes", "parnet", "statuss")
 
 @_violation("D003")
 def _d003(b: Builder) -> tuple[Subject, str]:
-    """An unknown field (the record still loads), or a new invalid record nothing uses."""
-    choice = b.between(0, 3)
+    """An unknown field (the record still loads), or an invalid record no rule needs.
+
+    An invalid record still exists for references: a pairing or a project naming
+    it gets no D002, and no other rule looks at it.
+    """
+    choice = b.between(0, 4)
+    spare = [h for h in b.where("households", status="lifted")]
+    spare += [p for p in b.all("projects") if p["status"] in ("proposed", "reviewed")]
+    if choice == 4 and spare:
+        record = b.pick(spare)
+        if "village" in record:
+            how = b.pick(["rich", 3, "no village"])
+            if how == "no village":
+                del record["village"]  # a missing required field
+            else:
+                record["status"] = how
+        else:
+            record["budget"] = b.pick(["-1.00", "12.345", "a lot"])
+        return str(record["id"]), f"{record['id']} no longer validates"
     if choice == 0:
         collection = b.pick(sorted(c for c, items in b.records.items() if items))
         record = b.pick(b.all(collection))
@@ -745,7 +772,9 @@ def _m001(b: Builder) -> tuple[Subject, str]:
     links = [
         p
         for p in _unit_links(b)
-        if p.get("end") is None or complete_years(p["start"], p["end"], b.as_of)
+        if p.get("end") is None
+        or p["end"] >= b.as_of
+        or complete_years(p["start"], p["end"], b.as_of)
     ]
     link = b.pick(links)
     unit, county = str(link["helper"]), str(link["target"])
@@ -906,9 +935,13 @@ def _m007(b: Builder) -> tuple[Subject, str]:
     village = _village(b)
     county = village[:6]
     years = int(b.param("min_team_term_years"))
-    length = b.between(1, 800)
-    start = b.as_of - timedelta(days=length)
-    end = start + timedelta(days=b.between(0, min(365 * years - 2, length - 1)))
+    if b.flag():  # one day short of the full term, from a 29 February now and then
+        start = b.term_start(years)
+        end = add_years(start, years) - timedelta(days=2)
+    else:
+        length = b.between(1, 800)
+        start = b.as_of - timedelta(days=length)
+        end = start + timedelta(days=b.between(0, min(365 * years - 2, length - 1)))
     units = b.county_units(county) or [b.county_implementer(county)]
     team = b.add_team(village, b.pick(units), start, end=end)
     return str(team["id"]), f"team {team['id']} served {start}..{end}"
