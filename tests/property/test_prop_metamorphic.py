@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import given, note, reject
@@ -84,6 +85,18 @@ def test_output_is_deterministic_and_sorted(data: st.DataObject) -> None:
     status, out, err = runs[0]
     assert status in (0, 1), err
     if fmt == "json":
-        found = json.loads(out)["diagnostics"]
+        report = json.loads(out)
+        found = report["diagnostics"]
         keys = [(d["file"] or "", d["line"] or 0, d["column"] or 0, d["rule"]) for d in found]
         assert keys == sorted(keys)
+        # The summary, the per-rule table and the exit status tell the same story.
+        severities = Counter(d["severity"] for d in found)
+        assert {k: report["summary"][k] for k in ("error", "warning", "info")} == {
+            k: severities[k] for k in ("error", "warning", "info")
+        }
+        per_rule = Counter(d["rule"] for d in found)
+        for stat in report["rules"]:
+            assert stat["failed"] == per_rule[stat["rule"]]
+            assert stat["applied"] >= stat["failed"]
+        assert set(per_rule) <= {stat["rule"] for stat in report["rules"]}
+        assert status == (1 if severities["error"] else 0)
