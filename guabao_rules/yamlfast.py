@@ -62,7 +62,6 @@ _INLINE: Final = f"(?:{_SCALAR}|{_SEQ2}|{_MAP2})"
 _END: Final = r" *(?: #.*)?"
 """The rest of a line: spaces and a comment."""
 
-_SKIP: Final = re.compile(r" *(?:#.*)?")
 _ENTRY: Final = re.compile(rf"({_KEY}):(?: +({_INLINE}))?{_END}")
 """A block mapping entry, from the key's column."""
 _ITEM: Final = re.compile(rf"- +(?:({_KEY}):(?: +({_INLINE}))?|({_INLINE})){_END}")
@@ -96,7 +95,8 @@ _JSON_TEXT: Final = re.compile(
     rf"([\[,] *|\": *)(?!(?:{_NUMBER_TEXT})(?= *[,\]}}]))"
     r"([^\s\-?:,\[\]{}#&*!|>'\"%@`\\][^\s?:,\[\]{}#'\"\\]*(?: +[^\s?:,\[\]{}#'\"\\]+)*)"
 )
-_JSON_RISKY: Final = re.compile(r"'|\"[^\"]*[,:\[\]{}][^\"]*\"")
+_JSON_SAFE: Final = re.compile(r"[^\"']*(?:\"[^\",:\[\]{}]*\"[^\"']*)*")
+"""A flow collection with no single quote, whose double-quoted scalars hold no , : [ ] { }."""
 _JSON_NODE: Final = re.compile(r'"[^"]*"|[\[{]|[^\s,:\[\]{}"]+')
 """Each node of the JSON text: a string, a container, a bare scalar."""
 
@@ -221,7 +221,7 @@ class _FlowPositions(PositionTree):
 class _Reader:
     """Reads the subset, line by line; raises :class:`_NotPlain` outside it."""
 
-    __slots__ = ("count", "line", "lines", "plain", "total")
+    __slots__ = ("count", "line", "lines", "plain", "seen", "seen_content", "total")
 
     def __init__(self, lines: list[str], plain: Any) -> None:
         self.lines = lines
@@ -229,20 +229,26 @@ class _Reader:
         self.line = 0  # index of the next line to read
         self.plain = plain
         self.count = 0  # nodes read, aliases never (there are none)
+        self.seen = -1  # the line next_content() last stopped at, and what it found
+        self.seen_content: tuple[int, int] | None = None
 
     def next_content(self) -> tuple[int, int] | None:
         """Skip blank and comment lines; the index and indentation of the next line."""
+        if self.line == self.seen:  # asked again for the same line (after a value)
+            return self.seen_content
         lines = self.lines
         index = self.line
+        found: tuple[int, int] | None = None
         while index < self.total:
             text = lines[index]
-            indent = len(text) - len(text.lstrip(" "))
-            if _SKIP.fullmatch(text, indent) is None:
-                self.line = index
-                return index, indent
+            rest = text.lstrip(" ")
+            if rest and rest[0] != "#":
+                found = index, len(text) - len(rest)
+                break
             index += 1
-        self.line = index
-        return None
+        self.line = self.seen = index
+        self.seen_content = found
+        return found
 
     # --- flow collections on one line ------------------------------------------------
 
@@ -427,7 +433,7 @@ class _Reader:
                 start = match.start(3)
                 keys[index] = Mark(line, start + 1)
                 self.line = line_index + 1
-                if text[start] == "{" and _JSON_RISKY.search(text, start) is None:
+                if text[start] == "{" and _JSON_SAFE.fullmatch(text, start, match.end(3)):
                     batch.append((index, line_index, start, match.end(3)))
                     value, child = None, None  # read below, with the whole run
                 else:
