@@ -19,7 +19,7 @@ SHARED = "shared"
 """The home of records that belong to no county (province, top leaders, upstream funds)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GeneratedDataset:
     """A dataset as plain records, ready to be written to YAML files and checked.
 
@@ -44,6 +44,17 @@ class GeneratedDataset:
     homes: dict[str, str] = field(default_factory=dict)
     raw_files: dict[str, bytes] = field(default_factory=dict)
     waivers: list[Record] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        # Short on purpose: failure reports show the data as YAML (:meth:`to_yaml`).
+        counts = ", ".join(f"{k}={len(v)}" for k, v in self.records.items() if v)
+        extra = f", raw_files={sorted(self.raw_files)}" if self.raw_files else ""
+        extra += f", waivers={len(self.waivers)}" if self.waivers else ""
+        return f"GeneratedDataset(as_of={self.as_of.isoformat()}, {counts}{extra})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Hypothesis' pretty printer: the same short summary."""
+        printer.text(repr(self))
 
     def config(self, **overrides: Any) -> Config:
         """A :class:`~guabao_rules.config.Config` that judges this dataset as intended.
