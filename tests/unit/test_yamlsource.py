@@ -18,9 +18,12 @@ from guabao_rules.positions import Mark
 from guabao_rules.yamlsource import MAX_DEPTH, ParsedYaml, YamlProblem, parse_yaml
 
 
-@pytest.fixture(params=["c", "python"])
+@pytest.fixture(params=["fast", "c", "python"])
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Run a test with libyaml's loader and again with PyYAML's pure-Python one."""
+    """Run a test with the fast reader, then PyYAML alone with libyaml and in pure Python."""
+    if request.param != "fast":
+        # Without this, simple documents would never reach PyYAML here.
+        monkeypatch.setattr(yamlsource, "FAST_PATH", False)
     if request.param == "python":
         monkeypatch.setattr(yamlsource, "_LOADER", yamlsource._PyLoader)
     elif yamlsource._LOADER is yamlsource._PyLoader:
