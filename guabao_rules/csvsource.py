@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any, Final, Literal, Union
 
 from guabao_rules.models import COLLECTIONS, Record
-from guabao_rules.positions import Key, Mark, PositionTree
+from guabao_rules.positions import Key, LazyPositionTree, Mark, PositionTree
 from guabao_rules.yamlsource import _encoding_problem  # the same words for YAML and CSV
 
 __all__ = [
@@ -154,26 +154,17 @@ def _cell_marks(source: _Source, line: int) -> list[tuple[Mark, list[int]]]:
         column += 1
 
 
-# The slots of PositionTree, reached past the properties of _RowPositions.
-_START: Any = vars(PositionTree)["start"]
-_KEYS: Any = vars(PositionTree)["keys"]
-_CHILDREN: Any = vars(PositionTree)["children"]
-
-
-class _RowPositions(PositionTree):
+class _RowPositions(LazyPositionTree):
     """Positions of one row: the row's start now, its cells when first asked for."""
 
-    __slots__ = ("_columns", "_ready", "_source")
+    __slots__ = ("_columns", "_source")
 
     def __init__(self, source: _Source, line: int, columns: tuple[str | None, ...]) -> None:
-        # Not the parent's __init__: `keys` and `children` are filled by _fill() on first use.
-        _START.__set__(self, Mark(line, 1))
+        super().__init__(Mark(line, 1))
         self._source = source
         self._columns = columns
-        self._ready = False
 
-    def _fill(self) -> None:
-        self._ready = True
+    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
         keys: dict[Key, Mark] = {}
         children: dict[Key, PositionTree] = {}
         cells = _cell_marks(self._source, self.start.line)
@@ -185,24 +176,7 @@ class _RowPositions(PositionTree):
             for index, column in enumerate(separators, start=1):
                 items[index] = Mark(mark.line, column + 1)
             children[name] = PositionTree(mark, items)
-        _KEYS.__set__(self, keys)
-        _CHILDREN.__set__(self, children)
-
-    @property
-    def keys(self) -> dict[Key, Mark]:  # type: ignore[override]
-        """The mark of each cell, by column name."""
-        if not self._ready:
-            self._fill()
-        keys: dict[Key, Mark] = _KEYS.__get__(self)
-        return keys
-
-    @property
-    def children(self) -> dict[Key, PositionTree]:  # type: ignore[override]
-        """For each cell, the marks of its list items (the cell itself for item 0)."""
-        if not self._ready:
-            self._fill()
-        children: dict[Key, PositionTree] = _CHILDREN.__get__(self)
-        return children
+        return keys, children
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ A pydantic error ``loc`` or a rule's field path is mapped back to a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 Key = str | int
 """A mapping key (always a string) or a sequence index."""
@@ -60,3 +61,58 @@ class PositionTree:
                 return node.keys.get(key, node.anchor)
             node = child
         return node.anchor
+
+
+# PositionTree's own slots, reached past the properties of LazyPositionTree.
+_START_SLOT: Any = vars(PositionTree)["start"]
+_KEYS_SLOT: Any = vars(PositionTree)["keys"]
+_CHILDREN_SLOT: Any = vars(PositionTree)["children"]
+
+
+class LazyPositionTree(PositionTree):
+    """A :class:`PositionTree` whose keys and children are worked out on first use.
+
+    A province has hundreds of thousands of records and findings about few:
+    only the records a finding points into need the marks of their fields.
+    Subclasses say how in :meth:`_compute`.
+    """
+
+    __slots__ = ("_ready",)
+
+    def __init__(self, start: Mark) -> None:
+        # Not the parent's __init__: `keys` and `children` wait for _fill().
+        _START_SLOT.__set__(self, start)
+        self._ready = False
+
+    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
+        """The keys' marks and the children's subtrees."""
+        raise NotImplementedError
+
+    def _fill(self) -> None:
+        keys, children = self._compute()
+        _KEYS_SLOT.__set__(self, keys)
+        _CHILDREN_SLOT.__set__(self, children)
+        self._ready = True
+
+    @property
+    def keys(self) -> dict[Key, Mark]:  # type: ignore[override]
+        """The mark of each key (or item)."""
+        if not self._ready:
+            self._fill()
+        keys: dict[Key, Mark] = _KEYS_SLOT.__get__(self)
+        return keys
+
+    @property
+    def children(self) -> dict[Key, PositionTree]:  # type: ignore[override]
+        """Subtrees of the children that are collections."""
+        if not self._ready:
+            self._fill()
+        children: dict[Key, PositionTree] = _CHILDREN_SLOT.__get__(self)
+        return children
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PositionTree):
+            return NotImplemented
+        return (self.start, self.keys, self.children) == (other.start, other.keys, other.children)
+
+    __hash__ = None  # type: ignore[assignment]

@@ -32,7 +32,7 @@ import re
 from decimal import Decimal
 from typing import Any, Final
 
-from guabao_rules.positions import Key, Mark, PositionTree
+from guabao_rules.positions import Key, LazyPositionTree, Mark, PositionTree
 
 __all__ = ["parse_plain"]
 
@@ -153,50 +153,22 @@ def _scalar(text: str, plain: Any) -> Any:
     return plain(text)
 
 
-# The slots of PositionTree, reached past the properties of _FlowPositions.
-_KEYS: Any = vars(PositionTree)["keys"]
-_CHILDREN: Any = vars(PositionTree)["children"]
+class _FlowPositions(LazyPositionTree):
+    """Positions of a flow mapping on one line, worked out when first asked for."""
 
-
-class _FlowPositions(PositionTree):
-    """Positions of a flow mapping on one line, worked out when first asked for.
-
-    A province has hundreds of thousands of records and findings about few:
-    only the records a finding points into need their keys' marks.
-    """
-
-    __slots__ = ("_end", "_plain", "_ready", "_text")
+    __slots__ = ("_end", "_plain", "_text")
 
     def __init__(self, text: str, line: int, start: int, end: int, plain: Any) -> None:
-        vars(PositionTree)["start"].__set__(self, Mark(line, start + 1))
+        super().__init__(Mark(line, start + 1))
         self._text = text
         self._end = end
         self._plain = plain
-        self._ready = False
 
-    def _fill(self) -> None:
+    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
         start = self.start
         reader = _Reader([], self._plain)
         _, tree = reader.flow(self._text, start.column - 1, self._end, start.line)
-        _KEYS.__set__(self, tree.keys)
-        _CHILDREN.__set__(self, tree.children)
-        self._ready = True
-
-    @property
-    def keys(self) -> dict[Key, Mark]:  # type: ignore[override]
-        """The mark of each key."""
-        if not self._ready:
-            self._fill()
-        keys: dict[Key, Mark] = _KEYS.__get__(self)
-        return keys
-
-    @property
-    def children(self) -> dict[Key, PositionTree]:  # type: ignore[override]
-        """Positions of the values that are collections."""
-        if not self._ready:
-            self._fill()
-        children: dict[Key, PositionTree] = _CHILDREN.__get__(self)
-        return children
+        return tree.keys, tree.children
 
     @property
     def anchor(self) -> Mark:
@@ -209,13 +181,6 @@ class _FlowPositions(PositionTree):
         while text[column] == " ":
             column += 1
         return start if text[column] == "}" else Mark(start.line, column + 1)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PositionTree):
-            return NotImplemented
-        return (self.start, self.keys, self.children) == (other.start, other.keys, other.children)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 class _Reader:
