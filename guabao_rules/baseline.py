@@ -16,14 +16,13 @@ The file looks like::
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine import Report
+from guabao_rules.output import write_atomic
 
 BASELINE_VERSION = 1
 
@@ -46,24 +45,16 @@ def write_baseline(path: Path, diagnostics: Iterable[Diagnostic]) -> list[Entry]
 
     Returns:
         The entries written.
+
+    Raises:
+        ConfigError: The file cannot be written.
     """
     entries = entries_of(diagnostics)
     data = {
         "version": BASELINE_VERSION,
         "findings": [{"rule": rule, "subject": subject} for rule, subject in entries],
     }
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return entries
 
 

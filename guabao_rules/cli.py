@@ -6,7 +6,6 @@ import argparse
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -122,16 +121,9 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(output)
-    # Write beside the target, then rename: an interrupted run leaves no half file.
-    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from guabao_rules.output import write_atomic
+
+    write_atomic(Path(output), text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -244,7 +236,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if target.exists() and not target.is_dir():
         raise UsageError(f"not a directory: {args.output}")
-    sys.stdout.write(f"wrote {write_schema(target)}\n")
+    try:
+        written = write_schema(target)
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    sys.stdout.write(f"wrote {written}\n")
     return 0
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from guabao_rules.config import ConfigError
 from guabao_rules.engine import Report
 from guabao_rules.loader import Dataset
 
@@ -46,3 +50,31 @@ def load_formatters() -> dict[str, Formatter]:
     from guabao_rules.output import github, json_format, junit, sarif, text  # noqa: F401
 
     return FORMATTERS
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, then a rename.
+
+    An interrupted run never leaves a truncated file.
+
+    Raises:
+        ConfigError: The file cannot be written (a missing folder, a folder
+            in its place, no permission); nothing is left behind.
+    """
+    path = Path(path)
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise

@@ -192,3 +192,26 @@ def test_console_script_runs_as_a_module() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", str(CLEAN), "-o", "{missing}/report.txt"],
+        ["check", str(CLEAN), "-o", "{folder}"],
+        ["check", str(CLEAN), "--write-baseline", "{missing}/baseline.json"],
+        ["check", str(CLEAN), "--write-baseline", "{folder}"],
+        ["graph", str(CLEAN), "--format", "json", "-o", "{missing}/graph.json"],
+        ["schema", "-o", "{file}/schemas"],
+    ],
+)
+def test_unwritable_output_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    places = {"missing": tmp_path / "missing", "folder": tmp_path, "file": tmp_path / "file"}
+    status, out, err = run_cli(capsys, *(arg.format(**places) for arg in argv))
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "cannot write" in err and str(tmp_path) in err
+    assert "internal error" not in err and ".tmp" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
