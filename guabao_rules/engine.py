@@ -359,7 +359,9 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
     for rule in ordered:
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
         if rule.id == WAIVER_RULE:
-            ran = frozenset(r.id for r in ordered if r.id != WAIVER_RULE)
+            # D009 itself is among the rules that ran: a waiver for it waives
+            # nothing (its findings are never waived), so it is stale.
+            ran = frozenset(r.id for r in ordered)
             ctx.extra.update(waivers=tuple(waivers), findings=tuple(diagnostics), ran=ran)
         seen: set[tuple[str, SourceRef | None]] = set()
         before = len(diagnostics)

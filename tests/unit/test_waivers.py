@@ -139,6 +139,23 @@ def test_a_null_subject_waives_file_findings_and_d009_is_never_waived(
     assert findings(report) == [("D009", "X")]
 
 
+def test_a_waiver_for_d009_in_force_matches_nothing_and_is_d009(
+    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # D009 findings are never waived, so such a waiver is stale from the start.
+    root = write_dataset(
+        {
+            "guabao-rules.toml": TOML,
+            "data.yaml": "",
+            "guabao-rules-waivers.yaml": "waivers:\n  - {rule: D009, subject: X, reason: 无}\n",
+        }
+    )
+    _, report = check_json(root, capsys)
+    assert [(d["rule"], d["subject"], d["message"]) for d in report["diagnostics"]] == [
+        ("D009", "X", "stale waiver for D009: it matches no finding")
+    ]
+
+
 def test_the_python_api_reads_the_waiver_file(write_dataset: WriteDataset) -> None:
     root = write_dataset(
         {
