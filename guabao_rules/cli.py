@@ -281,8 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help(sys.stderr)
-            return 2
+            raise UsageError(f"a command is required ({', '.join(COMMANDS)}); see {PROG} --help")
         status = COMMANDS[args.command](args)
         if argv is None:  # the program, not a caller in the same process: it ends now
             # Spare the exit a last collection and freeing a province's objects

@@ -81,6 +81,7 @@ def test_warnings_alone_do_not_fail(
         (["explain", "Z123"], "unknown rule"),
         (["frobnicate"], "invalid choice"),
         (["check", "--bogus"], "unrecognized"),
+        ([], "a command is required"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(
