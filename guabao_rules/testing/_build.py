@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 from calendar import isleap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
@@ -939,8 +938,3 @@ class Builder:
             and p["start"] <= self.as_of
             and (p.get("end") is None or self.as_of <= p["end"])
         }
-
-    def ids_of(self, collection: str) -> Iterator[str]:
-        """Ids of a collection's records."""
-        for record in self.all(collection):
-            yield str(record["id"])
