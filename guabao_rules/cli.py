@@ -29,10 +29,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _codes(values: list[str] | None) -> list[str] | None:
+def _codes(values: list[str] | None, option: str) -> list[str] | None:
     if values is None:
         return None
-    return [code for value in values for code in value.split(",") if code.strip()]
+    from guabao_rules.engine import rule_codes
+
+    # Checked here, so an unknown code is blamed on the option, not the config file.
+    return rule_codes((c for value in values for c in value.split(",") if c.strip()), option)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,11 +109,14 @@ def _config_for(args: argparse.Namespace) -> Config:
     if args.as_of:
         config.as_of = parse_as_of(args.as_of, "--as-of")
     if args.select is not None:
-        config.select = _codes(args.select)
+        config.select = _codes(args.select, "--select")
     if args.extend_select:
-        config.select = [*(config.select or ["ALL"]), *(_codes(args.extend_select) or [])]
+        config.select = [
+            *(config.select or ["ALL"]),
+            *(_codes(args.extend_select, "--extend-select") or []),
+        ]
     if args.ignore:
-        config.ignore = [*config.ignore, *(_codes(args.ignore) or [])]
+        config.ignore = [*config.ignore, *(_codes(args.ignore, "--ignore") or [])]
     if args.lang:
         config.lang = args.lang
     return config

@@ -192,7 +192,13 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
     return value
 
 
-def _matcher(codes: Iterable[str], rules: Sequence[RuleSpec], where: str) -> list[str]:
+def rule_codes(codes: Iterable[str], where: str) -> list[str]:
+    """Rule ids or prefixes (or ``ALL``), upper-cased.
+
+    Raises:
+        ConfigError: A code that starts no rule id, blamed on ``where``.
+    """
+    rules = catalogue().rules
     out = []
     for raw in codes:
         code = raw.strip().upper()
@@ -237,8 +243,8 @@ def plan(config: Config | None = None) -> Plan:
             raise ConfigError(str(error)) from None
         layers.append((f"profile {profile.name}", profile.params))
         if profile.select is not None:
-            select = _matcher(profile.select, cat.rules, f"profile {profile.name}")
-        ignore += _matcher(profile.ignore, cat.rules, f"profile {profile.name}")
+            select = rule_codes(profile.select, f"profile {profile.name}")
+        ignore += rule_codes(profile.ignore, f"profile {profile.name}")
     layers.append((str(config.path or "configuration"), config.params))
     for where, values in layers:
         for name, value in values.items():
@@ -248,8 +254,8 @@ def plan(config: Config | None = None) -> Plan:
             params[name] = coerce_param(name, spec, value, where)
     where = str(config.path or "command line")
     if config.select is not None:
-        select = _matcher(config.select, cat.rules, where)
-    ignore += _matcher(config.ignore, cat.rules, where)
+        select = rule_codes(config.select, where)
+    ignore += rule_codes(config.ignore, where)
     for rule_id in config.severity:
         if cat.get(rule_id) is None:
             raise ConfigError(f"{where}: unknown rule id `{rule_id}` in [severity]")

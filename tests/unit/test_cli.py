@@ -216,3 +216,13 @@ def test_unwritable_output_is_a_usage_error(
     assert err.count("\n") == 1 and "cannot write" in err and str(tmp_path) in err
     assert "internal error" not in err and ".tmp" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_an_unknown_rule_on_the_command_line_is_blamed_on_the_option(
+    capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    # CLEAN has a guabao-rules.toml, which is not where the bad code came from.
+    status, _, err = run_cli(capsys, "check", str(CLEAN), option, "Q,X999")
+    assert status == 2
+    assert err == f"guabao-rules: error: {option}: unknown rule id or prefix `X999`\n"
