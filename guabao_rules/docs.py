@@ -35,7 +35,7 @@ _HEADINGS = {
     "en": {
         "what": "What it checks",
         "why": "Why",
-        "fail": "Example",
+        "fail": "Failing example",
         "pass": "Passing example",
         "params": "Parameters",
         "subject": "Subject",
