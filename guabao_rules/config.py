@@ -120,6 +120,8 @@ def read_config_file(path: Path) -> Config:
             data = tomllib.load(handle)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
     if path.name == "pyproject.toml":
@@ -143,8 +145,8 @@ def find_config(start: Path) -> Config:
             try:
                 with pyproject.open("rb") as handle:
                     has_table = "guabao-rules" in tomllib.load(handle).get("tool", {})
-            except (OSError, tomllib.TOMLDecodeError):
-                has_table = False
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                has_table = False  # not ours to judge: another tool's broken file
             if has_table:
                 return read_config_file(pyproject)
     return Config()

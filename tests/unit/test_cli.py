@@ -104,15 +104,24 @@ def test_usage_errors_are_one_line_and_exit_2(
         ("[severity]\nQ003 = 'fatal'\n", "severity"),
         ("select = ['Q', 'ZZ']\n", "unknown rule"),
         ("this is not toml", "guabao-rules.toml"),
+        (b"as_of = \xff\n", "guabao-rules.toml"),
     ],
 )
 def test_bad_config_exits_2(
-    write_dataset: Write, capsys: pytest.CaptureFixture[str], config: str, needle: str
+    write_dataset: Write, capsys: pytest.CaptureFixture[str], config: str | bytes, needle: str
 ) -> None:
     root = write_dataset({"guabao-rules.toml": config, "a.yaml": ""})
     status, _, err = run_cli(capsys, "check", str(root))
     assert status == 2
-    assert err.count("\n") == 1 and needle in err
+    assert err.count("\n") == 1 and needle in err and "internal error" not in err
+
+
+def test_a_pyproject_that_is_not_utf8_is_passed_over_like_broken_toml(
+    write_dataset: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_dataset({"pyproject.toml": b"[tool.guabao-rules]\nas_of = \xff\n", "a.yaml": ""})
+    status, _, err = run_cli(capsys, "check", str(root))
+    assert (status, err) == (0, "")
 
 
 def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
