@@ -106,7 +106,7 @@ def _config_for(args: argparse.Namespace) -> Config:
     if args.profile:
         config.profile = args.profile
         config.base = Path.cwd()
-    if args.as_of:
+    if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
     if args.select is not None:
         config.select = _codes(args.select, "--select")
@@ -262,7 +262,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if args.config and not Path(args.config).is_file():
         raise UsageError(f"config file does not exist: {args.config}")
     config = read_config_file(Path(args.config)) if args.config else find_config(path)
-    if args.as_of:
+    if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
     dataset = loader.load(path, exclude=config.exclude)
     graph = dataset_graph(dataset)

@@ -76,6 +76,8 @@ def test_warnings_alone_do_not_fail(
         (["check", str(CLEAN), "--select", "X999"], "unknown rule"),
         (["check", str(CLEAN), "--format", "yaml"], "unknown format"),
         (["check", str(CLEAN), "--as-of", "2019-02-30"], "as_of"),
+        (["check", str(CLEAN), "--as-of", ""], "as_of"),
+        (["graph", str(CLEAN), "--format", "json", "--as-of", ""], "as_of"),
         (["check", str(CLEAN), "--profile", "nowhere"], "unknown profile"),
         (["check", str(CLEAN), "--config", "/no/such.toml"], "does not exist"),
         (["explain", "Z123"], "unknown rule"),
