@@ -35,7 +35,7 @@ _HEADINGS = {
     "en": {
         "what": "What it checks",
         "why": "Why",
-        "fail": "Failing example",
+        "fail": "Example",
         "pass": "Passing example",
         "params": "Parameters",
         "subject": "Subject",

@@ -192,7 +192,7 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0 and "Q003" in out
     status, out, _ = run_cli(capsys, "explain", "q003", "--lang", "en")
     assert status == 0
-    for heading in ("What it checks", "Why", "Failing example", "Passing example", "Parameters"):
+    for heading in ("What it checks", "Why", "Example", "Passing example", "Parameters"):
         assert f"## {heading}" in out
 
 
