@@ -15,6 +15,7 @@ import functools
 import gc
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -499,7 +500,13 @@ def _read_files(
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
         try:
-            size = file.stat().st_size
+            status = file.stat()
+            if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+                reader.file_problem(
+                    None, "不是普通文件,不予读取", "not a regular file; it is not read"
+                )
+                continue
+            size = status.st_size
             if size > limit:
                 reader.file_problem(
                     None,

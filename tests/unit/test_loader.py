@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -211,3 +213,18 @@ def test_hidden_excluded_and_waiver_files_are_not_data(write_dataset: Write) -> 
 def test_empty_files_and_collections_are_valid(write_dataset: Write) -> None:
     root = write_dataset({"a.yaml": "", "b.yaml": "# nothing\n", "c.yaml": "regions:\nunits: []\n"})
     assert check_path(root).diagnostics == []
+
+
+def test_a_fifo_named_like_data_is_d000_not_a_hang(write_dataset: Write) -> None:
+    root = write_dataset({"b.yaml": UNIT})
+    os.mkfifo(root / "a.yaml")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(load, root)
+        try:
+            dataset = future.result(timeout=10)
+        except concurrent.futures.TimeoutError:
+            with (root / "a.yaml").open("wb"):  # let the blocked reader go
+                pass
+            raise
+    assert [(i.rule, i.violation.at.file) for i in dataset.issues] == [("D000", "a.yaml")]
+    assert "U-1" in dataset.by_id
