@@ -109,11 +109,19 @@ class _Source:
 
 
 def _cell_marks(source: _Source, line: int) -> list[tuple[Mark, list[int]]]:
-    """The mark of each cell of the row starting at ``line``, and of each ``;`` in it.
+    """The mark of each cell of the row starting at ``line``, and of each ``;`` in it."""
+    return _scan_row(source, line)[0]
+
+
+def _scan_row(source: _Source, line: int) -> tuple[list[tuple[Mark, list[int]]], bool]:
+    """The cells of the row starting at ``line``, and whether a quote is left open.
+
+    The quote is open when the last cell's quote is not closed by the end of the text.
 
     Follows the ``excel`` dialect as :mod:`csv` reads it: a cell that starts
     with ``"`` runs to the next ``"`` not doubled; any other cell runs to the
-    next ``,`` or line break.
+    next ``,`` or line break. (Not strict, :mod:`csv` ends an open quote at
+    the end of the text without a word.)
     """
     text = source.text
     offset = source.line_start(line)
@@ -149,7 +157,7 @@ def _cell_marks(source: _Source, line: int) -> list[tuple[Mark, list[int]]]:
             column += 1
         cells.append((mark, separators))
         if offset >= end or text[offset] != ",":
-            return cells
+            return cells, quoted
         offset += 1
         column += 1
 
@@ -337,6 +345,7 @@ def read_table(data: bytes, collection: str) -> ParsedTable:
     ]
     width = len(columns)
     append = result.rows.append
+    line, cells = header_line, header
     try:
         for line, cells in rows:
             if len(cells) > width:
@@ -360,7 +369,28 @@ def read_table(data: bytes, collection: str) -> ParsedTable:
             append(TableRow(raw, _RowPositions(source, line, columns)))
     except csv.Error as error:
         result.problems.append(_row_problem(error, reader.line_num))
+        return result
+    if _may_end_in_open_quote(text, cells) and (scan := _scan_row(source, line))[1]:
+        result.problems.append(
+            TableProblem(
+                "D000",
+                "This quoted cell is never closed: it runs to the end of the file, "
+                "taking in the rows below it.",
+                "此带引号的单元格没有闭合引号:它一直延续到文件末尾,吞并了其下各行。",
+                scan[0][-1][0],
+            )
+        )
     return result
+
+
+def _may_end_in_open_quote(text: str, last_row: list[str]) -> bool:
+    """Whether the text may end inside the quoted last cell of ``last_row``.
+
+    An open quote runs to the end, so the text then ends with it and the cell
+    with its quotes doubled. A cheap test, so that the exact scan (which needs
+    every line's start) is made only when it may find something.
+    """
+    return bool(last_row) and text.endswith('"' + last_row[-1].replace('"', '""'))
 
 
 def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:

@@ -234,3 +234,12 @@ def test_broken_csv_never_raises(data: bytes) -> None:
     parsed = read_table(data, "cadres")
     for problem in parsed.problems:
         assert problem.mark.line >= 1
+
+
+def test_a_quote_never_closed_is_d000_at_its_cell(write_dataset: Write) -> None:
+    # The open quote swallows the rows below it into one name; say so, where it opens.
+    text = 'id,name,unit\nC-1,"达某英,U-SLT\nC-2,丰某勇,U-SLT\nC-3,和某霞,U-SLT\n'
+    root = write_dataset({"base.yaml": BASE, "cadres.csv": text})
+    assert located(root, "D000") == [(None, "cadres.csv", 2, 5)]
+    closed = write_dataset({"base.yaml": BASE, "cadres.csv": 'id,name,unit\nC-1,"达某英",U-SLT'})
+    assert located(closed, "D000") == []
