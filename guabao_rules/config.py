@@ -15,7 +15,7 @@ from typing import Any
 
 from guabao_rules.diagnostics import Severity
 from guabao_rules.i18n import LANGS
-from guabao_rules.timecal import parse_date
+from guabao_rules.timecal import as_date
 
 CONFIG_FILE = "guabao-rules.toml"
 KNOWN_KEYS = {"profile", "as_of", "select", "ignore", "exclude", "params", "severity", "lang"}
@@ -64,13 +64,9 @@ def _str_list(value: Any, key: str, where: str) -> list[str]:
 
 def parse_as_of(value: Any, where: str) -> date:
     """A date from TOML (a date or a ``YYYY-MM-DD`` string) or the command line."""
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_date(value)
-        except ValueError:
-            pass
+    day = as_date(value)
+    if day is not None:
+        return day
     raise ConfigError(f"{where}: `as_of` must be a date written YYYY-MM-DD, not {value!r}")
 
 

@@ -7,7 +7,6 @@ gives each its rule id, severity, message (in the chosen language) and
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from guabao_rules.packs import (
     builtin_packs,
     load_profile,
 )
-from guabao_rules.timecal import parse_date
+from guabao_rules.timecal import as_date
 from guabao_rules.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 
 
@@ -180,10 +179,9 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
         if ok:
             value = {str(k): str(v) for k, v in value.items()}
     else:  # date
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                value = parse_date(value)
-        ok = isinstance(value, date)
+        day = as_date(value)
+        ok = day is not None
+        value = day if ok else value
     if not ok:
         raise ConfigError(f"{where}: parameter `{name}` must be of type {spec.type}, not {value!r}")
     # Every numeric parameter counts something (members, days, years, points, MB).

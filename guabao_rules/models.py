@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from guabao_rules.timecal import Quarter, parse_date
+from guabao_rules.timecal import Quarter, as_date
 
 # --- value types -----------------------------------------------------------------
 
@@ -47,13 +47,9 @@ def _validate_id(value: Any) -> str:
 
 
 def _validate_date(value: Any) -> date:
-    if isinstance(value, date) and type(value) is date:
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_date(value)
-        except ValueError:
-            pass
+    day = as_date(value)
+    if day is not None:
+        return day
     raise PydanticCustomError("date_format", "a date must be a real day written YYYY-MM-DD")
 
 

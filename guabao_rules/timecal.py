@@ -288,6 +288,22 @@ def days_between(a: date, b: date) -> int:
     return (b - a).days
 
 
+def as_date(value: object) -> date | None:
+    """A plain date (not a datetime), or a string :func:`parse_date` accepts, as a date.
+
+    Returns:
+        The date, or None when ``value`` is neither.
+    """
+    if type(value) is date:
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
 def parse_date(text: str) -> date:
     """Read a date written strictly as ``YYYY-MM-DD`` that is a real calendar day.
 
