@@ -7,6 +7,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from helpers import SMALL
 from hypothesis import given, note, reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -15,22 +16,12 @@ from prop_support import checked, location_problems, run_cli, scaled
 from guabao_rules.testing import (
     VIOLATIONS,
     GeneratedDataset,
-    datasets,
     joined_with_unrelated,
     layouts,
     violations,
     write_dataset,
 )
 
-SMALL = datasets(
-    prefectures=(1, 2),
-    counties_per_prefecture=(1, 2),
-    villages_per_county=(0, 2),
-    households_per_village=(0, 2),
-    projects_per_county=(0, 2),
-    funds_per_county=(0, 1),
-    years=(1, 3),
-)
 RULE_IDS = sorted(VIOLATIONS)
 
 

@@ -7,25 +7,16 @@ fails here: a new rule cannot arrive unproven.
 from __future__ import annotations
 
 import pytest
+from helpers import SMALL
 from hypothesis import given, note
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from prop_support import checked, location_problems, scaled
 
 from guabao_rules.engine import catalogue
-from guabao_rules.testing import VIOLATIONS, datasets, layouts, violations
+from guabao_rules.testing import VIOLATIONS, layouts, violations
 
 RULES = [rule.id for rule in catalogue().rules]
-
-SMALL = datasets(
-    prefectures=(1, 2),
-    counties_per_prefecture=(1, 2),
-    villages_per_county=(0, 2),
-    households_per_village=(0, 2),
-    projects_per_county=(0, 2),
-    funds_per_county=(0, 1),
-    years=(1, 3),
-)
 
 
 @pytest.mark.parametrize("rule", RULES)
