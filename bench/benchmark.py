@@ -74,10 +74,10 @@ def _count(documents: list[Any]) -> int:
 
 def measure_stages(data: Path) -> dict[str, float]:
     """Load, index, check and render, timing each stage of one ``check``."""
-    from guabao_rules import loader
     from guabao_rules.config import find_config
-    from guabao_rules.engine import plan, run
-    from guabao_rules.output import OutputOptions, load_formatters
+    from guabao_rules.engine.core import plan, run
+    from guabao_rules.report import OutputOptions, load_formatters
+    from guabao_rules.sources import loader
 
     parsing = [0.0]
 

@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 def _codes(values: list[str] | None, option: str) -> list[str] | None:
     if values is None:
         return None
-    from guabao_rules.engine import rule_codes
+    from guabao_rules.engine.core import rule_codes
 
     # Checked here, so an unknown code is blamed on the option, not the config file.
     return rule_codes((c for value in values for c in value.split(",") if c.strip()), option)
@@ -127,19 +127,19 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from guabao_rules.output import write_atomic
+    from guabao_rules.report import write_atomic
 
     write_atomic(Path(output), text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``check``."""
-    from guabao_rules import loader
-    from guabao_rules.baseline import apply_baseline, read_baseline, write_baseline
-    from guabao_rules.engine import plan, rules_known, run
-    from guabao_rules.output import OutputOptions, load_formatters
-    from guabao_rules.output.text import Progress
-    from guabao_rules.waivers import read_waivers
+    from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
+    from guabao_rules.engine.core import plan, rules_known, run
+    from guabao_rules.engine.waivers import read_waivers
+    from guabao_rules.report import OutputOptions, load_formatters
+    from guabao_rules.report.text import Progress
+    from guabao_rules.sources import loader
 
     formats = load_formatters()
     if args.format not in formats:
@@ -187,7 +187,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     """Run ``rules``."""
     import json
 
-    from guabao_rules.engine import catalogue
+    from guabao_rules.engine.core import catalogue
 
     lang = args.lang or default_lang()
     rules = catalogue().rules
@@ -204,8 +204,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return 0
-    from guabao_rules.output.statistics import FAMILIES
     from guabao_rules.packs import MEASURES
+    from guabao_rules.report.statistics import FAMILIES
 
     for family, names in FAMILIES.items():
         members = [r for r in rules if r.family == family]
@@ -222,7 +222,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     """Run ``explain``."""
     from guabao_rules.docs import explain
-    from guabao_rules.engine import catalogue, plan
+    from guabao_rules.engine.core import catalogue, plan
 
     rule = catalogue().get(args.rule.upper())
     if rule is None:
@@ -252,9 +252,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Run ``graph``."""
-    from guabao_rules import loader
-    from guabao_rules.engine import check
+    from guabao_rules.engine.core import check
     from guabao_rules.export import dataset_graph, export, findings_subgraph
+    from guabao_rules.sources import loader
 
     path = Path(args.path)
     if not path.exists():
@@ -304,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     except Exception as error:  # the last line of defence: one line, never a traceback
-        from guabao_rules import loader
+        from guabao_rules.sources import loader
 
         where = f" while reading {loader.CURRENT_FILE}" if loader.CURRENT_FILE else ""
         sys.stderr.write(f"{PROG}: internal error{where}: {type(error).__name__}: {error}\n")

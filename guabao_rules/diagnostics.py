@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from guabao_rules.positions import Key, Mark
+from guabao_rules.sources.positions import Key, Mark
 
 
 class Severity(StrEnum):

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from guabao_rules.engine import catalogue, render_value
-from guabao_rules.loader import WAIVER_FILE
+from guabao_rules.engine.core import catalogue, render_value
 from guabao_rules.packs import RuleSpec
+from guabao_rules.sources.loader import WAIVER_FILE
 
 _HEADINGS = {
     "zh": {
@@ -141,8 +141,8 @@ _INDEX_TEXT = {
 
 
 def _index_page(rules: Sequence[RuleSpec], lang: str) -> str:
-    from guabao_rules.output.statistics import FAMILIES
     from guabao_rules.packs import MEASURES
+    from guabao_rules.report.statistics import FAMILIES
 
     title, intro, other, other_link = _INDEX_TEXT[lang]
     heads = ("规则", "级别", "标题") if lang == "zh" else ("Rule", "Severity", "Title")

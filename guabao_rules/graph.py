@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
-from guabao_rules.loader import paused_gc
 from guabao_rules.models import (
     LEVELS,
     Pairing,
@@ -27,12 +26,13 @@ from guabao_rules.models import (
     reference_specs,
     reference_values,
 )
+from guabao_rules.sources.loader import paused_gc
 from guabao_rules.timecal import is_active
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from guabao_rules.loader import Dataset, RecordEntry
+    from guabao_rules.sources.loader import Dataset, RecordEntry
 
 R = TypeVar("R", bound=Record)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from guabao_rules.diagnostics import Text
-from guabao_rules.positions import Key
+from guabao_rules.sources.positions import Key
 
 LANGS = ("zh", "en")
 

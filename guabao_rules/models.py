@@ -1,6 +1,6 @@
 """Pydantic models of the data format (``data-format.md``).
 
-Values arrive with YAML 1.2 core-schema meanings (see :mod:`guabao_rules.yamlsource`):
+Values arrive with YAML 1.2 core-schema meanings (see :mod:`guabao_rules.sources.yamlsource`):
 ``str``, ``int``, ``decimal.Decimal``, ``bool``, ``None``, lists and mappings.
 The field types here are strict: a date is a ``YYYY-MM-DD`` string of a real
 day, an amount an exact decimal with at most two fraction digits, a boolean

@@ -30,7 +30,7 @@ from pydantic import (
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.i18n import field_name
 from guabao_rules.models import COLLECTIONS, Day
-from guabao_rules.yamlsource import parse_yaml
+from guabao_rules.sources.yamlsource import parse_yaml
 
 RULE_ID = re.compile(r"^[A-Z][0-9]{3}$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from guabao_rules.positions import Key
+from guabao_rules.sources.positions import Key
 
 # Not inside a longer run of digits: look-arounds on both sides.
 _ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9Xx])")

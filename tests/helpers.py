@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from guabao_rules.config import Config
-from guabao_rules.engine import Report, plan, run
-from guabao_rules.loader import load
+from guabao_rules.engine.core import Report, plan, run
+from guabao_rules.sources.loader import load
 from guabao_rules.testing import datasets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Registered Python checks: rules that no declarative constraint kind expresses.
 
-A check is a function of a :class:`~guabao_rules.context.RuleContext` that
+A check is a function of a :class:`~guabao_rules.engine.context.RuleContext` that
 yields :class:`~guabao_rules.diagnostics.Violation` objects and adds the
 number of subjects it looked at to ``ctx.applied``. It is registered under a
 name that rule packs use as ``constraint: {kind: python, check: NAME}``.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Violation
+from guabao_rules.engine.context import RuleContext
 
 Check = Callable[[RuleContext], Iterable[Violation]]
 

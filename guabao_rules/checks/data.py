@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 from guabao_rules.checks import register
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Text, Violation
+from guabao_rules.engine.context import RuleContext
 from guabao_rules.i18n import field_name
 from guabao_rules.models import LEVELS, Project, Region
-from guabao_rules.positions import Key
+from guabao_rules.sources.positions import Key
 
 # --- loader findings -----------------------------------------------------------
 

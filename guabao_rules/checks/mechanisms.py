@@ -14,8 +14,8 @@ from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from guabao_rules.checks import register
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Text, Violation
+from guabao_rules.engine.context import RuleContext
 from guabao_rules.kinds import field_value, matches, select
 from guabao_rules.models import (
     Household,

@@ -13,8 +13,8 @@ from datetime import date
 from itertools import pairwise
 
 from guabao_rules.checks import register
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Text, Violation
+from guabao_rules.engine.context import RuleContext
 from guabao_rules.models import (
     Announcement,
     Household,
@@ -23,7 +23,7 @@ from guabao_rules.models import (
     status_at_least,
 )
 from guabao_rules.money import exact_difference, money_graph
-from guabao_rules.positions import Key
+from guabao_rules.sources.positions import Key
 from guabao_rules.timecal import days_between
 
 MILESTONE_ORDER = ("proposed", "reviewed", "in_library", "start", "completed", "accepted")

@@ -16,12 +16,12 @@ from fractions import Fraction
 from typing import Any
 
 from guabao_rules.checks import register
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Text, Violation
+from guabao_rules.engine.context import RuleContext
 from guabao_rules.graph import Index
 from guabao_rules.models import Allocation, Disbursement, Fund, Project
 from guabao_rules.money import exact_difference, money_graph, yuan
-from guabao_rules.positions import Key
+from guabao_rules.sources.positions import Key
 from guabao_rules.timecal import days_between
 
 RELATED_CAP = 20

@@ -15,9 +15,9 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from guabao_rules.csvsource import TABLE_COLLECTIONS
-from guabao_rules.loader import WAIVER_FILE
 from guabao_rules.models import COLLECTIONS
+from guabao_rules.sources.csvsource import TABLE_COLLECTIONS
+from guabao_rules.sources.loader import WAIVER_FILE
 from guabao_rules.testing.generated import SHARED, GeneratedDataset, PlainNumber, Record, dump_yaml
 
 Style = Literal["single", "per_collection", "per_county", "nested", "scattered"]

@@ -110,7 +110,7 @@ def datasets(
 
 def known_params(params: dict[str, Any]) -> dict[str, Any]:
     """Keep the parameters the rule catalogue declares (the rest would be a config error)."""
-    from guabao_rules.engine import catalogue
+    from guabao_rules.engine.core import catalogue
 
     declared = catalogue().params
     return {name: value for name, value in params.items() if name in declared}

@@ -519,7 +519,7 @@ def _d008(b: Builder) -> tuple[Subject, str]:
 @_violation("D009")
 def _d009(b: Builder) -> tuple[Subject, str]:
     """A waiver that has expired, or that matches no finding."""
-    from guabao_rules.engine import catalogue
+    from guabao_rules.engine.core import catalogue
 
     rules = [
         r.id

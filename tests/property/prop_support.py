@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 import guabao_rules
 from guabao_rules import cli
-from guabao_rules.loader import WAIVER_FILE
+from guabao_rules.sources.loader import WAIVER_FILE
 from guabao_rules.testing import GeneratedDataset, Layout, files_text, render_files
 
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from prop_support import checked, location_problems, scaled
 
-from guabao_rules.engine import catalogue
+from guabao_rules.engine.core import catalogue
 from guabao_rules.testing import VIOLATIONS, layouts, violations
 
 RULES = [rule.id for rule in catalogue().rules]

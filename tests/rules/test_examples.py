@@ -12,10 +12,10 @@ from datetime import date
 import pytest
 
 from guabao_rules.config import Config
-from guabao_rules.engine import catalogue, plan, run
-from guabao_rules.loader import load_text
+from guabao_rules.engine.core import catalogue, plan, run
+from guabao_rules.engine.waivers import parse_waivers
 from guabao_rules.packs import Example, RuleSpec
-from guabao_rules.waivers import parse_waivers
+from guabao_rules.sources.loader import load_text
 
 RULES = catalogue().rules
 

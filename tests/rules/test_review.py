@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from guabao_rules.config import Config, ConfigError
-from guabao_rules.engine import Report, plan, run
-from guabao_rules.loader import load_text
+from guabao_rules.engine.core import Report, plan, run
+from guabao_rules.sources.loader import load_text
 
 AS_OF = date(2019, 12, 31)
 

@@ -8,9 +8,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 from helpers import check_path
 
-from guabao_rules.csvsource import read_table, table_collection
-from guabao_rules.loader import discover, load
-from guabao_rules.positions import Mark
+from guabao_rules.sources.csvsource import read_table, table_collection
+from guabao_rules.sources.loader import discover, load
+from guabao_rules.sources.positions import Mark
 
 Write = Callable[[dict[str, str | bytes]], Path]
 

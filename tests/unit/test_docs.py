@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT
 
 from guabao_rules.docs import REGENERATE, explain, main, rule_pages, stale_pages
-from guabao_rules.engine import catalogue
+from guabao_rules.engine.core import catalogue
 
 RULE_DOCS = ROOT / "docs" / "rules"
 

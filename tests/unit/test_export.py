@@ -12,7 +12,7 @@ import pytest
 
 from guabao_rules.cli import main
 from guabao_rules.export import dataset_graph, export, findings_subgraph
-from guabao_rules.loader import load
+from guabao_rules.sources.loader import load
 
 DATA = {
     "guabao-rules.toml": 'as_of = 2019-12-31\nselect = ["D"]\n',

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers import check_path
 
-from guabao_rules.loader import load
+from guabao_rules.sources.loader import load
 
 Write = Callable[[dict[str, str | bytes]], Path]
 

@@ -10,8 +10,8 @@ import pytest
 from guabao_rules.checks.mechanisms import short_periods
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine import plan, run
-from guabao_rules.loader import load_text
+from guabao_rules.engine.core import plan, run
+from guabao_rules.sources.loader import load_text
 from guabao_rules.timecal import Quarter
 
 

@@ -16,11 +16,11 @@ from junitparser import Failure, JUnitXml
 
 from guabao_rules.cli import main
 from guabao_rules.diagnostics import Diagnostic, Location, Related, Severity
-from guabao_rules.engine import Report, RuleStat, catalogue
-from guabao_rules.loader import load
-from guabao_rules.output import OutputOptions, load_formatters
-from guabao_rules.output.github import escape_data, escape_property
-from guabao_rules.output.sarif import fingerprint
+from guabao_rules.engine.core import Report, RuleStat, catalogue
+from guabao_rules.report import OutputOptions, load_formatters
+from guabao_rules.report.github import escape_data, escape_property
+from guabao_rules.report.sarif import fingerprint
+from guabao_rules.sources.loader import load
 
 SARIF_SCHEMA = ROOT.parent.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
 if not SARIF_SCHEMA.exists():  # CI lays shared/ beside the clone
@@ -314,7 +314,7 @@ def _strip_ansi(text: str) -> str:
 def test_progress_is_silent_for_quick_loads_and_erased_after_slow_ones() -> None:
     import io
 
-    from guabao_rules.output.text import Progress
+    from guabao_rules.report.text import Progress
 
     now = [0.0]
     quick = io.StringIO()

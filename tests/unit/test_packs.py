@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guabao_rules.engine import catalogue
+from guabao_rules.engine.core import catalogue
 from guabao_rules.kinds import validate_rule
 from guabao_rules.packs import PackError, RuleSpec, parse_pack
 

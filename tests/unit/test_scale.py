@@ -11,12 +11,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guabao_rules import yamlsource
-from guabao_rules.engine import check
-from guabao_rules.loader import load, may_hold_personal_data, paused_gc
+from guabao_rules.engine.core import check
 from guabao_rules.personal import scan_personal_data
-from guabao_rules.yamlfast import parse_plain
-from guabao_rules.yamlsource import parse_yaml
+from guabao_rules.sources import yamlsource
+from guabao_rules.sources.loader import load, may_hold_personal_data, paused_gc
+from guabao_rules.sources.yamlfast import parse_plain
+from guabao_rules.sources.yamlsource import parse_yaml
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

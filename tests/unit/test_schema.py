@@ -14,7 +14,7 @@ from helpers import EXAMPLES, ROOT
 from guabao_rules.cli import main
 from guabao_rules.models import COLLECTIONS
 from guabao_rules.schema import SCHEMA_FILE, data_file_schema, schema_text
-from guabao_rules.yamlsource import parse_yaml
+from guabao_rules.sources.yamlsource import parse_yaml
 
 COMMITTED = ROOT / "schemas" / SCHEMA_FILE
 

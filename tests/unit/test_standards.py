@@ -11,10 +11,10 @@ import pytest
 
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine import catalogue, plan, run
+from guabao_rules.engine.core import catalogue, plan, run
 from guabao_rules.kinds import is_missing
-from guabao_rules.loader import load_text
 from guabao_rules.packs import MEASURES, PackError, parse_pack
+from guabao_rules.sources.loader import load_text
 
 AS_OF = date(2019, 12, 31)
 

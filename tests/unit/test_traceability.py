@@ -11,10 +11,10 @@ import pytest
 from guabao_rules.checks.traceability import RELATED_CAP, parent_cycles
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine import plan, run
-from guabao_rules.loader import load_text
+from guabao_rules.engine.core import plan, run
 from guabao_rules.models import Fund
 from guabao_rules.money import exact_difference, money_graph, yuan
+from guabao_rules.sources.loader import load_text
 
 AS_OF = date(2019, 12, 31)
 

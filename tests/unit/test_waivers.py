@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import guabao_rules
-from guabao_rules.baseline import read_baseline, write_baseline
 from guabao_rules.cli import main
 from guabao_rules.diagnostics import Diagnostic, Location, Severity
+from guabao_rules.engine.baseline import read_baseline, write_baseline
 
 TOML = 'as_of = 2019-12-31\nselect = ["D"]\nlang = "en"\n'
 CADRES = (

@@ -13,9 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guabao_rules import yamlsource
-from guabao_rules.positions import Mark
-from guabao_rules.yamlsource import MAX_DEPTH, ParsedYaml, YamlProblem, parse_yaml
+from guabao_rules.sources import yamlsource
+from guabao_rules.sources.positions import Mark
+from guabao_rules.sources.yamlsource import MAX_DEPTH, ParsedYaml, YamlProblem, parse_yaml
 
 
 @pytest.fixture(params=["fast", "c", "python"])

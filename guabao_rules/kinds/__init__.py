@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from guabao_rules.checks import REGISTRY
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import Text, Violation
+from guabao_rules.engine.context import RuleContext
 from guabao_rules.models import Record, Region
 from guabao_rules.packs import (
     Bound,

@@ -26,10 +26,10 @@ from typing import Any
 
 from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic, SourceRef
-from guabao_rules.loader import WAIVER_FILE
-from guabao_rules.positions import Mark, PositionTree
+from guabao_rules.sources.loader import WAIVER_FILE
+from guabao_rules.sources.positions import Mark, PositionTree
+from guabao_rules.sources.yamlsource import parse_yaml
 from guabao_rules.timecal import parse_date
-from guabao_rules.yamlsource import parse_yaml
 
 WAIVER_RULE = "D009"
 """The rule that reports stale waivers; its own findings are never waived."""

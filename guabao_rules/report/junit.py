@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from guabao_rules.diagnostics import Diagnostic, Severity
-from guabao_rules.engine import Report, catalogue
-from guabao_rules.output import OutputOptions, formatter
+from guabao_rules.engine.core import Report, catalogue
+from guabao_rules.report import OutputOptions, formatter
 
 # Characters XML 1.0 cannot carry, even escaped; data files may hold them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

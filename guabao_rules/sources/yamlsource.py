@@ -35,8 +35,8 @@ from typing import Any, Final, Literal, Protocol
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from guabao_rules.positions import Key, Mark, PositionTree
-from guabao_rules.yamlfast import parse_plain
+from guabao_rules.sources.positions import Key, Mark, PositionTree
+from guabao_rules.sources.yamlfast import parse_plain
 
 __all__ = ["MAX_DEPTH", "ParsedYaml", "YamlProblem", "parse_yaml"]
 
@@ -218,7 +218,7 @@ class _PyLoader(_LoaderHooks, yaml.SafeLoader):
 
 
 FAST_PATH = True
-"""Read plain data files with :mod:`guabao_rules.yamlfast` first (same results, faster)."""
+"""Read plain data files with :mod:`guabao_rules.sources.yamlfast` first (same results, faster)."""
 
 _LOADER: Callable[[str], _Loader] = _PyLoader
 """The loader in use: libyaml's when PyYAML was built with it."""

@@ -16,7 +16,6 @@ from typing import Any
 
 from guabao_rules.checks import load_builtin_checks
 from guabao_rules.config import Config, ConfigError
-from guabao_rules.context import RuleContext
 from guabao_rules.diagnostics import (
     Diagnostic,
     Location,
@@ -26,9 +25,10 @@ from guabao_rules.diagnostics import (
     Text,
     Violation,
 )
+from guabao_rules.engine.context import RuleContext
+from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 from guabao_rules.i18n import default_lang
 from guabao_rules.kinds import evaluate, validate_rule
-from guabao_rules.loader import Dataset, paused_gc
 from guabao_rules.packs import (
     PackError,
     ParamSpec,
@@ -36,8 +36,8 @@ from guabao_rules.packs import (
     builtin_packs,
     load_profile,
 )
+from guabao_rules.sources.loader import Dataset, paused_gc
 from guabao_rules.timecal import as_date
-from guabao_rules.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +354,7 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
     Args:
         dataset: The loaded dataset.
         the_plan: From :func:`plan`.
-        waivers: Accepted findings (:func:`guabao_rules.waivers.read_waivers`);
+        waivers: Accepted findings (:func:`guabao_rules.engine.waivers.read_waivers`);
             D009 runs last, over the other rules' findings, to report stale ones.
     """
     diagnostics: list[Diagnostic] = []

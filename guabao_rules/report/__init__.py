@@ -1,4 +1,4 @@
-"""Output formats: each turns a :class:`~guabao_rules.engine.Report` into text."""
+"""Output formats: each turns a :class:`~guabao_rules.engine.core.Report` into text."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guabao_rules.config import ConfigError
-from guabao_rules.engine import Report
-from guabao_rules.loader import Dataset
+from guabao_rules.engine.core import Report
+from guabao_rules.sources.loader import Dataset
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ def formatter(name: str) -> Callable[[Formatter], Formatter]:
 
 def load_formatters() -> dict[str, Formatter]:
     """Every output format, by name."""
-    from guabao_rules.output import github, json_format, junit, sarif, text  # noqa: F401
+    from guabao_rules.report import github, json_format, junit, sarif, text  # noqa: F401
 
     return FORMATTERS
 

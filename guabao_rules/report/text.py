@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TextIO
 
 from guabao_rules.diagnostics import Diagnostic, Severity
-from guabao_rules.engine import Report
-from guabao_rules.loader import Dataset
-from guabao_rules.output import OutputOptions, formatter
+from guabao_rules.engine.core import Report
+from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.sources.loader import Dataset
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
@@ -140,7 +140,7 @@ def format_text(report: Report, options: OutputOptions) -> str:
         lines.append("waived:" if report.lang == "en" else "已豁免:")
         lines.extend("  " + _line(d, False) for d in report.waived)
     if options.statistics:
-        from guabao_rules.output.statistics import statistics_text
+        from guabao_rules.report.statistics import statistics_text
 
         lines.append(statistics_text(report, options.dataset, report.lang))
     fixed = baseline_line(report)

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from guabao_rules.diagnostics import Diagnostic, Severity
-from guabao_rules.engine import Report
-from guabao_rules.output import OutputOptions, formatter
-from guabao_rules.output.sarif import display_path
+from guabao_rules.engine.core import Report
+from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.sarif import display_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -45,7 +45,7 @@ def command(diagnostic: Diagnostic, options: OutputOptions) -> str:
 @formatter("github")
 def format_github(report: Report, options: OutputOptions) -> str:
     """Render the report as GitHub Actions workflow commands."""
-    from guabao_rules.output.text import summary_line
+    from guabao_rules.report.text import summary_line
 
     lines = [command(d, options) for d in report.diagnostics]
     lines.append(summary_line(report, report.lang))

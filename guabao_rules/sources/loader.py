@@ -2,7 +2,7 @@
 
 Every file problem becomes a finding kept on the :class:`Dataset` (D000, D001,
 D003, D006 candidates, D007); every good record is loaded. Source positions are
-kept beside the records (:class:`~guabao_rules.positions.PositionTree`), so the
+kept beside the records (:class:`~guabao_rules.sources.positions.PositionTree`), so the
 engine can point each finding at ``file:line:column``.
 """
 
@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from guabao_rules.csvsource import TABLE_COLLECTIONS, read_table, table_collection
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.i18n import describe_error
 from guabao_rules.models import COLLECTIONS, Record, Region, _nested_model, unknown_keys
 from guabao_rules.personal import personal_kind, scan_personal_data
-from guabao_rules.positions import Key, Mark, PositionTree
-from guabao_rules.yamlsource import YamlProblem, parse_yaml
+from guabao_rules.sources.csvsource import TABLE_COLLECTIONS, read_table, table_collection
+from guabao_rules.sources.positions import Key, Mark, PositionTree
+from guabao_rules.sources.yamlsource import YamlProblem, parse_yaml
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -11,8 +11,8 @@ from guabao_rules.models import Record
 
 if TYPE_CHECKING:
     from guabao_rules.graph import Index
-    from guabao_rules.loader import Dataset, RecordEntry
     from guabao_rules.packs import RuleSpec
+    from guabao_rules.sources.loader import Dataset, RecordEntry
 
 
 @dataclass(slots=True)

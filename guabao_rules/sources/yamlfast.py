@@ -21,7 +21,7 @@ flow collections, duplicate keys, tabs, ``\r``, control characters, document
 markers, directives, ...) returns ``None`` and the caller reads the file with
 PyYAML, which gives the same values, positions and problems for everything
 this reader accepts: values with YAML 1.2 core-schema meanings
-(:func:`guabao_rules.yamlsource._plain`), node positions, node counts. The
+(:func:`guabao_rules.sources.yamlsource._plain`), node positions, node counts. The
 tests check this equivalence on generated documents.
 """
 
@@ -32,7 +32,7 @@ import re
 from decimal import Decimal
 from typing import Any, Final
 
-from guabao_rules.positions import Key, LazyPositionTree, Mark, PositionTree
+from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
 
 __all__ = ["parse_plain"]
 

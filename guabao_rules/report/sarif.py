@@ -18,9 +18,9 @@ from typing import Any
 
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic, Location, Severity
-from guabao_rules.engine import Report, catalogue
-from guabao_rules.output import OutputOptions, formatter
+from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.packs import RuleSpec
+from guabao_rules.report import OutputOptions, formatter
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/guabao-rules/"

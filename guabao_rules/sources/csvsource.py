@@ -30,8 +30,8 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any, Final, Literal, Union
 
 from guabao_rules.models import COLLECTIONS, Record
-from guabao_rules.positions import Key, LazyPositionTree, Mark, PositionTree
-from guabao_rules.yamlsource import _encoding_problem  # the same words for YAML and CSV
+from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
+from guabao_rules.sources.yamlsource import _encoding_problem  # the same words for YAML and CSV
 
 __all__ = [
     "TABLE_COLLECTIONS",

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine import Report
-from guabao_rules.output import write_atomic
+from guabao_rules.engine.core import Report
+from guabao_rules.report import write_atomic
 
 BASELINE_VERSION = 1
 

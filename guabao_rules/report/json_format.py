@@ -7,8 +7,8 @@ from typing import Any
 
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine import Report
-from guabao_rules.output import OutputOptions, formatter
+from guabao_rules.engine.core import Report
+from guabao_rules.report import OutputOptions, formatter
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
         "rules": [{"rule": s.rule, "applied": s.applied, "failed": s.failed} for s in report.rules],
     }
     if options.statistics and options.dataset is not None:
-        from guabao_rules.output.statistics import scorecard
+        from guabao_rules.report.statistics import scorecard
 
         out["scorecard"] = [
             {"county": row.county, "name": row.name, "projects": row.projects, "failed": row.failed}

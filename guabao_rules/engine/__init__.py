@@ -1,0 +1,1 @@
+"""Running rules: the engine, the rule context, waivers and baselines."""
