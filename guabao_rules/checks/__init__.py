@@ -33,6 +33,7 @@ def register(name: str) -> Callable[[Check], Check]:
 def load_builtin_checks() -> None:
     """Import the modules that register the built-in checks."""
     from guabao_rules.checks import (  # noqa: F401
+        coverage,
         data,
         mechanisms,
         quota,

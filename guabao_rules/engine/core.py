@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from guabao_rules.checks import load_builtin_checks
+from guabao_rules.checks.coverage import COVERAGE_RULE
 from guabao_rules.config import Config, ConfigError
 from guabao_rules.diagnostics import (
     Diagnostic,
@@ -359,9 +360,13 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
     """
     diagnostics: list[Diagnostic] = []
     stats: list[RuleStat] = []
-    ordered = sorted(the_plan.rules, key=lambda r: r.id == WAIVER_RULE)
+    # D010 judges the other rules' statistics, D009 every finding: they run last.
+    last = {COVERAGE_RULE: 1, WAIVER_RULE: 2}
+    ordered = sorted(the_plan.rules, key=lambda r: last.get(r.id, 0))
     for rule in ordered:
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
+        if rule.id == COVERAGE_RULE:
+            ctx.extra.update(applied={s.rule: s.applied for s in stats}, rules=tuple(ordered))
         if rule.id == WAIVER_RULE:
             # D009 itself is among the rules that ran: a waiver for it waives
             # nothing (its findings are never waived), so it is stale.
