@@ -7,6 +7,7 @@ profile overrides the rules' defaults. Anything unknown is a
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +32,8 @@ class Config:
 
     Attributes:
         profile: A built-in profile name or a path to a profile file.
-        as_of: The day the data is judged at (None: today).
+        as_of: The day the data is judged at (None: today); an ISO
+            ``YYYY-MM-DD`` string is read as that date.
         select: Rule ids or prefixes to run (None: the profile's, else ALL).
         ignore: Rule ids or prefixes not to run.
         exclude: Globs of paths below the dataset root that are not data.
@@ -43,7 +45,7 @@ class Config:
     """
 
     profile: str | None = None
-    as_of: date | None = None
+    as_of: date | str | None = None
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -52,6 +54,13 @@ class Config:
     lang: str | None = None
     base: Path | None = None
     path: Path | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
+
+    def __post_init__(self) -> None:
+        # Callers write dates as ISO strings (`Config(as_of="2019-12-31")`).
+        if self.as_of is not None and not isinstance(self.as_of, date):
+            self.as_of = parse_as_of(self.as_of, "Config")
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -127,9 +136,27 @@ def read_config_file(path: Path) -> Config:
     return config
 
 
-def find_config(start: Path) -> Config:
+def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
+    """The 1-based line where a TOML or YAML file sets ``key`` (inside ``[table]``)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[:=]""")
+    inside = table is None
+    for number, text in enumerate(lines, 1):
+        header = re.match(r"^\s*\[([^\]]+)\]", text)
+        if header and table is not None:
+            inside = header.group(1).strip() in (table, f"tool.guabao-rules.{table}")
+            continue
+        if inside and pattern.match(text):
+            return number
+    return None
+
+
+def find_config(start: Path | str) -> Config:
     """The configuration for a dataset: the nearest file in ``start`` or a parent."""
-    folder = start.resolve()
+    folder = Path(start).resolve()
     if folder.is_file():
         folder = folder.parent
     for candidate in (folder, *folder.parents):

@@ -91,6 +91,8 @@ class Dataset:
     Attributes:
         root: The dataset root directory.
         files: Data files read, relative to the root with ``/`` separators.
+        skipped: Files that look like data but are not read (other suffixes,
+            upper-case suffixes, CSV files no collection is named for).
         entries: Every record read, in file then document order.
         by_id: The first record of each id (later duplicates are D001 and ignored).
         issues: Loader findings (D000, D001, D003, D007) in reading order.
@@ -99,6 +101,7 @@ class Dataset:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: list[str] = []
+        self.skipped: list[str] = []
         self.entries: list[RecordEntry] = []
         self.by_id: dict[str, RecordEntry] = {}
         self.issues: list[LoadIssue] = []
@@ -145,30 +148,61 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def _is_table(rel: Path) -> bool:
+LOOKS_LIKE_DATA = (".yaml", ".yml", ".csv", ".tsv", ".json", ".xlsx", ".xlsm", ".xls", ".ods")
+"""Suffixes (any case) of files a user may take for data: those not read are reported skipped."""
+
+
+def table_path(root: Path, rel: str) -> PurePosixPath:
+    """The path a CSV file's collection is judged from.
+
+    Its path below the root, or, when that names no collection, with the root's
+    own folder name in front: ``check reports/`` (or ``check reports/2019.csv``)
+    reads the tables of ``reports/`` as from the dataset root.
+    """
+    posix = PurePosixPath(rel)
+    if table_collection(posix) is None and root.name:
+        return PurePosixPath(root.name) / posix
+    return posix
+
+
+def _is_table(root: Path, rel: str) -> bool:
     """Whether a file is a CSV table, or a CSV named after a collection that cannot be one."""
-    if rel.suffix != TABLE_SUFFIX:
+    if not rel.endswith(TABLE_SUFFIX):
         return False
-    posix = PurePosixPath(rel.as_posix())
+    posix = table_path(root, rel)
     return table_collection(posix) is not None or posix.stem in COLLECTIONS
 
 
-def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
-    """The data files below ``root`` (YAML files and CSV tables), sorted by relative path."""
+def discover(
+    root: Path, exclude: Sequence[str] = (), skipped: list[str] | None = None
+) -> list[Path]:
+    """The data files below ``root`` (YAML files and CSV tables), sorted by relative path.
+
+    Args:
+        root: The folder to walk.
+        exclude: Globs of paths that are not data.
+        skipped: When given, receives the relative paths of files that look like
+            data (:data:`LOOKS_LIKE_DATA`, any case) but are not read, sorted.
+    """
     found: list[tuple[str, Path]] = []
+    passed: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.startswith(".") or name == WAIVER_FILE:
                 continue
             path = Path(dirpath) / name
-            if not name.endswith(DATA_SUFFIXES) and not _is_table(path.relative_to(root)):
-                continue
             rel = path.relative_to(root).as_posix()
+            if not name.endswith(DATA_SUFFIXES) and not _is_table(root, rel):
+                if name.lower().endswith(LOOKS_LIKE_DATA) and not _excluded(rel, exclude):
+                    passed.append(rel)
+                continue
             if _excluded(rel, exclude):
                 continue
             found.append((rel, path))
     found.sort()
+    if skipped is not None:
+        skipped.extend(sorted(passed))
     return [path for _, path in found]
 
 
@@ -343,7 +377,7 @@ class _FileReader:
 
     def read_csv(self, data: bytes) -> None:
         """Read a CSV table of a bulk collection (data-format.md, "Tables")."""
-        posix = PurePosixPath(self.rel)
+        posix = table_path(self.dataset.root, self.rel)
         collection = table_collection(posix)
         if collection is None:
             tables = ", ".join(sorted(TABLE_COLLECTIONS))
@@ -472,13 +506,17 @@ def load(
         common = Path(os.path.commonpath([str(p) for p in resolved]))
         root = common if common.is_dir() else common.parent
     files: list[Path] = []
+    skipped: list[str] = []
     for p in resolved:
         if p.is_dir():
-            files.extend(discover(p, exclude))
+            passed: list[str] = []
+            files.extend(discover(p, exclude, passed))
+            skipped.extend((p / rel).relative_to(root).as_posix() for rel in passed)
         else:
             files.append(p)
     ordered = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
     dataset = Dataset(root)
+    dataset.skipped = sorted(set(skipped))
     limit = int(max_file_mb * 1024 * 1024)
     with paused_gc():
         _read_files(dataset, ordered, limit, max_file_mb, progress)
