@@ -5,8 +5,8 @@ messages that quote them, file names) through the function for its context:
 
 - :func:`terminal`: text and terminal output. Control characters (C0, C1,
   DEL), bidirectional controls, invisible and format characters, line and
-  paragraph separators and lone surrogates are shown as escapes (``\\x1b``,
-  ``\\u202e``, ``\\xff`` for a byte of an undecodable file name), as compilers
+  paragraph separators and lone surrogates are shown as escapes (``\x1b``,
+  ``\u202e``, ``\xff`` for a byte of an undecodable file name), as compilers
   do for Trojan Source (CVE-2021-42574). A value can no longer repaint the
   screen, forge a finding line or hide what it says.
 - :func:`github_data`, :func:`github_property`: GitHub Actions workflow
@@ -17,7 +17,7 @@ messages that quote them, file names) through the function for its context:
   ``<``, ``&`` and quotes are left to the XML writer.
 - :func:`dot_id`: a quoted Graphviz DOT id.
 - :func:`json_dumps`: JSON and SARIF, always valid UTF-8; a file name read with
-  ``surrogateescape`` shows its undecodable bytes as ``\\xff``.
+  ``surrogateescape`` shows its undecodable bytes as ``\xff``.
 - :func:`uri`: a relative path as a valid URI reference, percent-encoded
   (SARIF ``artifactLocation.uri``).
 - :func:`cell`: a spreadsheet or CSV cell; a formula-looking text (``=``,
@@ -108,7 +108,7 @@ def xml(text: str) -> str:
 def dot_id(value: object) -> str:
     r"""A value as a double-quoted Graphviz DOT id.
 
-    Backslashes and quotes are escaped, a newline becomes DOT's ``\\n`` line
+    Backslashes and quotes are escaped, a newline becomes DOT's ``\n`` line
     break, and other control and invisible characters are shown as escapes.
     """
     if isinstance(value, bool):
@@ -131,7 +131,7 @@ def json_dumps(data: Any, **kwargs: Any) -> str:
 
     Lone surrogates (from file names read with ``surrogateescape``) can only
     stand inside JSON strings; each becomes the text of its escape
-    (``\\xff``), never a raw surrogate that no UTF-8 encoder accepts.
+    (``\xff``), never a raw surrogate that no UTF-8 encoder accepts.
     """
     text = json.dumps(data, ensure_ascii=False, **kwargs)
     return _SURROGATE.sub(_json_surrogate, text)
