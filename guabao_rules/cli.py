@@ -65,6 +65,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline", metavar="FILE", help="record the findings as the baseline"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="print the findings and nothing else"
+    )
+    check.add_argument(
+        "--show-source",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the offending source line under each finding (default: on a terminal)",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        default="error",
+        help="the least severity that fails the check (default: error)",
+    )
+    check.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the settings the check would use (config, profile, as_of, paths) and exit",
+    )
+    check.add_argument(
+        "--list-files",
+        action="store_true",
+        help="print the files that would be read, and those skipped, and exit",
+    )
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--lang", choices=LANGS)
@@ -106,8 +131,10 @@ def _config_for(args: argparse.Namespace) -> Config:
     if args.profile:
         config.profile = args.profile
         config.base = Path.cwd()
+        config.origins["profile"] = "--profile"
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
+        config.origins["as_of"] = "--as-of"
     if args.select is not None:
         config.select = _codes(args.select, "--select")
     if args.extend_select:
@@ -146,23 +173,47 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})"
         )
+    stdin = args.paths == ["-"]
+    if stdin:
+        args.paths = ["."]
     config = _config_for(args)
     the_plan = plan(config)
     entries = read_baseline(Path(args.baseline)) if args.baseline else None
     paths = args.paths or ["."]
+    if args.show_settings:
+        from guabao_rules.report.text import settings_text
+
+        _write(settings_text(the_plan, config, paths), None)
+        return 0
     # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
-    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = Progress(sys.stderr) if sys.stderr.isatty() and not stdin else None
     try:
-        dataset = loader.load(
-            paths if len(paths) > 1 else paths[0],
-            exclude=config.exclude,
-            max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
-            progress=progress,
-        )
+        if stdin:  # `check -`: one YAML document on standard input, named `-`
+            dataset = loader.load_text(sys.stdin.buffer.read().decode("utf-8", "replace"), "-")
+        else:
+            dataset = loader.load(
+                paths if len(paths) > 1 else paths[0],
+                exclude=config.exclude,
+                max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
+                progress=progress,
+            )
     finally:
         if progress is not None:
             progress.close()
-    waivers = read_waivers(dataset.root, rules_known())
+    if args.list_files:
+        from guabao_rules.report.text import files_text
+
+        _write(files_text(dataset, the_plan.lang), None)
+        return 0
+    if not dataset.files:
+        skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
+            ", …" if len(dataset.skipped) > 3 else ""
+        )
+        raise UsageError(
+            f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
+            + (skipped if dataset.skipped else "")
+        )
+    waivers = [] if stdin else read_waivers(dataset.root, rules_known())
     report = run(dataset, the_plan, waivers)
     if args.write_baseline:
         # The new baseline accepts today's findings, so they are judged against it.
@@ -170,17 +221,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         entries = (entries or set()) | set(written)
     if entries is not None:
         apply_baseline(report, entries)
+    # NO_COLOR (no-color.org) and FORCE_COLOR (force-color.org) when --color is auto.
+    forced = bool(os.environ.get("FORCE_COLOR")) and not os.environ.get("NO_COLOR")
     color = args.color == "always" or (
         args.color == "auto"
         and args.output is None
-        and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
+        and (forced or (sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
     )
     options = OutputOptions(
-        dataset=dataset, color=color, show_waived=args.show_waived, statistics=args.statistics
+        dataset=dataset,
+        color=color,
+        show_waived=args.show_waived,
+        statistics=args.statistics,
+        quiet=args.quiet,
+        show_source=args.show_source,
     )
     _write(formats[args.format](report, options), args.output)
-    return 0 if args.exit_zero else report.exit_status
+    if args.exit_zero:
+        return 0
+    return report.fails_on(args.fail_on)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

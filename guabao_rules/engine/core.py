@@ -99,7 +99,12 @@ class Report:
     @property
     def exit_status(self) -> int:
         """1 when any finding is an error, else 0."""
-        return 1 if any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+        return self.fails_on("error")
+
+    def fails_on(self, least: str) -> int:
+        """1 when any finding is at least as severe as ``least`` (``--fail-on``), else 0."""
+        rank = Severity(least).rank
+        return 1 if any(d.severity.rank >= rank for d in self.diagnostics) else 0
 
 
 # --- catalogue --------------------------------------------------------------------
