@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="load the dataset(s), run the rules, print findings")
     check.add_argument("paths", nargs="*", metavar="PATH", help="dataset directories or files")
-    check.add_argument("--format", default="text", help="text, json, sarif, junit or github")
+    check.add_argument(
+        "--format", default="text", help="text, json, sarif, junit, github, gitlab, html, xlsx"
+    )
     check.add_argument("--select", action="append", help="rule ids or prefixes to run (Q, S6)")
     check.add_argument("--ignore", action="append", help="rule ids or prefixes not to run")
     check.add_argument("--extend-select", action="append", help=argparse.SUPPRESS)
@@ -122,8 +124,13 @@ def _config_for(args: argparse.Namespace) -> Config:
     return config
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output is None:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -137,7 +144,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
     from guabao_rules.engine.core import plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
-    from guabao_rules.report import OutputOptions, load_formatters
+    from guabao_rules.report import BINARY, OutputOptions, load_formatters
     from guabao_rules.report.text import Progress
     from guabao_rules.sources import loader
 
@@ -146,6 +153,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})"
         )
+    if args.format in BINARY and args.output is None and sys.stdout.isatty():
+        raise UsageError(f"--format {args.format} is a binary file: write it with -o FILE")
     config = _config_for(args)
     the_plan = plan(config)
     entries = read_baseline(Path(args.baseline)) if args.baseline else None
