@@ -221,7 +221,7 @@ def _flow_svg(flow: _Flow, dataset: Dataset, broken: dict[str, list[Diagnostic]]
     rest = projects[MAX_FLOW_PROJECTS:]
     funds = sorted(flow.funds)
     total = max(sum(flow.funds.values(), Decimal(0)), Decimal(1))
-    gap, stub, width = 8, 6, 900
+    gap, stub, width = 8, 6, 1160
     left_x, right_x, node_w = 250, 600, 14
     n_nodes = max(len(funds), len(shown) + (1 if rest else 0), 1)
     # Heights in pixels: a flow's share of the county's money; never thinner than 2.
