@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline", metavar="FILE", help="record the findings as the baseline"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: on a terminal, not in CI)",
+    )
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--lang", choices=LANGS)
@@ -145,7 +151,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from guabao_rules.engine.core import plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
     from guabao_rules.report import BINARY, OutputOptions, load_formatters
-    from guabao_rules.report.text import Progress
+    from guabao_rules.report.progress import Progress, wanted
     from guabao_rules.sources import loader
 
     formats = load_formatters()
@@ -159,8 +165,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     the_plan = plan(config)
     entries = read_baseline(Path(args.baseline)) if args.baseline else None
     paths = args.paths or ["."]
-    # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
-    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    # A terminal sees a progress bar when the check is slow; pipes and CI see nothing.
+    progress = None
+    if wanted(args.progress, sys.stderr):
+        progress = Progress(sys.stderr, delay=0 if args.progress == "always" else 0.5)
     try:
         dataset = loader.load(
             paths if len(paths) > 1 else paths[0],
@@ -168,11 +176,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
             progress=progress,
         )
+        waivers = read_waivers(dataset.root, rules_known())
+        report = run(dataset, the_plan, waivers, progress.rule if progress else None)
     finally:
         if progress is not None:
             progress.close()
-    waivers = read_waivers(dataset.root, rules_known())
-    report = run(dataset, the_plan, waivers)
     if args.write_baseline:
         # The new baseline accepts today's findings, so they are judged against it.
         written = write_baseline(Path(args.write_baseline), report.diagnostics)

@@ -8,7 +8,7 @@ gives each its rule id, severity, message (in the chosen language) and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -348,7 +348,12 @@ def stamp(
 
 
 @paused_gc()  # rules make many long-lived objects and no garbage cycles: 4x faster
-def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Report:
+def run(
+    dataset: Dataset,
+    the_plan: Plan,
+    waivers: Sequence[Waiver] = (),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Report:
     """Run a plan's rules over a dataset.
 
     Args:
@@ -356,11 +361,14 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
         the_plan: From :func:`plan`.
         waivers: Accepted findings (:func:`guabao_rules.engine.waivers.read_waivers`);
             D009 runs last, over the other rules' findings, to report stale ones.
+        progress: Called with (rules run, rules in all, the rule starting) before each rule.
     """
     diagnostics: list[Diagnostic] = []
     stats: list[RuleStat] = []
     ordered = sorted(the_plan.rules, key=lambda r: r.id == WAIVER_RULE)
-    for rule in ordered:
+    for done, rule in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered), rule.id)
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
         if rule.id == WAIVER_RULE:
             # D009 itself is among the rules that ran: a waiver for it waives
