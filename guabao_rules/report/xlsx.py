@@ -112,16 +112,19 @@ class _Sheet:
             else:
                 shown = cell_text(value)
                 self.sheet.write_string(self.rows, column, shown, fmt)
-            width = max((display_width(part) for part in shown.splitlines()), default=0)
-            self.widths[column] = max(self.widths[column], width + 2)
+            # Measured only when it could widen the column: a character takes at most two cells.
+            if 2 * len(shown) + 2 > self.widths[column] < MAX_WIDTH:
+                width = len(shown) if shown.isascii() else display_width(shown)
+                if "\n" in shown:
+                    width = max(display_width(part) for part in shown.splitlines())
+                self.widths[column] = max(self.widths[column], width + 2)
 
-    def finish(self, wrap: Any, wrapped: Sequence[int] = ()) -> None:
+    def finish(self, formats: dict[int, Any]) -> None:
         """Frozen header, filters on every column, widths that fit the text."""
         self.sheet.freeze_panes(1, 0)
         self.sheet.autofilter(0, 0, max(self.rows, 1), len(self.widths) - 1)
         for column, width in enumerate(self.widths):
-            fmt = wrap if column in wrapped else None
-            self.sheet.set_column(column, column, min(width, MAX_WIDTH), fmt)
+            self.sheet.set_column(column, column, min(width, MAX_WIDTH), formats.get(column))
 
 
 def _findings_sheet(
@@ -132,7 +135,6 @@ def _findings_sheet(
     for column in range(len(FINDING_COLUMNS), len(header)):
         sheet.sheet.write_string(0, column, header[column], styles["todo_header"])
     plain = [None] * len(FINDING_COLUMNS)
-    todo = [styles["todo"], styles["todo_date"], styles["todo"]]
     for row in rows:
         d = row.diagnostic
         sheet.row(
@@ -148,11 +150,8 @@ def _findings_sheet(
                 d.line,
                 d.column,
                 row.related,
-                None,
-                None,
-                None,
             ],
-            [*plain[:1], styles[d.severity.value], *plain[2:], *todo],
+            [*plain[:1], styles[d.severity.value], *plain[2:]],
         )
     first = len(FINDING_COLUMNS)
     for column in range(first, len(header)):
@@ -180,7 +179,11 @@ def _findings_sheet(
             first + 2,
             {"validate": "list", "source": CORRECTION_STATES.get(lang).split(",")},
         )
-    sheet.finish(styles["wrap"], wrapped=(6, 10))
+    # The block to fill in is shaded by its columns' format: no cell is written there.
+    sheet.finish(
+        {6: styles["wrap"], 10: styles["wrap"], first: styles["todo"]}
+        | {first + 1: styles["todo_date"], first + 2: styles["todo"]}
+    )
 
 
 def _rules_sheet(workbook: Any, report: Report, lang: str, styles: dict[str, Any]) -> None:
@@ -204,7 +207,7 @@ def _rules_sheet(workbook: Any, report: Report, lang: str, styles: dict[str, Any
                 counts[(stat.rule, Severity.INFO)],
             ]
         )
-    sheet.finish(styles["wrap"])
+    sheet.finish({2: styles["wrap"]})
 
 
 def _scorecard_sheet(
@@ -232,7 +235,7 @@ def _scorecard_sheet(
         )
     for column in range(3, len(header)):
         sheet.widths[column] = min(sheet.widths[column], 14)
-    sheet.finish(styles["wrap"])
+    sheet.finish({})
     sheet.sheet.set_row(0, 36, styles["header_wrap"])
 
 
