@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="load the dataset(s), run the rules, print findings")
     check.add_argument("paths", nargs="*", metavar="PATH", help="dataset directories or files")
-    check.add_argument("--format", default="text", help="text, json, sarif, junit or github")
+    check.add_argument(
+        "--format", default="text", help="text, json, sarif, junit, github, gitlab, html, xlsx"
+    )
     check.add_argument("--select", action="append", help="rule ids or prefixes to run (Q, S6)")
     check.add_argument("--ignore", action="append", help="rule ids or prefixes not to run")
     check.add_argument("--extend-select", action="append", help=argparse.SUPPRESS)
@@ -89,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-files",
         action="store_true",
         help="print the files that would be read, and those skipped, and exit",
+    )
+    check.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: on a terminal, not in CI)",
     )
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -149,8 +157,13 @@ def _config_for(args: argparse.Namespace) -> Config:
     return config
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output is None:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -164,8 +177,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
     from guabao_rules.engine.core import plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
-    from guabao_rules.report import OutputOptions, load_formatters
-    from guabao_rules.report.text import Progress
+    from guabao_rules.report import BINARY, OutputOptions, load_formatters
+    from guabao_rules.report.progress import Progress, wanted
     from guabao_rules.sources import loader
 
     formats = load_formatters()
@@ -173,6 +186,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})"
         )
+    if args.format in BINARY and args.output is None and sys.stdout.isatty():
+        raise UsageError(f"--format {args.format} is a binary file: write it with -o FILE")
     stdin = args.paths == ["-"]
     if stdin:
         args.paths = ["."]
@@ -186,7 +201,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         _write(settings_text(the_plan, config, paths), None)
         return 0
     # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
-    progress = Progress(sys.stderr) if sys.stderr.isatty() and not stdin else None
+    progress = None
+    if wanted(args.progress, sys.stderr) and not stdin:
+        progress = Progress(sys.stderr, delay=0 if args.progress == "always" else 0.5)
     try:
         if stdin:  # `check -`: one YAML document on standard input, named `-`
             dataset = loader.load_text(sys.stdin.buffer.read().decode("utf-8", "replace"), "-")
@@ -197,24 +214,24 @@ def cmd_check(args: argparse.Namespace) -> int:
                 max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
                 progress=progress,
             )
+        if args.list_files:
+            from guabao_rules.report.text import files_text
+
+            _write(files_text(dataset, the_plan.lang), None)
+            return 0
+        if not dataset.files:
+            skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
+                ", …" if len(dataset.skipped) > 3 else ""
+            )
+            raise UsageError(
+                f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
+                + (skipped if dataset.skipped else "")
+            )
+        waivers = [] if stdin else read_waivers(dataset.root, rules_known())
+        report = run(dataset, the_plan, waivers, progress.rule if progress else None)
     finally:
         if progress is not None:
             progress.close()
-    if args.list_files:
-        from guabao_rules.report.text import files_text
-
-        _write(files_text(dataset, the_plan.lang), None)
-        return 0
-    if not dataset.files:
-        skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
-            ", …" if len(dataset.skipped) > 3 else ""
-        )
-        raise UsageError(
-            f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
-            + (skipped if dataset.skipped else "")
-        )
-    waivers = [] if stdin else read_waivers(dataset.root, rules_known())
-    report = run(dataset, the_plan, waivers)
     if args.write_baseline:
         # The new baseline accepts today's findings, so they are judged against it.
         written = write_baseline(Path(args.write_baseline), report.diagnostics)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -435,7 +435,12 @@ def _at_setting(
 
 
 @paused_gc()  # rules make many long-lived objects and no garbage cycles: 4x faster
-def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Report:
+def run(
+    dataset: Dataset,
+    the_plan: Plan,
+    waivers: Sequence[Waiver] = (),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Report:
     """Run a plan's rules over a dataset.
 
     Args:
@@ -443,13 +448,16 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
         the_plan: From :func:`plan`.
         waivers: Accepted findings (:func:`guabao_rules.engine.waivers.read_waivers`);
             D009 runs last, over the other rules' findings, to report stale ones.
+        progress: Called with (rules run, rules in all, the rule starting) before each rule.
     """
     diagnostics: list[Diagnostic] = []
     stats: list[RuleStat] = []
     # D010 judges the other rules' statistics, D009 every finding: they run last.
     last = {COVERAGE_RULE: 1, WAIVER_RULE: 2}
     ordered = sorted(the_plan.rules, key=lambda r: last.get(r.id, 0))
-    for rule in ordered:
+    for done, rule in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered), rule.id)
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
         if rule.id == COVERAGE_RULE:
             ctx.extra.update(applied={s.rule: s.applied for s in stats}, rules=tuple(ordered))

@@ -2,17 +2,13 @@
 
 On a terminal the findings are coloured and each shows the offending source
 line with a caret under its column (as ruff and rustc do); piped output stays
-one plain line per finding. :class:`Progress` is the loading indicator shown
-on a terminal's stderr when reading takes a while.
+one plain line per finding.
 """
 
 from __future__ import annotations
 
-import time
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic, Severity
@@ -242,42 +238,3 @@ def format_text(report: Report, options: OutputOptions) -> str:
         lines.append(fixed)
     lines.append(summary_line(report, report.lang))
     return "\n".join(lines) + "\n"
-
-
-class Progress:
-    """A ``reading n/N files`` line on a terminal, shown only once loading is slow.
-
-    Call it as ``loader.load(progress=...)`` wants; :meth:`close` erases the line.
-    Quick loads print nothing at all.
-    """
-
-    def __init__(
-        self,
-        stream: TextIO,
-        delay: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.stream = stream
-        self.delay = delay
-        self.clock = clock
-        self.start = clock()
-        self.last = 0.0
-        self.width = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        """Show how many files have been read, at most ten times a second."""
-        now = self.clock()
-        if now - self.start < self.delay or (now - self.last < 0.1 and done < total):
-            return
-        self.last = now
-        text = f"reading {done}/{total} files"
-        self.stream.write("\r" + text.ljust(self.width))
-        self.stream.flush()
-        self.width = len(text)
-
-    def close(self) -> None:
-        """Erase the progress line, if one was shown."""
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0

@@ -476,7 +476,7 @@ def load(
     *,
     exclude: Sequence[str] = (),
     max_file_mb: float = 64,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, str | None, int], None] | None = None,
 ) -> Dataset:
     """Read a dataset directory (or a list of files and directories).
 
@@ -488,7 +488,9 @@ def load(
             parent becomes the dataset root.
         exclude: Globs, relative to the root, of paths that are not data.
         max_file_mb: Files larger than this are not read (D000).
-        progress: Called with (files read, files in all) before each file and at the end.
+        progress: Called with (files read, files in all, the file about to be
+            read, records read so far) before each file, and at the end with
+            None for the file.
 
     Raises:
         FileNotFoundError: A path does not exist (a usage error, not bad data).
@@ -528,12 +530,12 @@ def _read_files(
     ordered: list[tuple[str, Path]],
     limit: int,
     max_file_mb: float,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int, str | None, int], None] | None,
 ) -> None:
     global CURRENT_FILE  # noqa: PLW0603 - read only by the CLI's last-resort message
     for done, (rel, file) in enumerate(ordered):
         if progress is not None:
-            progress(done, len(ordered))
+            progress(done, len(ordered), rel, len(dataset.entries))
         CURRENT_FILE = rel
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
@@ -564,7 +566,7 @@ def _read_files(
             reader.read(data)
     CURRENT_FILE = None
     if progress is not None:
-        progress(len(ordered), len(ordered))
+        progress(len(ordered), len(ordered), None, len(dataset.entries))
 
 
 def load_text(text: str, name: str = "data.yaml") -> Dataset:

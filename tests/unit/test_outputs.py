@@ -319,37 +319,6 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\033\[[0-9;]*m", "", text)
 
 
-def test_progress_is_silent_for_quick_loads_and_erased_after_slow_ones() -> None:
-    import io
-
-    from guabao_rules.report.text import Progress
-
-    now = [0.0]
-    quick = io.StringIO()
-    progress = Progress(quick, clock=lambda: now[0])
-    for done in range(4):
-        now[0] += 0.2
-        progress(done, 3)
-    progress.close()
-    assert quick.getvalue() == ""
-
-    slow = io.StringIO()
-    now[0] = 0.0
-    progress = Progress(slow, clock=lambda: now[0])
-    for done in range(4):
-        now[0] += 0.6
-        progress(done, 3)
-    assert slow.getvalue().endswith("\rreading 3/3 files")
-    progress.close()
-    assert slow.getvalue().endswith("\r" + " " * len("reading 3/3 files") + "\r")
-
-
-def test_loader_reports_progress_per_file(dataset: Path) -> None:
-    calls: list[tuple[int, int]] = []
-    load(dataset, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
-
-
 def test_sarif_lists_waived_findings_as_suppressed(
     dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
