@@ -211,6 +211,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             dataset = loader.load(
                 paths if len(paths) > 1 else paths[0],
                 exclude=config.exclude,
+                encoding=config.encoding,
                 max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
                 progress=progress,
             )
@@ -340,7 +341,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     config = read_config_file(Path(args.config)) if args.config else find_config(path)
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
-    dataset = loader.load(path, exclude=config.exclude)
+    dataset = loader.load(path, exclude=config.exclude, encoding=config.encoding)
     graph = dataset_graph(dataset)
     if args.findings:
         graph = findings_subgraph(graph, check(dataset, config).diagnostics)

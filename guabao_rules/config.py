@@ -19,7 +19,19 @@ from guabao_rules.i18n import LANGS
 from guabao_rules.timecal import as_date
 
 CONFIG_FILE = "guabao-rules.toml"
-KNOWN_KEYS = {"profile", "as_of", "select", "ignore", "exclude", "params", "severity", "lang"}
+KNOWN_KEYS = {
+    "profile",
+    "as_of",
+    "select",
+    "ignore",
+    "exclude",
+    "params",
+    "severity",
+    "lang",
+    "encoding",
+}
+ENCODINGS = ("utf-8", "gb18030", "gbk")
+"""The values of ``encoding`` (the same as :data:`guabao_rules.sources.csvsource.ENCODINGS`)."""
 
 
 class ConfigError(Exception):
@@ -40,6 +52,8 @@ class Config:
         params: Rule parameter overrides.
         severity: Rule severity overrides.
         lang: Message language, ``zh`` or ``en`` (None: from the locale).
+        encoding: ``(glob, encoding)`` pairs for CSV tables not in UTF-8, in the
+            order written (``encoding = "gb18030"`` is ``[("**", "gb18030")]``).
         base: The folder the config file is in (relative profile paths start there).
         path: The config file read, if any.
     """
@@ -52,6 +66,7 @@ class Config:
     params: dict[str, Any] = field(default_factory=dict)
     severity: dict[str, Severity] = field(default_factory=dict)
     lang: str | None = None
+    encoding: list[tuple[str, str]] = field(default_factory=list)
     base: Path | None = None
     path: Path | None = None
     origins: dict[str, str] = field(default_factory=dict)
@@ -115,7 +130,25 @@ def from_mapping(table: dict[str, Any], where: str, base: Path | None = None) ->
         if table["lang"] not in LANGS:
             raise ConfigError(f"{where}: `lang` must be zh or en")
         config.lang = table["lang"]
+    if "encoding" in table:
+        config.encoding = _encoding(table["encoding"], where)
     return config
+
+
+def _encoding(value: Any, where: str) -> list[tuple[str, str]]:
+    """``encoding = "gb18030"``, or ``[encoding]`` with a path glob per encoding."""
+    pairs = [("**", value)] if isinstance(value, str) else None
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    if pairs is None:
+        raise ConfigError(f"{where}: `encoding` must be an encoding or a table of path globs")
+    for pattern, name in pairs:
+        if not isinstance(name, str) or name.lower() not in ENCODINGS:
+            raise ConfigError(
+                f"{where}: encoding for `{pattern}` must be one of {', '.join(ENCODINGS)}, "
+                f"not {name!r}"
+            )
+    return [(pattern, name.lower()) for pattern, name in pairs]
 
 
 def read_config_file(path: Path) -> Config:

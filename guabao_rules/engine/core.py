@@ -374,7 +374,7 @@ def _location(ref: SourceRef | None) -> Location:
         return Location(None, None, None)
     if ref.mark is None:
         return Location(ref.file, None, None)
-    return Location(ref.file, ref.mark.line, ref.mark.column)
+    return Location(ref.file, ref.mark.line, ref.mark.column, ref.cell)
 
 
 def locate(dataset: Dataset, violation: Violation) -> Location:
@@ -399,14 +399,15 @@ def stamp(
         else:
             label, ref = item
             related.append(Related(label, _location(ref)))
+    location = locate(dataset, violation)
+    message = render(rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang)
     return Diagnostic(
         rule=rule.id,
         severity=severity,
-        message=render(
-            rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang
-        ),
+        # A workbook's row and column numbers are not what its user reads: name the cell.
+        message=f"{location.cell}: {message}" if location.cell else message,
         subject=violation.subject,
-        location=locate(dataset, violation),
+        location=location,
         related=tuple(related),
     )
 

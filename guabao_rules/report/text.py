@@ -16,6 +16,7 @@ from guabao_rules.engine.core import Plan, Report, Settings, render_value
 from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import terminal
 from guabao_rules.sources.loader import Dataset
+from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
@@ -33,6 +34,7 @@ class SourceLines:
 
     def __init__(self, dataset: Dataset | None) -> None:
         self.root = dataset.root if dataset is not None else None
+        self.encodings = dataset.encodings if dataset is not None else {}
         self.cache: dict[str, list[str] | None] = {}
 
     def line(self, file: str, number: int) -> str | None:
@@ -40,16 +42,24 @@ class SourceLines:
         if self.root is None:
             return None
         if file not in self.cache:
-            try:
-                text = (Path(self.root) / file).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                self.cache[file] = None
-            else:
-                self.cache[file] = text.lstrip("\ufeff").splitlines()
+            self.cache[file] = self._read(file)
         lines = self.cache[file]
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
+
+    def _read(self, file: str) -> list[str] | None:
+        if Path(file).suffix.lower() in WORKBOOK_SUFFIXES:
+            return None  # a workbook has no lines to show: the message names its cell
+        try:
+            data = (Path(self.root or ".") / file).read_bytes()
+        except OSError:
+            return None
+        try:  # shown as the loader read it: UTF-8 first, then the file's `encoding`
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode(self.encodings.get(file, "utf-8"), errors="replace")
+        return text.lstrip("\ufeff").splitlines()
 
 
 def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
