@@ -16,7 +16,9 @@ from typing import TypeVar
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds import field_value, matches, select
+from guabao_rules.kinds.python import PythonConstraint
+from guabao_rules.kinds.schema import Selector
+from guabao_rules.kinds.select import field_value, matches, select
 from guabao_rules.models import (
     Household,
     Meeting,
@@ -28,7 +30,6 @@ from guabao_rules.models import (
     Visit,
     WorkTeam,
 )
-from guabao_rules.packs import PythonConstraint, Selector
 from guabao_rules.timecal import (
     Quarter,
     complete_quarters,

@@ -28,13 +28,14 @@ from guabao_rules.diagnostics import (
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 from guabao_rules.i18n import default_lang
-from guabao_rules.kinds import evaluate, validate_rule
+from guabao_rules.kinds import evaluate
 from guabao_rules.packs import (
     PackError,
     ParamSpec,
     RuleSpec,
     builtin_packs,
     load_profile,
+    validate_rule,
 )
 from guabao_rules.sources.loader import Dataset, paused_gc
 from guabao_rules.timecal import as_date

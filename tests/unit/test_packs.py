@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guabao_rules.engine.core import catalogue
-from guabao_rules.kinds import validate_rule
-from guabao_rules.packs import PackError, RuleSpec, parse_pack
+from guabao_rules.packs import PackError, RuleSpec, parse_pack, validate_rule
 
 RULE = """
 pack: {name: test, description: {zh: 测试, en: test}}
