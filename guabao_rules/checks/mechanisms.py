@@ -18,7 +18,7 @@ from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.kinds.python import PythonConstraint
 from guabao_rules.kinds.schema import Selector
-from guabao_rules.kinds.select import field_value, matches, select
+from guabao_rules.kinds.select import select
 from guabao_rules.models import (
     Household,
     Meeting,
@@ -214,32 +214,6 @@ def joint_meetings(ctx: RuleContext) -> Iterator[Violation]:
                 },
                 related=(lead.id, lead.helper),
             )
-
-
-# --- M004 (and any rule of the same shape): forbidden records ---------------------------
-
-
-@register("forbidden")
-def forbidden_records(ctx: RuleContext) -> Iterator[Violation]:
-    """Records matching the ``where`` of the rule's ``select`` are findings.
-
-    For rules whose condition is a forbidden field value. The rest of the
-    selector (collection, ``tagged``, ``in_scope``) names the subjects, and
-    each of them counts as applied, whether it matches or not. The message may
-    use each ``where`` field by name (dots become underscores); the finding
-    points at the field when ``where`` tests just one.
-    """
-    selector = _rule_selector(ctx)
-    if selector.collection is None or not selector.where:
-        raise ValueError(f"rule {ctx.rule.id}: `forbidden` needs a collection and a `where`")
-    where = selector.where
-    paths = list(where)
-    at = tuple(paths[0].split(".")) if len(paths) == 1 else None
-    for subject, record in select(ctx, selector.model_copy(update={"where": {}})):
-        if subject is None or record is None or not matches(record, where, ctx.params):
-            continue
-        args = {path.replace(".", "_"): field_value(record, path) for path in paths}
-        yield Violation(subject, args, field=at)
 
 
 # --- M006, M007: work teams --------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds import count, presence, python
+from guabao_rules.kinds import count, forbidden, presence, python, reader, reference
 from guabao_rules.kinds.schema import Strict
 
 
@@ -43,13 +43,21 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("count", count.CountConstraint, count.evaluate, "bounds on related records"),
         Kind("presence", presence.PresenceConstraint, presence.evaluate, "required fields"),
+        Kind("forbidden", forbidden.ForbiddenConstraint, forbidden.evaluate, "forbidden values"),
+        Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
+        Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )
 }
 """Every constraint kind by name."""
 
 Constraint = Annotated[
-    count.CountConstraint | presence.PresenceConstraint | python.PythonConstraint,
+    count.CountConstraint
+    | presence.PresenceConstraint
+    | forbidden.ForbiddenConstraint
+    | reader.ReaderConstraint
+    | reference.ReferenceConstraint
+    | python.PythonConstraint,
     Field(discriminator="kind"),
 ]
 """A rule's constraint: one of the kinds, told apart by its ``kind`` key."""

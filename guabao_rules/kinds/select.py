@@ -58,7 +58,7 @@ def matches(record: Any, where: Mapping[str, WhereValue], params: Mapping[str, A
                 return False
             continue
         wanted = param_value(condition, params)
-        if isinstance(wanted, list):
+        if isinstance(wanted, list | dict):  # one of a list, or a key of a map parameter
             if value not in wanted:
                 return False
         elif value != wanted:
