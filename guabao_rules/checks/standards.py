@@ -22,7 +22,6 @@ from guabao_rules.models import (
     Region,
     status_at_least,
 )
-from guabao_rules.money import exact_difference, money_graph
 from guabao_rules.sources.positions import Key
 from guabao_rules.timecal import days_between
 
@@ -114,31 +113,6 @@ def stale_update(ctx: RuleContext) -> Iterator[Violation]:
             )
             yield Violation(
                 project.id, {"problem": problem, "days": age, "max": limit}, field=("updated",)
-            )
-
-
-# --- S401 项目资金一体化 ------------------------------------------------------------
-
-
-@register("S401")
-def underfunded(ctx: RuleContext) -> Iterator[Violation]:
-    """Projects under way or done whose allocations total less than their budget."""
-    money = money_graph(ctx.index)  # exact sums, whatever the number of digits
-    for project in _projects(ctx, at_least="implementing"):
-        funding = money.project(project.id)
-        allocations = funding.allocations
-        total = funding.allocated
-        if total < project.budget:
-            yield Violation(
-                project.id,
-                {
-                    "allocated": total,
-                    "budget": project.budget,
-                    "shortfall": exact_difference(project.budget, total),
-                    "allocations": len(allocations),
-                },
-                field=("budget",),
-                related=tuple(a.id for a in allocations[:RELATED_CAP]),
             )
 
 

@@ -20,7 +20,7 @@ from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.graph import Index
 from guabao_rules.models import Allocation, Disbursement, Fund, Project
-from guabao_rules.money import exact_difference, money_graph, yuan
+from guabao_rules.money import money_graph, yuan
 from guabao_rules.sources.positions import Key
 from guabao_rules.timecal import days_between
 
@@ -71,86 +71,6 @@ def idle_fund(ctx: RuleContext) -> Iterator[Violation]:
                 fund.id,
                 {"received": fund.received, "days": idle, "idle_days": limit},
                 field=("received",),
-            )
-
-
-# --- T003 资金安排不超过资金总额 ----------------------------------------------------
-
-
-@register("T003")
-def fund_overcommitted(ctx: RuleContext) -> Iterator[Violation]:
-    """Funds whose allocations plus child funds exceed their amount."""
-    money = money_graph(ctx.index)
-    for fund in ctx.each("funds"):
-        assert isinstance(fund, Fund)
-        flows = money.fund(fund.id)
-        committed = flows.committed
-        if committed > fund.amount:
-            yield Violation(
-                fund.id,
-                {
-                    "allocated": yuan(flows.allocated),
-                    "children": yuan(flows.child_total),
-                    "committed": yuan(committed),
-                    "amount": yuan(fund.amount),
-                    "excess": yuan(exact_difference(committed, fund.amount)),
-                },
-                field=("amount",),
-                related=related_ids(
-                    ctx.index, (a.id for a in flows.allocations), (c.id for c in flows.children)
-                ),
-            )
-
-
-# --- T004 项目资金安排不超过预算 ----------------------------------------------------
-
-
-@register("T004")
-def project_overallocated(ctx: RuleContext) -> Iterator[Violation]:
-    """Projects whose allocations exceed their budget."""
-    money = money_graph(ctx.index)
-    for project in ctx.each("projects"):
-        assert isinstance(project, Project)
-        funding = money.project(project.id)
-        if funding.allocated > project.budget:
-            yield Violation(
-                project.id,
-                {
-                    "allocated": yuan(funding.allocated),
-                    "budget": yuan(project.budget),
-                    "excess": yuan(exact_difference(funding.allocated, project.budget)),
-                },
-                field=("budget",),
-                related=related_ids(
-                    ctx.index, funding.allocation_ids, (a.fund for a in funding.allocations)
-                ),
-            )
-
-
-# --- T005 支出不超过资金安排 ---------------------------------------------------------
-
-
-@register("T005")
-def allocation_overspent(ctx: RuleContext) -> Iterator[Violation]:
-    """Allocations whose disbursements exceed them."""
-    money = money_graph(ctx.index)
-    for allocation in ctx.each("allocations"):
-        assert isinstance(allocation, Allocation)
-        spent = money.allocation(allocation.id)
-        if spent.disbursed > allocation.amount:
-            yield Violation(
-                allocation.id,
-                {
-                    "disbursed": yuan(spent.disbursed),
-                    "amount": yuan(allocation.amount),
-                    "excess": yuan(exact_difference(spent.disbursed, allocation.amount)),
-                },
-                field=("amount",),
-                related=related_ids(
-                    ctx.index,
-                    (d.id for d in spent.disbursements),
-                    (allocation.project, allocation.fund),
-                ),
             )
 
 
@@ -347,39 +267,5 @@ def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
             project.id,
             {"reports": [text for _, text in faults], "max": ctx.params["max_progress_gap_pct"]},
             field=field,
-            related=related_ids(ctx.index, funding.allocation_ids),
-        )
-
-
-# --- T010 完工项目资金支出到位 --------------------------------------------------------
-
-
-@register("T010")
-def completed_not_settled(ctx: RuleContext) -> Iterator[Violation]:
-    """Completed or accepted projects whose disbursements differ from their allocations."""
-    money = money_graph(ctx.index)
-    for project in ctx.index.records("projects"):
-        assert isinstance(project, Project)
-        if project.status not in ("completed", "accepted"):
-            continue
-        ctx.applied += 1
-        funding = money.project(project.id)
-        if funding.disbursed == funding.allocated:
-            continue
-        if funding.allocated > funding.disbursed:
-            left = yuan(exact_difference(funding.allocated, funding.disbursed))
-            balance = Text(f"尚有 {left} 元未支出", f"{left} not disbursed")
-        else:
-            over = yuan(exact_difference(funding.disbursed, funding.allocated))
-            balance = Text(f"超支 {over} 元", f"{over} more than allocated")
-        yield Violation(
-            project.id,
-            {
-                "status": project.status,
-                "disbursed": yuan(funding.disbursed),
-                "allocated": yuan(funding.allocated),
-                "balance": balance,
-            },
-            field=("status",),
             related=related_ids(ctx.index, funding.allocation_ids),
         )

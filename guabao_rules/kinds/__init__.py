@@ -18,6 +18,7 @@ from pydantic import Field
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.kinds import count, forbidden, presence, python, reader, reference
+from guabao_rules.kinds import sum as sum_kind
 from guabao_rules.kinds.schema import Strict
 
 
@@ -46,6 +47,9 @@ KINDS: dict[str, Kind] = {
         Kind("forbidden", forbidden.ForbiddenConstraint, forbidden.evaluate, "forbidden values"),
         Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
+        Kind(
+            "sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"
+        ),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )
 }
@@ -57,6 +61,7 @@ Constraint = Annotated[
     | forbidden.ForbiddenConstraint
     | reader.ReaderConstraint
     | reference.ReferenceConstraint
+    | sum_kind.SumConstraint
     | python.PythonConstraint,
     Field(discriminator="kind"),
 ]
