@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from guabao_rules.engine.core import catalogue, render_value
+from guabao_rules.engine.core import catalogue
+from guabao_rules.engine.render import render_value
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import WAIVER_FILE
 

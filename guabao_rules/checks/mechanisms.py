@@ -25,7 +25,6 @@ from guabao_rules.models import (
     Pairing,
     Region,
     Report,
-    SupervisionFinding,
     Unit,
     Visit,
     WorkTeam,
@@ -35,7 +34,6 @@ from guabao_rules.timecal import (
     complete_quarters,
     complete_years,
     is_active,
-    served_full_term,
 )
 
 P = TypeVar("P", bound=Hashable)
@@ -268,61 +266,4 @@ def team_composition(ctx: RuleContext) -> Iterator[Violation]:
                 record.id,
                 {"members": members, "problems": [text for _, text in problems]},
                 field=(name,) if name is not None else None,
-            )
-
-
-@register("M007")
-def team_term(ctx: RuleContext) -> Iterator[Violation]:
-    """Ended work teams that served less than the minimum term."""
-    years = _int_param(ctx, "min_team_term_years")
-    if years is None:
-        return
-    for record in ctx.each("work_teams"):
-        assert isinstance(record, WorkTeam)
-        # An end before the start is D005's finding, not a short term.
-        if record.end is None or record.end > ctx.as_of or record.end < record.start:
-            continue
-        if not served_full_term(record.start, record.end, years):
-            yield Violation(
-                record.id,
-                {"start": record.start, "end": record.end, "min": years},
-                field=("end",),
-            )
-
-
-# --- M008: corrections of supervision findings -------------------------------------------
-
-
-@register("M008")
-def overdue_findings(ctx: RuleContext) -> Iterator[Violation]:
-    """Supervision findings not corrected by their deadline."""
-    for record in ctx.each("findings"):
-        assert isinstance(record, SupervisionFinding)
-        # A deadline before the finding's date is D005's finding, not a late correction.
-        if record.deadline < record.date:
-            continue
-        if record.closed is not None:
-            if record.closed > record.deadline:
-                yield Violation(
-                    record.id,
-                    {
-                        "deadline": record.deadline,
-                        "problem": Text(
-                            f"{record.closed} 才整改完成,晚于期限 {record.deadline}",
-                            f"closed on {record.closed}, after its deadline {record.deadline}",
-                        ),
-                    },
-                    field=("closed",),
-                )
-        elif record.deadline < ctx.as_of:
-            yield Violation(
-                record.id,
-                {
-                    "deadline": record.deadline,
-                    "problem": Text(
-                        f"整改期限 {record.deadline} 已过,仍未整改完成",
-                        f"still open after its deadline {record.deadline}",
-                    ),
-                },
-                field=("deadline",),
             )

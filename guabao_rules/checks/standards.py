@@ -93,29 +93,6 @@ def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
             )
 
 
-# --- S301 项目更新动态化 ------------------------------------------------------------
-
-
-@register("S301")
-def stale_update(ctx: RuleContext) -> Iterator[Violation]:
-    """Implementing projects not updated within ``max_update_age_days`` of as_of."""
-    limit = int(ctx.params["max_update_age_days"])
-    for project in _projects(ctx, exactly="implementing"):
-        if project.updated is None:
-            problem = Text("没有更新日期 updated", "`updated` is absent")
-            yield Violation(project.id, {"problem": problem, "days": None, "max": limit})
-            continue
-        age = days_between(project.updated, ctx.as_of)
-        if age > limit:
-            problem = Text(
-                f"最近更新于 {project.updated},距 {ctx.as_of} 已 {age} 天(上限 {limit} 天)",
-                f"last updated {project.updated}, {age} days before {ctx.as_of} (at most {limit})",
-            )
-            yield Violation(
-                project.id, {"problem": problem, "days": age, "max": limit}, field=("updated",)
-            )
-
-
 # --- S501 带贫减贫绩效化 ------------------------------------------------------------
 
 

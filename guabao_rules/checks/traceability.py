@@ -19,7 +19,7 @@ from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.graph import Index
-from guabao_rules.models import Allocation, Disbursement, Fund, Project
+from guabao_rules.models import Fund, Project
 from guabao_rules.money import money_graph, yuan
 from guabao_rules.sources.positions import Key
 from guabao_rules.timecal import days_between
@@ -71,68 +71,6 @@ def idle_fund(ctx: RuleContext) -> Iterator[Violation]:
                 fund.id,
                 {"received": fund.received, "days": idle, "idle_days": limit},
                 field=("received",),
-            )
-
-
-# --- T006 资金跟着项目走 --------------------------------------------------------------
-
-
-@register("T006")
-def allocation_before_library(ctx: RuleContext) -> Iterator[Violation]:
-    """Allocations dated before their project entered the library (or it never did)."""
-    index = ctx.index
-    for entry in index.by_collection.get("allocations", ()):
-        allocation = entry.model
-        if not isinstance(allocation, Allocation):
-            continue
-        project = index.get(allocation.project, Project)
-        if project is None:
-            continue  # a dangling project is D002's finding
-        ctx.applied += 1
-        entered = project.milestones.in_library
-        if entered is None:
-            problem = Text(
-                "项目没有入库日期 milestones.in_library", "it has no milestones.in_library"
-            )
-        elif entered > allocation.date:
-            problem = Text(f"项目 {entered} 才入库", f"it entered the library on {entered}")
-        else:
-            continue
-        yield Violation(
-            allocation.id,
-            {"date": allocation.date, "project": project.id, "problem": problem},
-            field=("date",),
-            related=related_ids(ctx.index, (project.id, allocation.fund)),
-        )
-
-
-# --- T007 先安排后支出 ----------------------------------------------------------------
-
-
-@register("T007")
-def disbursement_before_allocation(ctx: RuleContext) -> Iterator[Violation]:
-    """Disbursements dated before their allocation."""
-    index = ctx.index
-    for entry in index.by_collection.get("disbursements", ()):
-        disbursement = entry.model
-        if not isinstance(disbursement, Disbursement):
-            continue
-        allocation = index.get(disbursement.allocation, Allocation)
-        if allocation is None:
-            continue  # a dangling allocation is D002's finding
-        ctx.applied += 1
-        if disbursement.date < allocation.date:
-            yield Violation(
-                disbursement.id,
-                {
-                    "date": disbursement.date,
-                    "allocation": allocation.id,
-                    "allocated_on": allocation.date,
-                },
-                field=("date",),
-                related=related_ids(
-                    ctx.index, (allocation.id, allocation.project, allocation.fund)
-                ),
             )
 
 

@@ -7,7 +7,6 @@ gives each its rule id, severity, message (in the chosen language) and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,10 +21,10 @@ from guabao_rules.diagnostics import (
     Related,
     Severity,
     SourceRef,
-    Text,
     Violation,
 )
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.engine.render import render
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 from guabao_rules.i18n import default_lang
 from guabao_rules.kinds import evaluate
@@ -276,34 +275,6 @@ def plan(config: Config | None = None) -> Plan:
 
 
 # --- stamping -----------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-def render_value(value: Any, lang: str) -> str:
-    """A message argument as text in ``lang``."""
-    if isinstance(value, Text):
-        return value.get(lang)
-    if isinstance(value, list | tuple):
-        sep = "、" if lang == "zh" else ", "
-        return sep.join(render_value(v, lang) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if value is None:
-        return "-"
-    return str(value)
-
-
-def render(template: str, args: Mapping[str, Any], lang: str) -> str:
-    """Fill ``{name}`` placeholders (nothing else is interpreted)."""
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return render_value(args[name], lang) if name in args else match.group(0)
-
-    return _PLACEHOLDER.sub(fill, template)
 
 
 def _location(ref: SourceRef | None) -> Location:

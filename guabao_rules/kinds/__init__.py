@@ -17,7 +17,7 @@ from pydantic import Field
 
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds import count, forbidden, presence, python, reader, reference
+from guabao_rules.kinds import compare, count, forbidden, presence, python, reader, reference
 from guabao_rules.kinds import sum as sum_kind
 from guabao_rules.kinds.schema import Strict
 
@@ -47,9 +47,8 @@ KINDS: dict[str, Kind] = {
         Kind("forbidden", forbidden.ForbiddenConstraint, forbidden.evaluate, "forbidden values"),
         Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
-        Kind(
-            "sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"
-        ),
+        Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
+        Kind("compare", compare.CompareConstraint, compare.evaluate, "properties compared"),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )
 }
@@ -62,6 +61,7 @@ Constraint = Annotated[
     | reader.ReaderConstraint
     | reference.ReferenceConstraint
     | sum_kind.SumConstraint
+    | compare.CompareConstraint
     | python.PythonConstraint,
     Field(discriminator="kind"),
 ]
