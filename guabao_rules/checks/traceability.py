@@ -22,7 +22,6 @@ from guabao_rules.graph import Index
 from guabao_rules.models import Fund, Project
 from guabao_rules.money import money_graph, yuan
 from guabao_rules.sources.positions import Key
-from guabao_rules.timecal import days_between
 
 RELATED_CAP = 20
 """At most this many related records are named in one finding."""
@@ -48,30 +47,6 @@ def _exact(value: Any) -> Fraction:
     if isinstance(value, Decimal | int):
         return Fraction(value)
     return Fraction(str(value))
-
-
-# --- T002 资金等项目 --------------------------------------------------------------
-
-
-@register("T002")
-def idle_fund(ctx: RuleContext) -> Iterator[Violation]:
-    """Funds received ``idle_days`` or more ago with no allocation and no child fund."""
-    limit = int(ctx.params["idle_days"])
-    money = money_graph(ctx.index)
-    for entry in ctx.index.by_collection.get("funds", ()):
-        fund = entry.model
-        if not isinstance(fund, Fund) or fund.received is None:
-            continue
-        ctx.applied += 1
-        if not money.fund(fund.id).is_idle:
-            continue
-        idle = days_between(fund.received, ctx.as_of)
-        if idle >= limit:
-            yield Violation(
-                fund.id,
-                {"received": fund.received, "days": idle, "idle_days": limit},
-                field=("received",),
-            )
 
 
 # --- T008 资金流向无环、年度有序 ------------------------------------------------------

@@ -18,7 +18,6 @@ apply; ``present`` requires a value.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field
@@ -26,8 +25,15 @@ from pydantic import Field
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import fill
-from guabao_rules.kinds.schema import Bilingual, CollectionName, ParamRef, Selector, Strict
-from guabao_rules.kinds.select import field_value, param_value, related_ids, select
+from guabao_rules.kinds.schema import (
+    Bilingual,
+    CollectionName,
+    ParamRef,
+    Relation,
+    Selector,
+    Strict,
+)
+from guabao_rules.kinds.select import field_value, param_value, related, related_ids, select
 from guabao_rules.kinds.sum import OPERATORS, Op
 from guabao_rules.models import Record
 from guabao_rules.timecal import days_between, served_full_term
@@ -45,7 +51,13 @@ class Days(Strict):
     days: tuple[str | AsOf, str | AsOf]
 
 
-Operand = str | AsOf | ParamRef | Days
+class Distinct(Strict):
+    """The number of distinct values in a list field."""
+
+    distinct: str
+
+
+Operand = str | AsOf | ParamRef | Days | Distinct
 """A value: a dotted path, as_of, a parameter or a number of days."""
 
 
@@ -84,7 +96,13 @@ class Served(Strict):
     years: int | ParamRef
 
 
-Test = Comparison | Present | Absent | Served
+class NoneRelated(Strict):
+    """No record is related to the subject through this relation."""
+
+    none: Relation
+
+
+Test = Comparison | Present | Absent | Served | NoneRelated
 
 
 class Check(Strict):
@@ -97,11 +115,18 @@ class Check(Strict):
 
 
 class CompareConstraint(Strict):
-    """Properties of each selected record, compared in order."""
+    """Properties of each selected record, compared in order.
+
+    ``looks_at`` leaves out (uncounted) subjects without these values.
+    With ``every``, each failing check adds its problem to ``problems`` and
+    one finding names them all (at their field when they share one).
+    """
 
     kind: Literal["compare"]
     select: Selector
     join: dict[str, Join] = Field(default_factory=dict)
+    looks_at: list[str] = Field(default_factory=list)
+    every: bool = False
     unless: list[Test] = Field(default_factory=list)
     checks: list[Check] = Field(min_length=1)
     args: dict[str, Operand] = Field(default_factory=dict)
@@ -113,15 +138,15 @@ class _Scope:
 
     def __init__(
         self,
+        ctx: RuleContext,
         record: Record,
         joined: Mapping[str, Record],
-        as_of: date,
-        params: Mapping[str, Any],
     ) -> None:
+        self.ctx = ctx
         self.record = record
         self.joined = joined
-        self.as_of = as_of
-        self.params = params
+        self.as_of = ctx.as_of
+        self.params = ctx.params
 
     def value(self, operand: Operand) -> Any:
         if isinstance(operand, AsOf):
@@ -131,6 +156,9 @@ class _Scope:
         if isinstance(operand, Days):
             first, then = (self.value(side) for side in operand.days)
             return None if first is None or then is None else days_between(first, then)
+        if isinstance(operand, Distinct):
+            values = self.value(operand.distinct)
+            return len(set(values or ()))
         head, _, rest = operand.partition(".")
         if head in self.joined and rest:
             return field_value(self.joined[head], rest)
@@ -141,6 +169,8 @@ class _Scope:
             return self.value(test.present) is not None
         if isinstance(test, Absent):
             return self.value(test.absent) is None
+        if isinstance(test, NoneRelated):
+            return next(related(self.ctx, self.record.id, test.none), None) is None
         if isinstance(test, Served):
             start, end = self.value(test.served), self.value(test.to)
             years = param_value(test.years, self.params)
@@ -171,19 +201,32 @@ def evaluate(ctx: RuleContext, constraint: CompareConstraint) -> Iterator[Violat
         if joined is None:
             ctx.applied -= 1  # not looked at: the reference is D002's
             continue
-        scope = _Scope(record, joined, ctx.as_of, ctx.params)
+        scope = _Scope(ctx, record, joined)
+        if any(scope.value(path) is None for path in constraint.looks_at):
+            ctx.applied -= 1  # not a subject of the rule
+            continue
         if any(scope.holds(test) for test in constraint.unless):
             continue
-        for check in constraint.checks:
-            if not all(scope.holds(test) for test in check.when) or scope.holds(check.test):
-                continue
-            args = {name: scope.value(operand) for name, operand in constraint.args.items()}
-            if check.problem is not None:
-                args["problem"] = fill(check.problem.zh, check.problem.en, args)
-            yield Violation(
-                subject,
-                args,
-                field=tuple(check.field.split(".")) if check.field else None,
-                related=related_ids(ctx.index, (scope.value(path) for path in constraint.related)),
-            )
-            break
+        failed = [
+            check
+            for check in constraint.checks
+            if all(scope.holds(test) for test in check.when) and not scope.holds(check.test)
+        ]
+        if not failed:
+            continue
+        if not constraint.every:
+            failed = failed[:1]
+        args = {name: scope.value(operand) for name, operand in constraint.args.items()}
+        problems = [fill(c.problem.zh, c.problem.en, args) for c in failed if c.problem]
+        if constraint.every:
+            args["problems"] = problems
+        elif problems:
+            args["problem"] = problems[0]
+        fields = {check.field for check in failed}
+        field = fields.pop() if len(fields) == 1 else None
+        yield Violation(
+            subject,
+            args,
+            field=tuple(field.split(".")) if field else None,
+            related=related_ids(ctx.index, (scope.value(path) for path in constraint.related)),
+        )

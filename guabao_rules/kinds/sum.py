@@ -28,7 +28,7 @@ from guabao_rules.kinds.schema import Bilingual, ParamRef, Relation, Selector, S
 from guabao_rules.kinds.select import field_value, param_value, related, related_ids, select
 from guabao_rules.models import Record
 
-Op = Literal["<", "<=", "==", "!=", ">=", ">"]
+Op = Literal["<", "<=", "==", "!=", ">=", ">", "in"]
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -37,6 +37,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
     ">=": operator.ge,
     ">": operator.gt,
+    "in": lambda item, container: item in container,
 }
 """The comparison each ``op`` names."""
 
