@@ -78,7 +78,7 @@ def _years_text(shortfalls: list[tuple[int, int]]) -> list[Text]:
 # --- M001: main leaders' visits ----------------------------------------------------------
 
 
-@register("M001")
+@register("main-leader-visits")
 def main_leader_visits(ctx: RuleContext) -> Iterator[Violation]:
     """Unit county links with a complete year of too few main-leader visits."""
     minimum = _int_param(ctx, "min_visits_per_year")
@@ -122,7 +122,7 @@ def main_leader_visits(ctx: RuleContext) -> Iterator[Violation]:
 # --- M002: quarterly reports on poor households ------------------------------------------
 
 
-@register("M002")
+@register("quarterly-reports")
 def quarterly_reports(ctx: RuleContext) -> Iterator[Violation]:
     """Poor households missing a work-team report for a complete quarter of the team.
 
@@ -171,7 +171,7 @@ def quarterly_reports(ctx: RuleContext) -> Iterator[Violation]:
 # --- M003: joint meetings convened by the lead unit -------------------------------------
 
 
-@register("M003")
+@register("joint-meetings")
 def joint_meetings(ctx: RuleContext) -> Iterator[Violation]:
     """In-scope counties whose one lead unit convened too few joint meetings in a year.
 

@@ -15,6 +15,7 @@ from itertools import pairwise
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import (
     Announcement,
     Household,
@@ -27,9 +28,6 @@ from guabao_rules.timecal import days_between
 
 MILESTONE_ORDER = ("proposed", "reviewed", "in_library", "start", "completed", "accepted")
 """The order project milestones must keep (each on or before the next present one)."""
-
-RELATED_CAP = 20
-"""At most this many related records are named in one finding."""
 
 
 def _projects(
@@ -56,7 +54,7 @@ def _single_field(problems: list[tuple[tuple[Key, ...] | None, Text]]) -> tuple[
 # --- S201 项目入库科学化 ------------------------------------------------------------
 
 
-@register("S201")
+@register("milestone-order")
 def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
     """Milestones out of order, or a library project not reviewed and entered."""
     for project in _projects(ctx):
@@ -96,7 +94,7 @@ def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
 # --- S501 带贫减贫绩效化 ------------------------------------------------------------
 
 
-@register("S501")
+@register("poverty-performance")
 def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects without targets, without poor beneficiaries, or helping elsewhere."""
     index = ctx.index
@@ -195,7 +193,7 @@ def _stage_problem(
     )
 
 
-@register("S601")
+@register("announcements")
 def announcements(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects whose required public announcements are missing or short."""
     minimum = int(ctx.params["min_announcement_days"])
@@ -216,7 +214,7 @@ def announcements(ctx: RuleContext) -> Iterator[Violation]:
 # --- S701 进度监测信息化 ------------------------------------------------------------
 
 
-@register("S701")
+@register("progress-gap")
 def progress_gaps(ctx: RuleContext) -> Iterator[Violation]:
     """Implementing projects with a long silence in their progress reports."""
     limit = int(ctx.params["max_progress_gap_days"])

@@ -10,7 +10,7 @@ and writes amounts exactly with thousands separators. T001 is a declarative
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -18,28 +18,10 @@ from typing import Any
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.graph import Index
-from guabao_rules.models import Fund, Project
+from guabao_rules.kinds.select import related_ids
+from guabao_rules.models import Project
 from guabao_rules.money import money_graph, yuan
 from guabao_rules.sources.positions import Key
-
-RELATED_CAP = 20
-"""At most this many related records are named in one finding."""
-
-
-def related_ids(index: Index, *groups: Iterable[str]) -> tuple[str, ...]:
-    """The ids of ``groups`` that name records, in order, each once, at most :data:`RELATED_CAP`.
-
-    A dangling reference names no record (D002 reports it), so it is left out.
-    """
-    seen: dict[str, None] = {}
-    for group in groups:
-        for record_id in group:
-            if len(seen) >= RELATED_CAP:
-                return tuple(seen)
-            if record_id in index.entries:
-                seen.setdefault(record_id, None)
-    return tuple(seen)
 
 
 def _exact(value: Any) -> Fraction:
@@ -47,68 +29,6 @@ def _exact(value: Any) -> Fraction:
     if isinstance(value, Decimal | int):
         return Fraction(value)
     return Fraction(str(value))
-
-
-# --- T008 资金流向无环、年度有序 ------------------------------------------------------
-
-
-def parent_cycles(funds: dict[str, Fund]) -> list[list[str]]:
-    """The cycles of ``parent`` links among ``funds``, each from its smallest id.
-
-    Every fund has at most one parent, so one walk up from each fund not yet
-    seen finds every cycle in time linear in the number of funds.
-
-    Returns:
-        Each cycle as the ids met walking from its smallest id up the parents.
-    """
-    cycles: list[list[str]] = []
-    done: set[str] = set()
-    for start in funds:
-        path: dict[str, int] = {}
-        current: str | None = start
-        while current is not None and current not in done and current not in path:
-            path[current] = len(path)
-            parent = funds[current].parent
-            current = parent if parent in funds else None
-        if current is not None and current in path:
-            walk = list(path)[path[current] :]
-            first = walk.index(min(walk))
-            cycles.append(walk[first:] + walk[:first])
-        done.update(path)
-    return cycles
-
-
-@register("T008")
-def fund_lineage(ctx: RuleContext) -> Iterator[Violation]:
-    """Parent links that form a cycle, and child funds older than their parent."""
-    funds: dict[str, Fund] = {}
-    for fund in ctx.each("funds"):
-        assert isinstance(fund, Fund)
-        funds[fund.id] = fund
-    problems: dict[str, list[tuple[tuple[Key, ...], Text]]] = {}
-    others: dict[str, list[str]] = {}
-    for cycle in parent_cycles(funds):
-        chain = " → ".join([*cycle, cycle[0]])
-        subject = cycle[0]
-        text = Text(f"上级资金关系成环:{chain}", f"the parent links form a cycle {chain}")
-        problems.setdefault(subject, []).append((("parent",), text))
-        others.setdefault(subject, []).extend(cycle[1:])
-    for fund in funds.values():
-        parent = funds.get(fund.parent) if fund.parent is not None else None
-        if parent is not None and fund.year < parent.year:
-            text = Text(
-                f"年度 {fund.year} 早于上级资金 {parent.id} 的年度 {parent.year}",
-                f"its year {fund.year} is before the year {parent.year} of its parent {parent.id}",
-            )
-            problems.setdefault(fund.id, []).append((("year",), text))
-            others.setdefault(fund.id, []).append(parent.id)
-    for subject, found in problems.items():
-        yield Violation(
-            subject,
-            {"problems": [text for _, text in found]},
-            field=found[0][0],
-            related=related_ids(ctx.index, others[subject]),
-        )
 
 
 # --- T009 以资金支出进度倒逼项目实施进度 ---------------------------------------------
@@ -142,7 +62,7 @@ def _percent_text(value: Fraction, *, approximate: bool = False) -> str:
     return f"{shown:f}" if exact else f"≈{shown:f}"
 
 
-@register("T009")
+@register("progress-matches-spending")
 def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
     """Progress reports whose physical percentage is far from the share of money spent."""
     gap = _exact(ctx.params["max_progress_gap_pct"])

@@ -17,7 +17,16 @@ from pydantic import Field
 
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds import compare, count, forbidden, presence, python, reader, reference
+from guabao_rules.kinds import (
+    compare,
+    count,
+    forbidden,
+    lineage,
+    presence,
+    python,
+    reader,
+    reference,
+)
 from guabao_rules.kinds import sum as sum_kind
 from guabao_rules.kinds.schema import Strict
 
@@ -49,6 +58,7 @@ KINDS: dict[str, Kind] = {
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
         Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
         Kind("compare", compare.CompareConstraint, compare.evaluate, "properties compared"),
+        Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )
 }
@@ -62,6 +72,7 @@ Constraint = Annotated[
     | reference.ReferenceConstraint
     | sum_kind.SumConstraint
     | compare.CompareConstraint
+    | lineage.LineageConstraint
     | python.PythonConstraint,
     Field(discriminator="kind"),
 ]
