@@ -75,7 +75,8 @@ def evaluate(ctx: RuleContext, constraint: LineageConstraint) -> Iterator[Violat
     if order is not None and constraint.order_problem is not None:
         template = constraint.order_problem
         for key, record in records.items():
-            parent = records.get(parents[key]) if parents[key] is not None else None
+            parent_id = parents[key]
+            parent = records.get(parent_id) if parent_id is not None else None
             if parent is None:
                 continue
             value, parent_value = getattr(record, order), getattr(parent, order)
