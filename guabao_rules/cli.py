@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     explain = sub.add_parser("explain", help="a rule's full documentation")
-    explain.add_argument("rule", metavar="ID")
+    explain.add_argument("rule", metavar="ID", help="a rule id (D002) or name (invalid-reference)")
     explain.add_argument("--lang", choices=LANGS)
     explain.add_argument("--profile", help="show this profile's parameter values")
 
@@ -195,10 +195,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
         data = [
             {
                 "rule": r.id,
+                "name": r.name,
                 "family": r.family,
+                "kind": r.constraint.kind,
+                "check": getattr(r.constraint, "check", None),
                 "severity": r.severity.value,
                 "title": {"zh": r.title.zh, "en": r.title.en},
                 "measure": r.measure,
+                "params": {
+                    name: {"type": spec.type, "default": spec.default}
+                    for name, spec in r.params.items()
+                },
+                "requires": list(r.requires),
             }
             for r in rules
         ]
@@ -215,7 +223,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
         for rule in members:
             measure = f"  [{MEASURES[rule.measure].get(lang)}]" if rule.measure else ""
             title = rule.title.get(lang)
-            sys.stdout.write(f"  {rule.id}  {rule.severity.value:<7}  {title}{measure}\n")
+            sys.stdout.write(
+                f"  {rule.id}  {rule.name:<33} {rule.severity.value:<7}  {title}{measure}\n"
+            )
     return 0
 
 
@@ -224,7 +234,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from guabao_rules.docs import explain
     from guabao_rules.engine.core import catalogue, plan
 
-    rule = catalogue().get(args.rule.upper())
+    rule = catalogue().get(args.rule.upper()) or catalogue().get(args.rule.lower())
     if rule is None:
         raise UsageError(f"unknown rule id: {args.rule}")
     params = plan(Config(profile=args.profile)).params if args.profile else None

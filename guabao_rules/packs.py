@@ -29,6 +29,7 @@ from guabao_rules.models import Day
 from guabao_rules.sources.yamlsource import parse_yaml
 
 RULE_ID = re.compile(r"^[A-Z][0-9]{3}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class PackError(Exception):
@@ -95,6 +96,7 @@ class RuleSpec(Strict):
     """One rule as declared in a pack."""
 
     id: str
+    name: str
     title: Bilingual
     message: Bilingual
     severity: Severity
@@ -113,6 +115,13 @@ class RuleSpec(Strict):
     def _id_shape(cls, value: str) -> str:
         if not RULE_ID.match(value):
             raise ValueError("a rule id is a capital letter and three digits, like Q003")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_shape(cls, value: str) -> str:
+        if not RULE_NAME.match(value):
+            raise ValueError("a rule name is kebab-case, like fund-overcommitted")
         return value
 
     @field_validator("measure")

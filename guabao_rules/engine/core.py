@@ -103,9 +103,9 @@ class Catalogue:
     params: Mapping[str, ParamSpec]
 
     def get(self, rule_id: str) -> RuleSpec | None:
-        """The rule with this id."""
+        """The rule with this id (or this kebab-case name)."""
         for rule in self.rules:
-            if rule.id == rule_id:
+            if rule_id in (rule.id, rule.name):
                 return rule
         return None
 
@@ -126,6 +126,7 @@ def catalogue() -> Catalogue:
         return _CATALOGUE
     load_builtin_checks()
     rules: dict[str, RuleSpec] = {}
+    names: dict[str, str] = {}
     params: dict[str, ParamSpec] = {}
 
     def declare(name: str, spec: ParamSpec, owner: str) -> None:
@@ -140,6 +141,11 @@ def catalogue() -> Catalogue:
         for rule in pack.rules:
             if rule.id in rules:
                 raise PackError(f"rule {rule.id} is declared twice")
+            if rule.name in names:
+                raise PackError(
+                    f"rule {rule.id}: name {rule.name!r} is taken by {names[rule.name]}"
+                )
+            names[rule.name] = rule.id
             for name, spec in rule.params.items():
                 declare(name, spec, rule.id)
             rules[rule.id] = rule
@@ -191,15 +197,16 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
 
 
 def rule_codes(codes: Iterable[str], where: str) -> list[str]:
-    """Rule ids or prefixes (or ``ALL``), upper-cased.
+    """Rule ids or prefixes (or ``ALL``), upper-cased; a rule's name stands for its id.
 
     Raises:
         ConfigError: A code that starts no rule id, blamed on ``where``.
     """
     rules = catalogue().rules
+    by_name = {rule.name: rule.id for rule in rules}
     out = []
     for raw in codes:
-        code = raw.strip().upper()
+        code = by_name.get(raw.strip().lower()) or raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
             raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
         out.append(code)

@@ -538,6 +538,7 @@ def _pack(rule_extra: str, constraint: str) -> bytes:
 pack: {{name: t, description: {{zh: 测试, en: test}}}}
 rules:
   - id: S999
+    name: test-rule
     title: {{zh: t, en: t}}
     message: {{zh: m, en: m}}
     severity: error
