@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="write the JSON Schema of a data file, for editors")
     schema.add_argument("-o", "--output", metavar="DIR", help="write it into DIR (else stdout)")
+    schema.add_argument(
+        "--pack", action="store_true", help="the schema of a rule pack file instead"
+    )
 
     graph = sub.add_parser("graph", help="export the loaded graph")
     graph.add_argument("path", metavar="PATH", help="the dataset directory")
@@ -247,13 +250,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from guabao_rules.schema import schema_text, write_schema
 
     if args.output is None:
-        sys.stdout.write(schema_text())
+        sys.stdout.write(schema_text(args.pack))
         return 0
     target = Path(args.output)
     if target.exists() and not target.is_dir():
         raise UsageError(f"not a directory: {args.output}")
     try:
-        written = write_schema(target)
+        written = write_schema(target, args.pack)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror}") from None
     sys.stdout.write(f"wrote {written}\n")
