@@ -104,12 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     explain = sub.add_parser("explain", help="a rule's full documentation")
-    explain.add_argument("rule", metavar="ID")
+    explain.add_argument("rule", metavar="ID", help="a rule id (D002) or name (invalid-reference)")
     explain.add_argument("--lang", choices=LANGS)
     explain.add_argument("--profile", help="show this profile's parameter values")
 
     schema = sub.add_parser("schema", help="write the JSON Schema of a data file, for editors")
     schema.add_argument("-o", "--output", metavar="DIR", help="write it into DIR (else stdout)")
+    schema.add_argument(
+        "--pack", action="store_true", help="the schema of a rule pack file instead"
+    )
 
     graph = sub.add_parser("graph", help="export the loaded graph")
     graph.add_argument("path", metavar="PATH", help="the dataset directory")
@@ -272,10 +275,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
         data = [
             {
                 "rule": r.id,
+                "name": r.name,
                 "family": r.family,
+                "kind": r.constraint.kind,
+                "check": getattr(r.constraint, "check", None),
                 "severity": r.severity.value,
                 "title": {"zh": r.title.zh, "en": r.title.en},
                 "measure": r.measure,
+                "params": {
+                    name: {"type": spec.type, "default": spec.default}
+                    for name, spec in r.params.items()
+                },
+                "requires": list(r.requires),
             }
             for r in rules
         ]
@@ -292,7 +303,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
         for rule in members:
             measure = f"  [{MEASURES[rule.measure].get(lang)}]" if rule.measure else ""
             title = rule.title.get(lang)
-            sys.stdout.write(f"  {rule.id}  {rule.severity.value:<7}  {title}{measure}\n")
+            sys.stdout.write(
+                f"  {rule.id}  {rule.name:<33} {rule.severity.value:<7}  {title}{measure}\n"
+            )
     return 0
 
 
@@ -301,7 +314,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from guabao_rules.docs import explain
     from guabao_rules.engine.core import catalogue, plan
 
-    rule = catalogue().get(args.rule.upper())
+    rule = catalogue().get(args.rule.upper()) or catalogue().get(args.rule.lower())
     if rule is None:
         raise UsageError(f"unknown rule id: {args.rule}")
     params = plan(Config(profile=args.profile)).params if args.profile else None
@@ -314,13 +327,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from guabao_rules.schema import schema_text, write_schema
 
     if args.output is None:
-        sys.stdout.write(schema_text())
+        sys.stdout.write(schema_text(args.pack))
         return 0
     target = Path(args.output)
     if target.exists() and not target.is_dir():
         raise UsageError(f"not a directory: {args.output}")
     try:
-        written = write_schema(target)
+        written = write_schema(target, args.pack)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror}") from None
     sys.stdout.write(f"wrote {written}\n")

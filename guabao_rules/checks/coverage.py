@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds import param_value
+from guabao_rules.kinds.python import PythonConstraint
+from guabao_rules.kinds.schema import Selector
+from guabao_rules.kinds.select import param_value
 from guabao_rules.models import Region
-from guabao_rules.packs import PythonConstraint, RuleSpec, Selector
+from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import RecordEntry
 
 COVERAGE_RULE = "D010"
@@ -73,7 +75,8 @@ def _selector(rule: RuleSpec) -> Selector | None:
     constraint = rule.constraint
     if isinstance(constraint, PythonConstraint):
         return constraint.select
-    return constraint.select
+    select = getattr(constraint, "select", None)
+    return select if isinstance(select, Selector) else None
 
 
 def _tag_reason(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,13 +25,13 @@ from guabao_rules.diagnostics import (
     Related,
     Severity,
     SourceRef,
-    Text,
     Violation,
 )
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.engine.render import render
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 from guabao_rules.i18n import default_lang
-from guabao_rules.kinds import evaluate, validate_rule
+from guabao_rules.kinds import evaluate
 from guabao_rules.packs import (
     PackError,
     ParamSpec,
@@ -40,6 +39,7 @@ from guabao_rules.packs import (
     builtin_packs,
     load_profile,
     profile_file,
+    validate_rule,
 )
 from guabao_rules.sources.loader import Dataset, paused_gc
 from guabao_rules.timecal import as_date
@@ -118,9 +118,9 @@ class Catalogue:
     params: Mapping[str, ParamSpec]
 
     def get(self, rule_id: str) -> RuleSpec | None:
-        """The rule with this id."""
+        """The rule with this id (or this kebab-case name)."""
         for rule in self.rules:
-            if rule.id == rule_id:
+            if rule_id in (rule.id, rule.name):
                 return rule
         return None
 
@@ -141,6 +141,7 @@ def catalogue() -> Catalogue:
         return _CATALOGUE
     load_builtin_checks()
     rules: dict[str, RuleSpec] = {}
+    names: dict[str, str] = {}
     params: dict[str, ParamSpec] = {}
 
     def declare(name: str, spec: ParamSpec, owner: str) -> None:
@@ -155,6 +156,11 @@ def catalogue() -> Catalogue:
         for rule in pack.rules:
             if rule.id in rules:
                 raise PackError(f"rule {rule.id} is declared twice")
+            if rule.name in names:
+                raise PackError(
+                    f"rule {rule.id}: name {rule.name!r} is taken by {names[rule.name]}"
+                )
+            names[rule.name] = rule.id
             for name, spec in rule.params.items():
                 declare(name, spec, rule.id)
             rules[rule.id] = rule
@@ -206,15 +212,16 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
 
 
 def rule_codes(codes: Iterable[str], where: str) -> list[str]:
-    """Rule ids or prefixes (or ``ALL``), upper-cased.
+    """Rule ids or prefixes (or ``ALL``), upper-cased; a rule's name stands for its id.
 
     Raises:
         ConfigError: A code that starts no rule id, blamed on ``where``.
     """
     rules = catalogue().rules
+    by_name = {rule.name: rule.id for rule in rules}
     out = []
     for raw in codes:
-        code = raw.strip().upper()
+        code = by_name.get(raw.strip().lower()) or raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
             raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
         out.append(code)
@@ -339,34 +346,6 @@ def plan(config: Config | None = None) -> Plan:
 
 
 # --- stamping -----------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-def render_value(value: Any, lang: str) -> str:
-    """A message argument as text in ``lang``."""
-    if isinstance(value, Text):
-        return value.get(lang)
-    if isinstance(value, list | tuple):
-        sep = "、" if lang == "zh" else ", "
-        return sep.join(render_value(v, lang) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if value is None:
-        return "-"
-    return str(value)
-
-
-def render(template: str, args: Mapping[str, Any], lang: str) -> str:
-    """Fill ``{name}`` placeholders (nothing else is interpreted)."""
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return render_value(args[name], lang) if name in args else match.group(0)
-
-    return _PLACEHOLDER.sub(fill, template)
 
 
 def _location(ref: SourceRef | None) -> Location:

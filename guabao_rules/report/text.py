@@ -12,7 +12,8 @@ from pathlib import Path
 
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic, Severity
-from guabao_rules.engine.core import Plan, Report, Settings, render_value
+from guabao_rules.engine.core import Plan, Report, Settings
+from guabao_rules.engine.render import render_value
 from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import terminal
 from guabao_rules.sources.loader import Dataset
