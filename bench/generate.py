@@ -157,13 +157,13 @@ class Table:
             return ",".join(f"{{{i}}}" for i in range(len(cols))) + "\n"
         if form == "json":
             cells = (
-                f'"{name}":' + ("{%d}" % i if kind == "list" else '"{%d}"' % i)
+                f'"{name}":' + (f"{{{i}}}" if kind == "list" else f'"{{{i}}}"')
                 for i, (name, kind) in enumerate(cols)
             )
             return "{{" + ",".join(cells) + "}}"
         if form == "flow":
             cells = (
-                f"{name}: " + ("{%d}" % i if kind == "list" else self._yaml(form, kind, i))
+                f"{name}: " + (f"{{{i}}}" if kind == "list" else self._yaml(form, kind, i))
                 for i, (name, kind) in enumerate(cols)
             )
             return "  - {{" + ", ".join(cells) + "}}\n"
@@ -172,7 +172,7 @@ class Table:
             lead = "- " if i == 0 else "  "
             lines.append(
                 f"{lead}{name}:"
-                + ("{%d}" % i if kind == "list" else " " + self._yaml(form, kind, i))
+                + (f"{{{i}}}" if kind == "list" else " " + self._yaml(form, kind, i))
             )
         return "\n".join(lines) + "\n"
 
@@ -249,7 +249,7 @@ def _yaml_block(record: dict[str, Any], out: list[str], indent: int = 2) -> None
 def _yaml_records(records: list[dict[str, Any]], form: str) -> str:
     out: list[str] = []
     for record in records:
-        if form == "block" or "period" in record and "milestones" in record:
+        if form == "block" or ("period" in record and "milestones" in record):
             _yaml_block(record, out)  # projects are block style in every format
         else:
             out.append(f"  - {_scalar(record)}")
