@@ -145,7 +145,7 @@ def _reason(ctx: RuleContext, rule: RuleSpec) -> _Reason | None:
     return None
 
 
-@register(COVERAGE_RULE)
+@register("rules-checked-nothing")
 def checked_nothing(ctx: RuleContext) -> Iterator[Violation]:
     """One finding per family whose rules applied to nothing for a reason the data shows."""
     applied: Mapping[str, int] = ctx.extra.get("applied", {})
