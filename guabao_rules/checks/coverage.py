@@ -82,11 +82,15 @@ def _selector(rule: RuleSpec) -> Selector | None:
 def _tag_reason(
     ctx: RuleContext, regions: list[RecordEntry], tag: str, level: str | None
 ) -> _Reason | None:
-    pool = [
-        e
-        for e in regions
-        if isinstance(e.model, Region) and (level is None or e.model.level == level)
-    ]
+    # Sorted by id, so that the finding's location does not depend on the order of files.
+    pool = sorted(
+        (
+            e
+            for e in regions
+            if isinstance(e.model, Region) and (level is None or e.model.level == level)
+        ),
+        key=lambda e: (e.id or "", e.source.file),
+    )
     if not pool:
         return None
     tags = [t for e in pool if isinstance(e.model, Region) for t in e.model.tags]
@@ -121,7 +125,7 @@ def _reason(ctx: RuleContext, rule: RuleSpec) -> _Reason | None:
                 zh=f"`{collection}` 的 {len(written)} 条记录都未通过格式校验(见 D003)",
                 en=f"none of the {len(written)} records of `{collection}` is valid (see D003)",
             ),
-            at=written[0].source,
+            at=min(written, key=lambda e: (e.id or "", e.source.file)).source,
         )
     regions = ctx.index.by_collection.get("regions", [])
     level = selector.where.get("level") if collection == "regions" else None
