@@ -80,7 +80,12 @@ def _selector(rule: RuleSpec) -> Selector | None:
 
 
 def _tag_reason(
-    ctx: RuleContext, regions: list[RecordEntry], tag: str, level: str | None
+    ctx: RuleContext,
+    regions: list[RecordEntry],
+    tag: str,
+    level: str | None,
+    *,
+    need_hint: bool = False,
 ) -> _Reason | None:
     # Sorted by id, so that the finding's location does not depend on the order of files.
     pool = sorted(
@@ -95,6 +100,8 @@ def _tag_reason(
         return None
     tags = [t for e in pool if isinstance(e.model, Region) for t in e.model.tags]
     guess = similar_tag(tags, tag)
+    if need_hint and not guess:
+        return None  # e.g. no village is poor: an honest answer, not a misspelling
     what = Text(zh=_LEVEL_ZH.get(level or "", "行政区划"), en=level or "region")
     hint_zh = f"(数据中有标签 `{guess}`,是否应为 `{tag}`?)" if guess else ""
     hint_en = f" (the data has the tag `{guess}`: did you mean `{tag}`?)" if guess else ""
@@ -141,7 +148,9 @@ def _reason(ctx: RuleContext, rule: RuleSpec) -> _Reason | None:
             return reason
     tag = param_value(selector.tagged, ctx.params)
     if isinstance(tag, str):
-        reason = _tag_reason(ctx, regions, tag, level if isinstance(level, str) else None)
+        reason = _tag_reason(
+            ctx, regions, tag, level if isinstance(level, str) else None, need_hint=True
+        )
         if reason is not None and not any(
             isinstance(e.model, Region) and tag in e.model.tags for e in regions
         ):

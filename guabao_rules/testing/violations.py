@@ -594,6 +594,20 @@ def _leader_links(b: Builder, county: str) -> list[Record]:
     ]
 
 
+@_violation("D010")
+def _d010(b: Builder) -> tuple[Subject, str]:
+    """The scope tag misspelled on every region (upper case): the quota rules check nothing."""
+    tag = str(b.param("scope_tag"))
+    _in_scope(b)  # a dataset without an in-scope county cannot lose its scope
+    for region in b.all("regions"):
+        tags = region.get("tags")
+        if isinstance(tags, list) and tag in tags:
+            region["tags"] = [tag.upper() if t == tag else t for t in tags]
+    # Q008 would count 0 units in scope against `total_units`: a finding of its own.
+    b.params["total_units"] = None
+    return None, f"every `{tag}` tag written `{tag.upper()}`"
+
+
 @_violation("Q003")
 def _q003(b: Builder) -> tuple[Subject, str]:
     """An in-scope county with one provincial leader too many or too few."""
