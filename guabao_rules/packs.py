@@ -253,6 +253,17 @@ class Profile(Strict):
     ignore: list[str] = Field(default_factory=list)
 
 
+def profile_file(name_or_path: str, base: Path | None = None) -> Path | None:
+    """The file a profile is read from (a built-in one's inside the package), if at hand."""
+    candidate = Path(name_or_path)
+    if base is not None and not candidate.is_absolute():
+        candidate = base / candidate
+    if name_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
+        return candidate if candidate.is_file() else None
+    item = profile_dir() / f"{name_or_path}.yaml"
+    return Path(str(item)) if isinstance(item, Path) or Path(str(item)).is_file() else None
+
+
 def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
     """A built-in profile by name, or a profile file by path."""
     candidate = Path(name_or_path)

@@ -15,6 +15,7 @@ __all__ = ["REGISTRY", "Check", "load_builtin_checks", "register"]
 def load_builtin_checks() -> None:
     """Import the modules that register the built-in checks."""
     from guabao_rules.checks import (  # noqa: F401
+        coverage,
         data,
         mechanisms,
         standards,
