@@ -9,8 +9,9 @@ them; nothing dispatches on types.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -28,6 +29,7 @@ from guabao_rules.kinds import (
     reference,
 )
 from guabao_rules.kinds import sum as sum_kind
+from guabao_rules.kinds.query import CompileError
 from guabao_rules.kinds.schema import Strict
 
 
@@ -40,20 +42,38 @@ class Kind:
         schema: The strict pydantic model of such a constraint.
         evaluate: The violations of the context's rule, from its validated constraint.
         summary: One line on what the kind checks.
+        compile: The kind's compiler to an ibis query (``compile_query``), or None.
+        violations: Turns the query's rows into the evaluator's violations, or None.
     """
 
     name: str
     schema: type[Strict]
     evaluate: Callable[[RuleContext, Any], Iterable[Violation]]
     summary: str
+    compile: Callable[..., Any] | None = None
+    violations: Callable[..., Iterable[Violation]] | None = None
 
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("count", count.CountConstraint, count.evaluate, "bounds on related records"),
+        Kind(
+            "count",
+            count.CountConstraint,
+            count.evaluate,
+            "bounds on related records",
+            count.compile_query,
+            count.violations,
+        ),
         Kind("presence", presence.PresenceConstraint, presence.evaluate, "required fields"),
-        Kind("forbidden", forbidden.ForbiddenConstraint, forbidden.evaluate, "forbidden values"),
+        Kind(
+            "forbidden",
+            forbidden.ForbiddenConstraint,
+            forbidden.evaluate,
+            "forbidden values",
+            forbidden.compile_query,
+            forbidden.violations,
+        ),
         Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
         Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
@@ -83,3 +103,24 @@ def evaluate(ctx: RuleContext) -> list[Violation]:
     """Evaluate the context's rule with its constraint kind."""
     constraint = ctx.rule.constraint
     return list(KINDS[constraint.kind].evaluate(ctx, constraint))
+
+
+def compile_rule(rule: Any, params: Mapping[str, Any], tables: Any, as_of: date) -> Any:
+    """The rule's constraint as an ibis table of violations (the columnar contract).
+
+    Raises:
+        CompileError: The rule's kind (or this use of it) has no compiler yet.
+    """
+    kind = KINDS[rule.constraint.kind]
+    if kind.compile is None:
+        raise CompileError(f"rule {rule.id}: kind {kind.name!r} has no query compiler yet")
+    return kind.compile(rule.constraint, params, tables, as_of)
+
+
+def violations_of_rows(
+    rule: Any, params: Mapping[str, Any], rows: Iterable[Any]
+) -> list[Violation]:
+    """The violations of a compiled query's rows (dicts), as the Python evaluator yields them."""
+    kind = KINDS[rule.constraint.kind]
+    assert kind.violations is not None
+    return list(kind.violations(rule.constraint, params, rows))

@@ -7,15 +7,20 @@ most one county".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.query import Tables, bound_value, related_table, selected
 from guabao_rules.kinds.schema import Bilingual, Bound, Relation, Selector, Strict
 from guabao_rules.kinds.select import bound, related, select
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 
 class CountCheck(Strict):
@@ -55,34 +60,100 @@ def count_related(ctx: RuleContext, subject: str | None, check: CountCheck) -> i
     return len({getattr(r, field, None) for r in records})
 
 
+def _violation(
+    subject: str | None, counts: list[int], constraint: CountConstraint, params: Mapping[str, Any]
+) -> Violation | None:
+    """The violation of a subject with these counts (one per check), or None."""
+    failures: list[tuple[CountCheck, int, int | None, int | None]] = []
+    for check, count in zip(constraint.checks, counts, strict=True):
+        low, high = bound(check.min, params), bound(check.max, params)
+        if (low is not None and count < low) or (high is not None and count > high):
+            failures.append((check, count, low, high))
+    if not failures:
+        return None
+    check, count, low, high = failures[0]
+    details = []
+    for c, n, lo, hi in failures:
+        expected = expected_text(lo, hi)
+        details.append(
+            Text(
+                zh=f"{c.label.zh if c.label else '数量'} {n}(应为{expected.zh})",
+                en=f"{c.label.en if c.label else 'count'} {n} (expected {expected.en})",
+            )
+        )
+    return Violation(
+        subject,
+        {
+            "count": count,
+            "min": low,
+            "max": high,
+            "expected": expected_text(low, high),
+            "details": details,
+        },
+    )
+
+
 def evaluate(ctx: RuleContext, constraint: CountConstraint) -> Iterator[Violation]:
     """A violation for each subject with a count out of bounds, naming every failed check."""
     for subject, _record in select(ctx, constraint.select):
-        failures: list[tuple[CountCheck, int, int | None, int | None]] = []
-        for check in constraint.checks:
-            count = count_related(ctx, subject, check)
-            low, high = bound(check.min, ctx.params), bound(check.max, ctx.params)
-            if (low is not None and count < low) or (high is not None and count > high):
-                failures.append((check, count, low, high))
-        if not failures:
-            continue
-        check, count, low, high = failures[0]
-        details = []
-        for c, n, lo, hi in failures:
-            expected = expected_text(lo, hi)
-            details.append(
-                Text(
-                    zh=f"{c.label.zh if c.label else '数量'} {n}(应为{expected.zh})",
-                    en=f"{c.label.en if c.label else 'count'} {n} (expected {expected.en})",
-                )
-            )
-        yield Violation(
-            subject,
-            {
-                "count": count,
-                "min": low,
-                "max": high,
-                "expected": expected_text(low, high),
-                "details": details,
-            },
+        counts = [count_related(ctx, subject, check) for check in constraint.checks]
+        violation = _violation(subject, counts, constraint, ctx.params)
+        if violation is not None:
+            yield violation
+
+
+def compile_query(
+    constraint: CountConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """The subjects out of bounds, with one count column per check (``count_0``, …)."""
+    import ibis
+
+    subjects = selected(tables, constraint.select, params).select("subject")
+    # One long table (key, check, n) for every check, pivoted: the subjects are
+    # joined once, however many checks there are.
+    parts = []
+    for position, check in enumerate(constraint.checks):
+        relation = check.relation
+        records = related_table(tables, relation, params, as_of)
+        key = records[relation.via].name("key")
+        if relation.distinct is None:
+            counted = records.group_by(key).aggregate(n=records.count())
+        else:
+            counted = records.group_by(key).aggregate(n=records[relation.distinct].nunique())
+        parts.append(
+            counted.select("key", check=ibis.literal(position, "int64"), n=counted.n.cast("int64"))
         )
+    long = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    pivot = long.group_by("key").aggregate(
+        **{
+            f"count_{i}": ibis.cases((long.check == i, long.n), else_=0).sum()
+            for i in range(len(parts))
+        }
+    )
+    joined = subjects.left_join(pivot, subjects.subject == pivot.key)
+    names = [f"count_{i}" for i in range(len(parts))]
+    out = joined.select(joined.subject, **{name: ibis.coalesce(joined[name], 0) for name in names})
+    failing = []
+    for name, check in zip(names, constraint.checks, strict=True):
+        low, high = bound_value(check.min, params), bound_value(check.max, params)
+        if low is not None:
+            failing.append(out[name] < low)
+        if high is not None:
+            failing.append(out[name] > high)
+    if not failing:
+        return out.filter(ibis.literal(False))
+    condition = failing[0]
+    for more in failing[1:]:
+        condition = condition | more
+    return out.filter(condition)
+
+
+def violations(
+    constraint: CountConstraint, params: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[Violation]:
+    """The violations of the compiled query's rows, as :func:`evaluate` yields them."""
+    for row in rows:
+        counts = [int(row[f"count_{i}"]) for i in range(len(constraint.checks))]
+        violation = _violation(row["subject"], counts, constraint, params)
+        if violation is not None:
+            yield violation

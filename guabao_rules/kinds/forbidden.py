@@ -10,15 +10,21 @@ argument that takes the map's value (the code that replaces a retired one).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Literal
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.query import Tables, selected, where_filter
 from guabao_rules.kinds.schema import ParamRef, Selector, Strict, WhereValue
 from guabao_rules.kinds.select import field_value, matches, param_value, select
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 
 class ForbiddenConstraint(Strict):
@@ -35,20 +41,50 @@ class ForbiddenConstraint(Strict):
     at_field: bool = True
 
 
+def _args(
+    constraint: ForbiddenConstraint, record: Any, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    args = {path.replace(".", "_"): field_value(record, path) for path in constraint.where}
+    if constraint.mapped_as is not None:
+        for path, condition in constraint.where.items():
+            if not isinstance(condition, ParamRef):
+                continue
+            table = param_value(condition, params)
+            if isinstance(table, Mapping):
+                args[constraint.mapped_as] = table.get(field_value(record, path))
+    return args
+
+
+def _field(constraint: ForbiddenConstraint) -> tuple[str, ...] | None:
+    paths = list(constraint.where)
+    return tuple(paths[0].split(".")) if len(paths) == 1 and constraint.at_field else None
+
+
+def compile_query(
+    constraint: ForbiddenConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """The selected records matching ``where``, with the ``where`` fields."""
+    subjects = selected(tables, constraint.select, params)
+    subjects = where_filter(subjects, constraint.where, params)
+    return subjects.select("subject", *constraint.where)
+
+
+def violations(
+    constraint: ForbiddenConstraint, params: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[Violation]:
+    """The violations of the compiled query's rows, as :func:`evaluate` yields them."""
+    for row in rows:
+        record = SimpleNamespace(**{k: row.get(k) for k in constraint.where})
+        yield Violation(row["subject"], _args(constraint, record, params), field=_field(constraint))
+
+
 def evaluate(ctx: RuleContext, constraint: ForbiddenConstraint) -> Iterator[Violation]:
     """A violation for each selected record that matches ``where``."""
-    where = constraint.where
-    paths = list(where)
-    at = tuple(paths[0].split(".")) if len(paths) == 1 and constraint.at_field else None
+    at = _field(constraint)
     for subject, record in select(ctx, constraint.select):
-        if subject is None or record is None or not matches(record, where, ctx.params):
+        if subject is None or record is None:
             continue
-        args = {path.replace(".", "_"): field_value(record, path) for path in paths}
-        if constraint.mapped_as is not None:
-            for path, condition in where.items():
-                table = (
-                    param_value(condition, ctx.params) if isinstance(condition, ParamRef) else None
-                )
-                if isinstance(table, Mapping):
-                    args[constraint.mapped_as] = table.get(field_value(record, path))
+        if not matches(record, constraint.where, ctx.params):
+            continue
+        args = _args(constraint, record, ctx.params)
         yield Violation(subject, args, field=at)

@@ -1,0 +1,150 @@
+"""Selectors and relations as ibis expressions, for the kinds' compilers.
+
+A kind's compiler turns its constraint into a relational query, so the
+columnar engine runs the same rule definition on DuckDB or Spark. The
+contract: ``compile(rule, params, tables, as_of)`` where ``tables`` maps a
+collection name to an ibis table with one column per model field (ids and
+references as strings, dates as date, amounts as decimal(38, 2), lists as
+array<string>) plus ``_file`` and ``_ordinal``, holding the valid records;
+it returns an ibis table of violations with a ``subject`` column and the
+columns the rule's message needs. The kind's ``violations`` function turns
+those rows into the same :class:`~guabao_rules.diagnostics.Violation`
+objects its Python evaluator yields.
+
+ibis is imported here only when a query is built: importing
+``guabao_rules`` never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from guabao_rules.kinds.schema import AtLeast, Not, ParamRef, Relation, Selector, WhereValue
+from guabao_rules.kinds.select import param_value
+from guabao_rules.models import STATUS_ORDER
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+Tables = Mapping[str, "ir.Table"]
+
+
+class CompileError(Exception):
+    """A constraint the kind's compiler cannot express as a query (the engine runs Python)."""
+
+
+def where_filter(
+    table: ir.Table, where: Mapping[str, WhereValue], params: Mapping[str, Any]
+) -> ir.Table:
+    """``table`` restricted to the rows matching every ``field: value`` condition."""
+    for path, condition in where.items():
+        if "." in path or path not in table.columns:
+            raise CompileError(f"no column {path!r} to filter on")
+        column = table[path]
+        if isinstance(condition, Not):
+            excluded = condition.not_
+            values = excluded if isinstance(excluded, list) else [excluded]
+            table = table.filter(column.isnull() | ~column.isin(values))
+            continue
+        if isinstance(condition, AtLeast):
+            threshold = STATUS_ORDER[condition.at_least]
+            table = table.filter(
+                column.isin([s for s, n in STATUS_ORDER.items() if n >= threshold >= 0])
+            )
+            continue
+        wanted = param_value(condition, params)
+        if isinstance(wanted, dict):
+            wanted = list(wanted)
+        if isinstance(wanted, list):
+            table = table.filter(
+                column.isin(wanted) if wanted else column.isnull() & column.notnull()
+            )
+        elif wanted is None:
+            table = table.filter(column.isnull())
+        else:
+            table = table.filter(column == wanted)
+    return table
+
+
+def county_ids(tables: Tables) -> ir.Table:
+    """Each region's id and the county it lies in (itself for a county), as ``id, county``."""
+    import ibis
+
+    regions = tables["regions"].select("id", "level", "parent")
+    up1 = regions.select(id1="id", level1="level", parent1="parent")
+    up2 = regions.select(id2="id", level2="level")
+    first = regions.left_join(up1, regions.parent == up1.id1)
+    first = first.select("id", "level", "id1", "level1", "parent1")
+    second = first.left_join(up2, first.parent1 == up2.id2)
+    second = second.select("id", "level", "id1", "level1", "id2", "level2")
+    county = ibis.cases(
+        (second.level == "county", second.id),
+        (second.level1 == "county", second.id1),
+        (second.level2 == "county", second.id2),
+        else_=ibis.null("string"),
+    )
+    return second.select(id=second.id, county=county)
+
+
+def in_scope_ids(tables: Tables, scope_tag: str) -> ir.Table:
+    """The ids of the regions whose county carries ``scope_tag``, as ``id``."""
+    counties = tables["regions"]
+    tagged = counties.filter(counties.tags.contains(scope_tag)).select(tagged="id")
+    mapped = county_ids(tables)
+    return mapped.semi_join(tagged, mapped.county == tagged.tagged).select("id")
+
+
+def selected(tables: Tables, selector: Selector, params: Mapping[str, Any]) -> ir.Table:
+    """The subjects a selector names: their records with the id again as ``subject``."""
+    if selector.ids is not None:
+        import ibis
+
+        ids = param_value(selector.ids, params)
+        listed = [ids] if isinstance(ids, str) else list(dict.fromkeys(ids or []))
+        return ibis.memtable({"subject": listed}, schema={"subject": "string"})
+    if selector.dataset or selector.collection is None:
+        raise CompileError("a dataset selector does not compile")
+    table = where_filter(tables[selector.collection], selector.where, params)
+    tag = param_value(selector.tagged, params)
+    if tag is not None:
+        if selector.collection != "regions":
+            return table.filter(table.id.isnull() & table.id.notnull()).select(subject="id")
+        table = table.filter(table.tags.contains(tag))
+    if selector.in_scope:
+        scope = in_scope_ids(tables, str(params.get("scope_tag") or "deep_poverty"))
+        table = table.semi_join(scope, table.id == scope.id)
+    return table.select(table.id.name("subject"), *table.columns)
+
+
+def related_table(
+    tables: Tables, relation: Relation, params: Mapping[str, Any], as_of: date
+) -> ir.Table:
+    """The records of a relation (``via`` a scalar reference), filtered; never self-referring."""
+    if relation.via is None or relation.through is not None:
+        raise CompileError("only a relation via a reference field compiles")
+    table = tables[relation.collection].view()  # a check may use the same table twice
+    if relation.via not in table.columns or table[relation.via].type().is_array():
+        raise CompileError(f"{relation.via!r} is not a scalar reference column")
+    table = where_filter(table, relation.where, params)
+    table = table.filter(table[relation.via] != table.id)
+    if relation.active:
+        start_ok = (
+            table.start.isnull() | (table.start <= as_of) if "start" in table.columns else True
+        )
+        end_ok = table.end.isnull() | (table.end >= as_of) if "end" in table.columns else True
+        table = table.filter(start_ok).filter(end_ok)
+    for end in relation.ends:
+        if end.in_scope:
+            raise CompileError("an in_scope relation end does not compile")
+        targets = where_filter(tables[end.collection].view(), end.where, params)
+        targets = targets.select(_target="id")
+        table = table.semi_join(targets, table[end.field] == targets._target)
+    return table
+
+
+def bound_value(value: int | ParamRef | None, params: Mapping[str, Any]) -> int | None:
+    """A bound resolved (parameters are known when the query is built)."""
+    resolved = param_value(value, params)
+    return None if resolved is None else int(resolved)
