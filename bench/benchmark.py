@@ -167,15 +167,17 @@ def bench_size(records: int, work: Path, *, tables: bool) -> dict[str, float]:
     """Generate one size and measure every stage."""
     data = work / f"data-{records}"
     floor = work / f"json-{records}"
-    province = generate.build(records)
-    generate.write(province, data, tables=tables)
-    generate.write_json(province, floor)
+    written = generate.generate(
+        generate.Shape.for_records(records),
+        data,
+        form="csv" if tables else "flow",
+        json_root=floor,
+    )
     row: dict[str, float] = {
-        "records": province.records,
-        "files": sum(1 for p in data.rglob("*") if p.suffix in (".yaml", ".csv")),
-        "mb": _size_of(data, (".yaml", ".csv")),
+        "records": written.records,
+        "files": written.files,
+        "mb": written.mb,
     }
-    del province
     row.update(_child("floor", floor))
     row.update(_child("stages", data))
     row.update(measure_check(data))
@@ -259,7 +261,7 @@ def targets(rows: list[dict[str, float]], example: float) -> str:
 def profile(records: int, work: Path, *, tables: bool) -> None:
     """cProfile of one load + check + render, the 40 costliest functions."""
     data = work / f"data-{records}"
-    generate.write(generate.build(records), data, tables=tables)
+    generate.generate(generate.Shape.for_records(records), data, form="csv" if tables else "flow")
     profiler = cProfile.Profile()
     profiler.enable()
     measure_stages(data)

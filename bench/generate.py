@@ -1,18 +1,34 @@
-"""A deterministic generator of province-shaped datasets at a chosen size.
+"""A deterministic, streaming generator of datasets in the shape of a real province.
 
-The dataset looks like a province's 挂包帮 data: prefectures, counties with
-townships and villages, households, their helpers and quarterly reports,
-village work teams, a project per village with its allocation and
+The shape is Yunnan's 挂包帮 organisation of 2015 (issue 10): 129 counties of
+108 villages (12 to a township), 122 poor households a village, one helping
+cadre for every 4 households, a quarterly report per household (4 a year), a
+village work team, a project per village with its allocation and three
 disbursements, county fund lines, county links, visits, meetings, supervision
-groups and findings. Every record is valid in the format; the rules find
-little (a few quota findings, since a synthetic province has more counties
-than the profile's numbers describe).
+groups and findings: about 1.07×10⁷ records a year. Smaller sizes keep the
+same shape with fewer villages (``--records``), so that the cost per record can
+be compared from 10⁵ to 10⁷.
 
-The same records are written as YAML (or, with ``tables=True``, the bulk
-collections as CSV tables) and, for the benchmark's floor, as JSON: one JSON
-file per data file, holding the same collections and records.
+Every record is valid in the format; the rules find little (a few quota
+findings, since a synthetic province has more counties than the profile's
+numbers describe).
 
-Run ``python bench/generate.py OUT --records 100000 [--csv]`` to write one.
+The generator streams: the bulk rows (households, their pairings, cadres and
+reports) are formatted straight into text, one village at a time, and written
+county by county; no Python object per row is kept. It writes, as asked:
+
+* ``csv``: the seven bulk collections as CSV tables, one set per county, the
+  rest as YAML;
+* ``flow``: YAML, each bulk record one flow mapping on a line;
+* ``block``: YAML in block style, the bulk files exactly as ``yaml.safe_dump``
+  (``allow_unicode=True, sort_keys=False``) writes them, the rest indented as
+  people write by hand;
+
+and, for the benchmark's floor, the same records as JSON: one JSON file per
+data file, holding the same collections and records.
+
+Run ``python bench/generate.py OUT --records 100000 --format csv --json FLOOR``,
+or ``--province`` for the whole province.
 """
 
 from __future__ import annotations
@@ -23,33 +39,44 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 AS_OF = "2019-12-31"
 """The day the generated data is meant to be judged at (written into its config)."""
 
-HOUSEHOLDS_PER_VILLAGE = 20
-VILLAGES_PER_TOWNSHIP = 5
-VILLAGES_PER_COUNTY = 20
+COUNTIES = 129
+VILLAGES_PER_COUNTY = 108
+VILLAGES_PER_TOWNSHIP = 12
+HOUSEHOLDS_PER_VILLAGE = 122
+HOUSEHOLDS_PER_HELPER = 4
+REPORTS_PER_HOUSEHOLD = 4
 COUNTIES_PER_PREFECTURE = 8
 TEAM_SIZE = 3
-HOUSEHOLDS_PER_HELPER = 5
+"""The village work team: the first three helping cadres of the village."""
+
+HELPERS_PER_VILLAGE = math.ceil(HOUSEHOLDS_PER_VILLAGE / HOUSEHOLDS_PER_HELPER)
 
 RECORDS_PER_VILLAGE = (
     1  # the village
     + 1 / VILLAGES_PER_TOWNSHIP  # its share of a township
-    + HOUSEHOLDS_PER_VILLAGE * (1 + 1 + 4)  # household, household_help pairing, 4 reports
-    + TEAM_SIZE
-    + HOUSEHOLDS_PER_VILLAGE // HOUSEHOLDS_PER_HELPER  # cadres
+    + HOUSEHOLDS_PER_VILLAGE * (1 + 1 + REPORTS_PER_HOUSEHOLD)  # household, pairing, reports
+    + HELPERS_PER_VILLAGE  # cadres
     + 2  # work team, village_package pairing
     + 1
     + 1
     + 3  # project, allocation, three disbursements
 )
-"""Records per village, county and province records aside (about 136)."""
+"""Records per village, county and province records aside (about 772)."""
+
+RECORDS_PER_COUNTY = 33
+"""Records of a county outside its villages: leaders, units, links, visits, funds..."""
+
+Format = Literal["csv", "flow", "block"]
 
 TABLE_COLLECTIONS = (
     "households",
@@ -65,6 +92,8 @@ TABLE_COLLECTIONS = (
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 GIVEN = "某英勇霞强华明丽军芳伟静磊洁涛燕斌艳"
 CATEGORIES = ("industry", "infrastructure", "housing", "education", "health", "employment")
+QUARTERS = (("2019-Q1", "2019-04-09"), ("2019-Q2", "2019-07-09"))
+QUARTERS += (("2019-Q3", "2019-10-09"), ("2019-Q4", "2019-12-24"))
 
 _PLAIN_TEXT = re.compile(r"[A-Za-z\u4e00-\u9fff][\w\-\u4e00-\u9fff]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -75,435 +104,104 @@ def _name(seed: int) -> str:
     return SURNAMES[seed % len(SURNAMES)] + "某" + GIVEN[(seed // 7) % len(GIVEN)]
 
 
-@dataclass
-class DataFile:
-    """One data file: its collections, in the order they are written."""
-
-    collections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-    def add(self, collection: str, record: dict[str, Any]) -> None:
-        self.collections.setdefault(collection, []).append(record)
-
-
-@dataclass
-class Province:
-    """A generated dataset: data files by relative path (without suffix)."""
-
-    files: dict[str, DataFile] = field(default_factory=dict)
-
-    def file(self, name: str) -> DataFile:
-        return self.files.setdefault(name, DataFile())
-
-    @property
-    def records(self) -> int:
-        return sum(len(r) for f in self.files.values() for r in f.collections.values())
-
-
-def build(records: int) -> Province:
-    """A province of about ``records`` records (at least one county of one village)."""
-    villages = max(1, math.ceil(records / RECORDS_PER_VILLAGE))
-    counties = math.ceil(villages / VILLAGES_PER_COUNTY)
-    prefectures = math.ceil(counties / COUNTIES_PER_PREFECTURE)
-    province = Province()
-    top = province.file("regions")
-    org = province.file("organisation/organisation")
-    links = province.file("pairings/county-links")
-    upstream = province.file("funds/upstream")
-    top.add("regions", {"id": "530000", "name": "云南省", "level": "province"})
-    for year in (2019,):
-        upstream.add(
-            "funds",
-            {
-                "id": f"F-CEN-{year}",
-                "name": f"{year}年中央财政专项扶贫资金",
-                "source": "central",
-                "year": year,
-                "amount": "0.00",  # the sum of the county funds, added up below
-                "received": f"{year}-01-15",
-            },
-        )
-    org.add(
-        "leaders", {"id": "L-PS", "name": "宋某某", "rank": "provincial", "post": "party_secretary"}
-    )
-    org.add("leaders", {"id": "L-GOV", "name": "韩某某", "rank": "provincial", "post": "governor"})
-    village_no = 0
-    for p in range(prefectures):
-        pref = f"53{p + 1:02d}00"
-        top.add(
-            "regions",
-            {
-                "id": pref,
-                "name": f"第{p + 1}州",
-                "level": "prefecture",
-                "parent": "530000",
-                "tags": ["sanqu_sanzhou"],
-            },
-        )
-        for c in range(COUNTIES_PER_PREFECTURE):
-            county_index = p * COUNTIES_PER_PREFECTURE + c
-            if county_index >= counties:
-                break
-            county = f"{pref[:4]}{22 + c:02d}"
-            top.add(
-                "regions",
-                {
-                    "id": county,
-                    "name": f"第{county_index + 1}县",
-                    "level": "county",
-                    "parent": pref,
-                    "tags": ["sanqu_sanzhou", "deep_poverty"],
-                },
-            )
-            in_county = min(VILLAGES_PER_COUNTY, villages - village_no)
-            _county(
-                province,
-                org=org,
-                links=links,
-                county=county,
-                index=county_index,
-                villages=in_county,
-            )
-            village_no += in_county
-    return province
-
-
-def _county(
-    province: Province,
-    *,
-    org: DataFile,
-    links: DataFile,
-    county: str,
-    index: int,
-    villages: int,
-) -> None:
-    """The records of one county and its villages."""
-    folder = f"counties/{county}"
-    regions = province.file(f"{folder}/regions")
-    households = province.file(f"{folder}/households")
-    reports = province.file(f"{folder}/reports")
-    teams = province.file(f"{folder}/villages")
-    projects = province.file(f"{folder}/projects")
-    funds = province.file(f"{folder}/funds")
-    visits = province.file(f"{folder}/visits")
-    findings = province.file(f"{folder}/findings")
-    leader = f"L-P{index:04d}"
-    head = f"L-D{index:04d}"
-    org.add("leaders", {"id": leader, "name": _name(index), "rank": "provincial"})
-    org.add(
-        "leaders",
-        {"id": head, "name": _name(index + 3), "rank": "departmental", "unit": f"U-{index:04d}-0"},
-    )
-    helpers = [f"U-{index:04d}-{k}" for k in range(5)]
-    kinds = (
-        "provincial_unit",
-        "provincial_unit",
-        "provincial_unit",
-        "central_unit",
-        "provincial_soe",
-    )
-    for k, (unit, kind) in enumerate(zip(helpers, kinds, strict=True)):
-        org.add("units", {"id": unit, "name": f"第{index + 1}县挂联单位{k + 1}", "kind": kind})
-    agency = f"U-{county}-NY"
-    org.add("units", {"id": agency, "name": f"第{index + 1}县农业农村局", "kind": "county_unit"})
-    org.add("supervision_groups", {"id": f"SG-{county}", "county": county, "head": head})
-    links.add(
-        "pairings",
-        {
-            "id": f"P-CL-{county}-0",
-            "kind": "county_link",
-            "helper": leader,
-            "target": county,
-            "start": "2018-01-01",
-        },
-    )
-    for k, unit in enumerate(helpers):
-        pairing = {
-            "id": f"P-CL-{county}-{k + 1}",
-            "kind": "county_link",
-            "helper": unit,
-            "target": county,
-        }
-        if k == 0:
-            pairing["role"] = "lead"
-        pairing["start"] = "2018-01-01"
-        links.add("pairings", pairing)
-    for year in (2018, 2019):
-        for k, unit in enumerate(helpers):
-            for half in (0, 6):
-                visits.add(
-                    "visits",
-                    {
-                        "id": f"V-{county}-{year}-{k}-{half}",
-                        "visitor": unit,
-                        "county": county,
-                        "date": f"{year}-{1 + half + k:02d}-14",
-                        "main_leader": True,
-                    },
-                )
-        visits.add(
-            "visits",
-            {
-                "id": f"V-{county}-{year}-L",
-                "visitor": leader,
-                "county": county,
-                "date": f"{year}-09-10",
-            },
-        )
-        visits.add(
-            "meetings",
-            {
-                "id": f"MT-{county}-{year}",
-                "county": county,
-                "convened_by": helpers[0],
-                "date": f"{year}-06-20",
-            },
-        )
-    findings.add(
-        "findings",
-        {
-            "id": f"FD-{county}-01",
-            "county": county,
-            "raised_by": f"SG-{county}",
-            "date": "2019-06-09",
-            "deadline": "2019-08-31",
-            "closed": "2019-08-24",
-            "summary": "部分帮户干部对结对贫困户家庭情况不熟悉",
-        },
-    )
-    fund = f"F-{county}-2019-C"
-    fund_record = {
-        "id": fund,
-        "name": f"2019年中央财政专项扶贫资金(第{index + 1}县)",
-        "source": "central",
-        "year": 2019,
-        "amount": "0.00",  # the sum of the county's allocations, set below
-        "received": "2019-02-22",
-        "parent": "F-CEN-2019",
-    }
-    funds.add("funds", fund_record)
-    for v in range(villages):
-        if v % VILLAGES_PER_TOWNSHIP == 0:
-            township = f"{county}{200 + v // VILLAGES_PER_TOWNSHIP:03d}"
-            regions.add(
-                "regions",
-                {
-                    "id": township,
-                    "name": f"第{v // VILLAGES_PER_TOWNSHIP + 1}乡",
-                    "level": "township",
-                    "parent": county,
-                },
-            )
-        village = f"{township}{201 + v % VILLAGES_PER_TOWNSHIP:03d}"
-        regions.add(
-            "regions",
-            {
-                "id": village,
-                "name": f"第{v + 1}村",
-                "level": "village",
-                "parent": township,
-                "tags": ["poor_village"],
-            },
-        )
-        _village(
-            Village(index, county, village, v, helpers[v % len(helpers)], agency, fund),
-            households=households,
-            reports=reports,
-            teams=teams,
-            projects=projects,
-            funds=funds,
-        )
-    allocated = sum(
-        int(a["amount"][:-3]) for a in funds.collections["allocations"] if a["fund"] == fund
-    )
-    fund_record["amount"] = f"{allocated}.00"
-    upstream = province.file("funds/upstream").collections["funds"][0]
-    upstream["amount"] = f"{int(upstream['amount'][:-3]) + allocated}.00"
+# --- the shape ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Village:
-    """Where a village stands: its county, its code, its number, who helps it."""
+class Shape:
+    """How many villages, in how many counties."""
 
-    county_index: int
-    county: str
-    code: str
-    number: int
-    unit: str
-    agency: str
-    fund: str
+    villages: int
+
+    @classmethod
+    def for_records(cls, records: int) -> Shape:
+        """The shape of about ``records`` records (at least one village)."""
+        per_county = RECORDS_PER_COUNTY / VILLAGES_PER_COUNTY
+        return cls(max(1, round(records / (RECORDS_PER_VILLAGE + per_county))))
+
+    @classmethod
+    def province(cls) -> Shape:
+        """The whole province: 129 counties of 108 villages."""
+        return cls(COUNTIES * VILLAGES_PER_COUNTY)
+
+    @property
+    def counties(self) -> int:
+        return math.ceil(self.villages / VILLAGES_PER_COUNTY)
+
+    def villages_in(self, county: int) -> int:
+        return min(VILLAGES_PER_COUNTY, self.villages - county * VILLAGES_PER_COUNTY)
 
 
-def _village(
-    where: Village,
-    *,
-    households: DataFile,
-    reports: DataFile,
-    teams: DataFile,
-    projects: DataFile,
-    funds: DataFile,
-) -> None:
-    """The records of one village."""
-    county_index, county, village, v = where.county_index, where.county, where.code, where.number
-    unit, agency, fund = where.unit, where.agency, where.fund
-    team = [f"C-{village}-{k}" for k in range(TEAM_SIZE)]
-    helpers = [f"C-{village}-H{k}" for k in range(HOUSEHOLDS_PER_VILLAGE // HOUSEHOLDS_PER_HELPER)]
-    seed = county_index * 1000 + v
-    for k, cadre in enumerate(team + helpers):
-        teams.add(
-            "cadres",
-            {"id": cadre, "name": _name(seed + k), "unit": unit if k < TEAM_SIZE else agency},
-        )
-    teams.add(
-        "pairings",
-        {
-            "id": f"P-VP-{village}",
-            "kind": "village_package",
-            "helper": unit,
-            "target": village,
-            "start": "2018-01-01",
-        },
-    )
-    teams.add(
-        "work_teams",
-        {
-            "id": f"WT-{village}",
-            "village": village,
-            "unit": unit,
-            "first_secretary": team[0],
-            "members": team,
-            "start": "2019-01-01",
-        },
-    )
-    beneficiaries = []
-    for h in range(HOUSEHOLDS_PER_VILLAGE):
-        household = f"HH-{village}-{h:03d}"
-        status = "lifted" if (seed + h) % 4 == 0 else "poor"
-        if status == "poor" and len(beneficiaries) < 5:
-            beneficiaries.append(household)
-        households.add("households", {"id": household, "village": village, "status": status})
-        helper = helpers[h // HOUSEHOLDS_PER_HELPER]
-        households.add(
-            "pairings",
-            {
-                "id": f"P-HH-{village}-{h:03d}",
-                "kind": "household_help",
-                "helper": helper,
-                "target": household,
-                "start": "2018-01-01",
-            },
-        )
-        for q, sent in enumerate(("04-09", "07-09", "10-09", "12-24"), start=1):
-            reports.add(
-                "reports",
-                {
-                    "id": f"R-{village}-{h:03d}-2019Q{q}",
-                    "reporter": team[(h + q) % TEAM_SIZE],
-                    "household": household,
-                    "period": f"2019-Q{q}",
-                    "date": f"2019-{sent}",
-                    "recipients": [unit, helper],
-                },
+# --- the bulk rows: one template per collection and format ---------------------------
+
+Kind = Literal["id", "code", "date", "text", "list"]
+"""How a column is written: ids and enums plain, digit codes and dates quoted in YAML."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The columns of a bulk collection, and a row template for each format."""
+
+    columns: tuple[tuple[str, Kind], ...]
+
+    @staticmethod
+    def _yaml(form: str, kind: Kind, i: int) -> str:
+        if form == "block":  # as yaml.safe_dump quotes what YAML 1.1 reads as a number or date
+            return f"'{{{i}}}'" if kind in ("code", "date") else f"{{{i}}}"
+        return f'"{{{i}}}"' if kind == "code" else f"{{{i}}}"
+
+    def template(self, form: str) -> str:
+        """A ``str.format`` template of one row (list columns arrive pre-rendered)."""
+        cols = self.columns
+        if form == "csv":
+            return ",".join(f"{{{i}}}" for i in range(len(cols))) + "\n"
+        if form == "json":
+            cells = (
+                f'"{name}":' + (f"{{{i}}}" if kind == "list" else f'"{{{i}}}"')
+                for i, (name, kind) in enumerate(cols)
             )
-    project = f"PJ-{village}-2019"
-    budget = 150_000 + (seed % 7) * 10_000
-    projects.add(
-        "projects",
-        {
-            "id": project,
-            "name": f"第{v + 1}村产业发展项目",
-            "county": county,
-            "village": village,
-            "category": CATEGORIES[seed % len(CATEGORIES)],
-            "nature": "new",
-            "task": "建设种植基地100亩",
-            "mechanism": "合作社统一收购,贫困户务工和分红",
-            "period": {"start": "2019-03-01", "end": "2019-11-30"},
-            "implementer": agency,
-            "year": 2019,
-            "budget": f"{budget}.00",
-            "status": "accepted",
-            "milestones": {
-                "proposed": "2018-10-19",
-                "reviewed": "2018-11-23",
-                "in_library": "2018-12-17",
-                "start": "2019-03-23",
-                "completed": "2019-10-31",
-                "accepted": "2019-12-13",
-            },
-            "performance": {
-                "targets": [
-                    {"indicator": "种植基地", "value": 100, "unit": "亩", "dimension": "output"},
-                    {
-                        "indicator": "户均增收",
-                        "value": 2200,
-                        "unit": "元/年",
-                        "dimension": "benefit",
-                    },
-                    {
-                        "indicator": "群众满意度",
-                        "value": 95,
-                        "unit": "%",
-                        "dimension": "satisfaction",
-                    },
-                ],
-                "poor_households": len(beneficiaries),
-                "beneficiaries": beneficiaries,
-            },
-            "announcements": [
-                {
-                    "stage": "intake",
-                    "start": "2018-11-30",
-                    "end": "2018-12-14",
-                    "place": "村务公开栏",
-                },
-                {
-                    "stage": "implementation",
-                    "start": "2019-03-08",
-                    "end": "2019-03-22",
-                    "place": "村务公开栏",
-                },
-                {
-                    "stage": "completion",
-                    "start": "2019-11-08",
-                    "end": "2019-11-22",
-                    "place": "村务公开栏",
-                },
-            ],
-            "progress": [
-                {"date": "2019-05-31", "physical_pct": 35},
-                {"date": "2019-08-31", "physical_pct": 70},
-                {"date": "2019-10-31", "physical_pct": 100},
-            ],
-            "updated": "2019-12-13",
-        },
-    )
-    allocation = f"AL-{village}"
-    funds.add(
-        "allocations",
-        {
-            "id": allocation,
-            "fund": fund,
-            "project": project,
-            "amount": f"{budget}.00",
-            "date": "2019-03-19",
-        },
-    )
-    # Paid as the works progress (35 %, 70 %, 100 %), so spending keeps pace.
-    first, second = budget * 35 // 100, budget * 70 // 100
-    paid = ((first, "2019-05-30"), (second - first, "2019-08-30"), (budget - second, "2019-10-30"))
-    for k, (amount, day) in enumerate(paid):
-        funds.add(
-            "disbursements",
-            {
-                "id": f"DB-{village}-{k}",
-                "allocation": allocation,
-                "amount": f"{amount}.00",
-                "date": day,
-            },
-        )
+            return "{{" + ",".join(cells) + "}}"
+        if form == "flow":
+            cells = (
+                f"{name}: " + (f"{{{i}}}" if kind == "list" else self._yaml(form, kind, i))
+                for i, (name, kind) in enumerate(cols)
+            )
+            return "  - {{" + ", ".join(cells) + "}}\n"
+        lines = []  # block, as yaml.safe_dump writes a record in an indentless sequence
+        for i, (name, kind) in enumerate(cols):
+            lead = "- " if i == 0 else "  "
+            lines.append(
+                f"{lead}{name}:"
+                + (f"{{{i}}}" if kind == "list" else " " + self._yaml(form, kind, i))
+            )
+        return "\n".join(lines) + "\n"
+
+    def render_list(self, form: str, items: tuple[str, ...]) -> str:
+        if form == "csv":
+            return ";".join(items)
+        if form == "json":
+            return "[" + ",".join(f'"{item}"' for item in items) + "]"
+        if form == "flow":
+            return "[" + ", ".join(items) + "]"
+        return "".join(f"\n  - {item}" for item in items)
 
 
-# --- writing ------------------------------------------------------------------------
+HOUSEHOLDS = Table((("id", "id"), ("village", "code"), ("status", "id")))
+HELP = Table((("id", "id"), ("kind", "id"), ("helper", "id"), ("target", "id"), ("start", "date")))
+CADRES = Table((("id", "id"), ("name", "text"), ("unit", "id")))
+REPORTS = Table(
+    (
+        ("id", "id"),
+        ("reporter", "id"),
+        ("household", "id"),
+        ("period", "id"),
+        ("date", "date"),
+        ("recipients", "list"),
+    )
+)
+
+
+# --- the other records: dicts, a few per village --------------------------------------
 
 
 def _scalar(value: Any) -> str:
@@ -524,48 +222,43 @@ def _scalar(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _yaml_block(record: dict[str, Any], out: list[str]) -> None:
-    """A record in block style, as a county project library is written by hand."""
+def _yaml_block(record: dict[str, Any], out: list[str], indent: int = 2) -> None:
+    """A record in block style, indented under its collection, as people write by hand."""
+    pad = " " * indent
     first = True
     for key, value in record.items():
-        lead = "  - " if first else "    "
+        lead = f"{pad}- " if first else f"{pad}  "
         first = False
-        if isinstance(value, dict) and key != "period":
+        if isinstance(value, dict):
             out.append(f"{lead}{key}:")
             for k, v in value.items():
                 if isinstance(v, list) and v and isinstance(v[0], dict):
-                    out.append(f"      {k}:")
-                    out.extend(f"        - {_scalar(item)}" for item in v)
+                    out.append(f"{pad}    {k}:")
+                    for item in v:
+                        _yaml_block(item, out, indent + 6)
                 else:
-                    out.append(f"      {k}: {_scalar(v)}")
+                    out.append(f"{pad}    {k}: {_scalar(v)}")
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             out.append(f"{lead}{key}:")
-            out.extend(f"      - {_scalar(item)}" for item in value)
+            for item in value:
+                _yaml_block(item, out, indent + 4)
         else:
             out.append(f"{lead}{key}: {_scalar(value)}")
 
 
-def to_yaml(data: DataFile) -> str:
-    """A data file as YAML: one flow mapping per line, projects in block style."""
-    out = ["# generated by bench/generate.py"]
-    for collection, records in data.collections.items():
-        out.append(f"{collection}:")
-        for record in records:
-            if collection == "projects":
-                _yaml_block(record, out)
-            else:
-                out.append(f"  - {_scalar(record)}")
-    return "\n".join(out) + "\n"
-
-
-def to_csv(collection: str, records: list[dict[str, Any]]) -> str:
-    """A table: a header of every field used, ``;`` between list items, empty when absent."""
-    columns: dict[str, None] = {}
+def _yaml_records(records: list[dict[str, Any]], form: str) -> str:
+    out: list[str] = []
     for record in records:
-        columns.update(dict.fromkeys(record))
+        if form == "block" or ("period" in record and "milestones" in record):
+            _yaml_block(record, out)  # projects are block style in every format
+        else:
+            out.append(f"  - {_scalar(record)}")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _csv_records(records: list[dict[str, Any]], columns: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
     for record in records:
         row = []
         for column in columns:
@@ -582,21 +275,109 @@ def to_csv(collection: str, records: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def write(province: Province, root: Path, *, tables: bool = False) -> None:
-    """Write the dataset (YAML, or YAML and CSV tables) under ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "guabao-rules.toml").write_text(
-        f'profile = "yunnan-sanqu-sanzhou"\nas_of = {AS_OF}\n', encoding="utf-8"
-    )
-    for name, data in province.files.items():
-        path = root / f"{name}.yaml"
+# --- one data file, written collection by collection ---------------------------------
+
+
+@dataclass
+class Chunks:
+    """The text of one collection of one data file, in each form being written."""
+
+    text: list[str] = field(default_factory=list)
+    json: list[str] = field(default_factory=list)
+    columns: list[str] | None = None  # a CSV table's header
+    count: int = 0
+
+
+@dataclass
+class DataFile:
+    """One data file (without suffix): its collections, in the order they are written."""
+
+    name: str
+    collections: dict[str, Chunks] = field(default_factory=dict)
+
+    def chunks(self, collection: str) -> Chunks:
+        return self.collections.setdefault(collection, Chunks())
+
+
+class Writer:
+    """Formats records into data files and writes them, one batch of files at a time."""
+
+    def __init__(self, root: Path, form: Format, json_root: Path | None) -> None:
+        self.root = root
+        self.form: Format = form
+        self.json_root = json_root
+        self.records = 0
+        self.files = 0
+        self.bytes = 0
+        self.json_bytes = 0
+        self.files_open: dict[str, DataFile] = {}
+
+    def file(self, name: str) -> DataFile:
+        found = self.files_open.get(name)
+        if found is None:
+            found = self.files_open[name] = DataFile(name)
+        return found
+
+    def table(self) -> bool:
+        return self.form == "csv"
+
+    def rows(self, name: str, collection: str, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """Bulk rows, formatted at once (the last column may be a tuple: a list)."""
+        chunks = self.file(name).chunks(collection)
+        form = "csv" if self.table() else self.form
+        template = table.template(form)
+        json_template = table.template("json")
+        has_list = table.columns[-1][1] == "list"
+        if chunks.columns is None:
+            chunks.columns = [name for name, _ in table.columns]
+        if has_list:
+            text = "".join(
+                [template.format(*row[:-1], table.render_list(form, row[-1])) for row in rows]
+            )
+            if self.json_root is not None:
+                chunks.json.append(
+                    ",".join(
+                        [
+                            json_template.format(*row[:-1], table.render_list("json", row[-1]))
+                            for row in rows
+                        ]
+                    )
+                )
+        else:
+            text = "".join([template.format(*row) for row in rows])
+            if self.json_root is not None:
+                chunks.json.append(",".join([json_template.format(*row) for row in rows]))
+        chunks.text.append(text)
+        chunks.count += len(rows)
+
+    def add(self, name: str, collection: str, records: list[dict[str, Any]]) -> None:
+        """A few records as dicts (any shape), formatted at once."""
+        if not records:
+            return
+        chunks = self.file(name).chunks(collection)
+        if self.table() and collection in TABLE_COLLECTIONS:
+            if chunks.columns is None:
+                chunks.columns = list(dict.fromkeys(k for r in records for k in r))
+            chunks.text.append(_csv_records(records, chunks.columns))
+        else:
+            chunks.text.append(_yaml_records(records, self.form))
+        if self.json_root is not None:
+            chunks.json.append(",".join(json.dumps(r, ensure_ascii=False) for r in records))
+        chunks.count += len(records)
+
+    def flush(self, names: Iterator[str] | None = None) -> None:
+        """Write the files named (all open ones by default) and forget them."""
+        for name in list(self.files_open) if names is None else list(names):
+            data = self.files_open.pop(name)
+            self._write(data)
+
+    def _write(self, data: DataFile) -> None:
+        path = self.root / f"{data.name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not tables:
-            path.write_text(to_yaml(data), encoding="utf-8")
-            continue
-        rest = DataFile()
-        for collection, records in data.collections.items():
-            if collection in TABLE_COLLECTIONS:
+        yaml_parts: list[str] = []
+        for collection, chunks in data.collections.items():
+            self.records += chunks.count
+            if self.table() and collection in TABLE_COLLECTIONS:
                 # Both namings of data-format.md: `<collection>.csv`, or any
                 # `*.csv` in a folder named after the collection.
                 if path.stem == collection:
@@ -604,38 +385,507 @@ def write(province: Province, root: Path, *, tables: bool = False) -> None:
                 else:
                     table = path.parent / collection / f"{path.stem}.csv"
                 table.parent.mkdir(parents=True, exist_ok=True)
-                table.write_text(to_csv(collection, records), encoding="utf-8")
+                with table.open("w", encoding="utf-8", newline="") as out:
+                    assert chunks.columns is not None
+                    out.write(",".join(chunks.columns) + "\n")
+                    out.writelines(chunks.text)
+                self.files += 1
+                self.bytes += table.stat().st_size
             else:
-                rest.collections[collection] = records
-        if rest.collections:
-            path.write_text(to_yaml(rest), encoding="utf-8")
+                # An indentless sequence in the bulk files of block YAML, as
+                # yaml.safe_dump writes it; the others indent their items.
+                yaml_parts.append(f"{collection}:\n")
+                yaml_parts.extend(chunks.text)
+        if yaml_parts:
+            with path.open("w", encoding="utf-8") as out:
+                if self.form != "block":
+                    out.write("# generated by bench/generate.py\n")
+                out.writelines(yaml_parts)
+            self.files += 1
+            self.bytes += path.stat().st_size
+        if self.json_root is not None:
+            target = self.json_root / f"{data.name}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("w", encoding="utf-8") as out:
+                out.write("{")
+                for n, (collection, chunks) in enumerate(data.collections.items()):
+                    out.write(f'{"," if n else ""}"{collection}":[')
+                    out.write(",".join(part for part in chunks.json if part))
+                    out.write("]")
+                out.write("}")
+            self.json_bytes += target.stat().st_size
 
 
-def write_json(province: Province, root: Path) -> None:
-    """The same records as JSON, one file per data file (the benchmark's floor)."""
-    for name, data in province.files.items():
-        path = root / f"{name}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data.collections, ensure_ascii=False), encoding="utf-8")
+# --- the province -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Village:
+    """Where a village stands: its county, its code, its number, who helps it."""
+
+    county_index: int
+    county: str
+    code: str
+    number: int
+    unit: str
+    agency: str
+    fund: str
+
+
+@dataclass
+class Totals:
+    """What the generator wrote."""
+
+    records: int
+    files: int
+    mb: float
+    json_mb: float
+    seconds: float
+
+
+def generate(
+    shape: Shape,
+    root: Path,
+    *,
+    form: Format = "csv",
+    json_root: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Totals:
+    """Write a dataset of ``shape`` under ``root`` (and its JSON floor under ``json_root``)."""
+    start = time.perf_counter()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "guabao-rules.toml").write_text(
+        f'profile = "yunnan-sanqu-sanzhou"\nas_of = {AS_OF}\n', encoding="utf-8"
+    )
+    w = Writer(root, form, json_root)
+    counties = shape.counties
+    prefectures = math.ceil(counties / COUNTIES_PER_PREFECTURE)
+    regions: list[dict[str, Any]] = [{"id": "530000", "name": "云南省", "level": "province"}]
+    org_leaders: list[dict[str, Any]] = [
+        {"id": "L-PS", "name": "宋某某", "rank": "provincial", "post": "party_secretary"},
+        {"id": "L-GOV", "name": "韩某某", "rank": "provincial", "post": "governor"},
+    ]
+    units: list[dict[str, Any]] = []
+    groups: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    central = 0
+    for county_index in range(counties):
+        p, c = divmod(county_index, COUNTIES_PER_PREFECTURE)
+        pref = f"53{p + 1:02d}00"
+        if c == 0:
+            regions.append(
+                {
+                    "id": pref,
+                    "name": f"第{p + 1}州",
+                    "level": "prefecture",
+                    "parent": "530000",
+                    "tags": ["sanqu_sanzhou"],
+                }
+            )
+        county = f"{pref[:4]}{22 + c:02d}"
+        regions.append(
+            {
+                "id": county,
+                "name": f"第{county_index + 1}县",
+                "level": "county",
+                "parent": pref,
+                "tags": ["sanqu_sanzhou", "deep_poverty"],
+            }
+        )
+        central += _county(
+            w,
+            leaders=org_leaders,
+            units=units,
+            groups=groups,
+            links=links,
+            county=county,
+            index=county_index,
+            villages=shape.villages_in(county_index),
+        )
+        w.flush()
+        if progress is not None:
+            progress(county_index + 1, counties)
+    assert len(regions) == counties + prefectures + 1
+    w.add("regions", "regions", regions)
+    w.add("organisation/organisation", "leaders", org_leaders)
+    w.add("organisation/organisation", "units", units)
+    w.add("organisation/organisation", "supervision_groups", groups)
+    w.add("pairings/county-links", "pairings", links)
+    w.add(
+        "funds/upstream",
+        "funds",
+        [
+            {
+                "id": "F-CEN-2019",
+                "name": "2019年中央财政专项扶贫资金",
+                "source": "central",
+                "year": 2019,
+                "amount": f"{central}.00",
+                "received": "2019-01-15",
+            }
+        ],
+    )
+    w.flush()
+    return Totals(
+        w.records, w.files, w.bytes / 1e6, w.json_bytes / 1e6, time.perf_counter() - start
+    )
+
+
+def _county(
+    w: Writer,
+    *,
+    leaders: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    county: str,
+    index: int,
+    villages: int,
+) -> int:
+    """Write the records of one county and its villages; return its fund's amount."""
+    folder = f"counties/{county}"
+    leader = f"L-P{index:04d}"
+    head = f"L-D{index:04d}"
+    leaders.append({"id": leader, "name": _name(index), "rank": "provincial"})
+    leaders.append(
+        {"id": head, "name": _name(index + 3), "rank": "departmental", "unit": f"U-{index:04d}-0"}
+    )
+    helpers = [f"U-{index:04d}-{k}" for k in range(5)]
+    kinds = (
+        "provincial_unit",
+        "provincial_unit",
+        "provincial_unit",
+        "central_unit",
+        "provincial_soe",
+    )
+    for k, (unit, kind) in enumerate(zip(helpers, kinds, strict=True)):
+        units.append({"id": unit, "name": f"第{index + 1}县挂联单位{k + 1}", "kind": kind})
+    agency = f"U-{county}-NY"
+    units.append({"id": agency, "name": f"第{index + 1}县农业农村局", "kind": "county_unit"})
+    groups.append({"id": f"SG-{county}", "county": county, "head": head})
+    links.append(
+        {
+            "id": f"P-CL-{county}-0",
+            "kind": "county_link",
+            "helper": leader,
+            "target": county,
+            "start": "2018-01-01",
+        }
+    )
+    for k, unit in enumerate(helpers):
+        pairing = {
+            "id": f"P-CL-{county}-{k + 1}",
+            "kind": "county_link",
+            "helper": unit,
+            "target": county,
+        }
+        if k == 0:
+            pairing["role"] = "lead"
+        pairing["start"] = "2018-01-01"
+        links.append(pairing)
+    visits: list[dict[str, Any]] = []
+    meetings: list[dict[str, Any]] = []
+    for year in (2018, 2019):
+        for k, unit in enumerate(helpers):
+            for half in (0, 6):
+                visits.append(
+                    {
+                        "id": f"V-{county}-{year}-{k}-{half}",
+                        "visitor": unit,
+                        "county": county,
+                        "date": f"{year}-{1 + half + k:02d}-14",
+                        "main_leader": True,
+                    }
+                )
+        visits.append(
+            {
+                "id": f"V-{county}-{year}-L",
+                "visitor": leader,
+                "county": county,
+                "date": f"{year}-09-10",
+            }
+        )
+        meetings.append(
+            {
+                "id": f"MT-{county}-{year}",
+                "county": county,
+                "convened_by": helpers[0],
+                "date": f"{year}-06-20",
+            }
+        )
+    w.add(f"{folder}/visits", "visits", visits)
+    w.add(f"{folder}/visits", "meetings", meetings)
+    w.add(
+        f"{folder}/findings",
+        "findings",
+        [
+            {
+                "id": f"FD-{county}-01",
+                "county": county,
+                "raised_by": f"SG-{county}",
+                "date": "2019-06-09",
+                "deadline": "2019-08-31",
+                "closed": "2019-08-24",
+                "summary": "部分帮户干部对结对贫困户家庭情况不熟悉",
+            }
+        ],
+    )
+    fund = f"F-{county}-2019-C"
+    allocated = 0
+    for v in range(villages):
+        if v % VILLAGES_PER_TOWNSHIP == 0:
+            township = f"{county}{200 + v // VILLAGES_PER_TOWNSHIP:03d}"
+            w.add(
+                f"{folder}/regions",
+                "regions",
+                [
+                    {
+                        "id": township,
+                        "name": f"第{v // VILLAGES_PER_TOWNSHIP + 1}乡",
+                        "level": "township",
+                        "parent": county,
+                    }
+                ],
+            )
+        village = f"{township}{201 + v % VILLAGES_PER_TOWNSHIP:03d}"
+        w.add(
+            f"{folder}/regions",
+            "regions",
+            [
+                {
+                    "id": village,
+                    "name": f"第{v + 1}村",
+                    "level": "village",
+                    "parent": township,
+                    "tags": ["poor_village"],
+                }
+            ],
+        )
+        allocated += _village(
+            w, folder, Village(index, county, village, v, helpers[v % len(helpers)], agency, fund)
+        )
+    # The county's fund line, after its allocations have been added up.
+    w.add(
+        f"{folder}/funds",
+        "funds",
+        [
+            {
+                "id": fund,
+                "name": f"2019年中央财政专项扶贫资金(第{index + 1}县)",
+                "source": "central",
+                "year": 2019,
+                "amount": f"{allocated}.00",
+                "received": "2019-02-22",
+                "parent": "F-CEN-2019",
+            }
+        ],
+    )
+    return allocated
+
+
+def _village(w: Writer, folder: str, where: Village) -> int:
+    """Write the records of one village; return its project's budget."""
+    county_index, village, v = where.county_index, where.code, where.number
+    unit, agency, fund = where.unit, where.agency, where.fund
+    helpers = [f"C-{village}-H{k:02d}" for k in range(HELPERS_PER_VILLAGE)]
+    team = helpers[:TEAM_SIZE]
+    seed = county_index * 1000 + v
+    w.rows(
+        f"{folder}/villages",
+        "cadres",
+        CADRES,
+        [
+            (cadre, _name(seed + k), unit if k < TEAM_SIZE else agency)
+            for k, cadre in enumerate(helpers)
+        ],
+    )
+    w.add(
+        f"{folder}/villages",
+        "pairings",
+        [
+            {
+                "id": f"P-VP-{village}",
+                "kind": "village_package",
+                "helper": unit,
+                "target": village,
+                "start": "2018-01-01",
+            }
+        ],
+    )
+    w.add(
+        f"{folder}/villages",
+        "work_teams",
+        [
+            {
+                "id": f"WT-{village}",
+                "village": village,
+                "unit": unit,
+                "first_secretary": team[0],
+                "members": team,
+                "start": "2019-01-01",
+            }
+        ],
+    )
+    ids = [f"{village}-{h:03d}" for h in range(HOUSEHOLDS_PER_VILLAGE)]
+    statuses = ["lifted" if (seed + h) % 4 == 0 else "poor" for h in range(HOUSEHOLDS_PER_VILLAGE)]
+    beneficiaries = [f"HH-{i}" for i, s in zip(ids, statuses, strict=True) if s == "poor"][:5]
+    w.rows(
+        f"{folder}/households",
+        "households",
+        HOUSEHOLDS,
+        [(f"HH-{i}", village, s) for i, s in zip(ids, statuses, strict=True)],
+    )
+    w.rows(
+        f"{folder}/households",
+        "pairings",
+        HELP,
+        [
+            (
+                f"P-HH-{i}",
+                "household_help",
+                helpers[h // HOUSEHOLDS_PER_HELPER],
+                f"HH-{i}",
+                "2018-01-01",
+            )
+            for h, i in enumerate(ids)
+        ],
+    )
+    w.rows(
+        f"{folder}/reports",
+        "reports",
+        REPORTS,
+        [
+            (
+                f"R-{i}-{period}",
+                team[(h + q) % TEAM_SIZE],
+                f"HH-{i}",
+                period,
+                sent,
+                (unit, helpers[h // HOUSEHOLDS_PER_HELPER]),
+            )
+            for h, i in enumerate(ids)
+            for q, (period, sent) in enumerate(QUARTERS, start=1)
+        ],
+    )
+    project = f"PJ-{village}-2019"
+    budget = 150_000 + (seed % 7) * 10_000
+    w.add(f"{folder}/projects", "projects", [_project(where, project, budget, beneficiaries)])
+    allocation = f"AL-{village}"
+    w.add(
+        f"{folder}/funds",
+        "allocations",
+        [
+            {
+                "id": allocation,
+                "fund": fund,
+                "project": project,
+                "amount": f"{budget}.00",
+                "date": "2019-03-19",
+            }
+        ],
+    )
+    # Paid as the works progress (35 %, 70 %, 100 %), so spending keeps pace.
+    first, second = budget * 35 // 100, budget * 70 // 100
+    paid = ((first, "2019-05-30"), (second - first, "2019-08-30"), (budget - second, "2019-10-30"))
+    w.add(
+        f"{folder}/funds",
+        "disbursements",
+        [
+            {
+                "id": f"DB-{village}-{k}",
+                "allocation": allocation,
+                "amount": f"{amount}.00",
+                "date": day,
+            }
+            for k, (amount, day) in enumerate(paid)
+        ],
+    )
+    return budget
+
+
+def _project(where: Village, project: str, budget: int, beneficiaries: list[str]) -> dict[str, Any]:
+    seed = where.county_index * 1000 + where.number
+    return {
+        "id": project,
+        "name": f"第{where.number + 1}村产业发展项目",
+        "county": where.county,
+        "village": where.code,
+        "category": CATEGORIES[seed % len(CATEGORIES)],
+        "nature": "new",
+        "task": "建设种植基地100亩",
+        "mechanism": "合作社统一收购,贫困户务工和分红",
+        "period": {"start": "2019-03-01", "end": "2019-11-30"},
+        "implementer": where.agency,
+        "year": 2019,
+        "budget": f"{budget}.00",
+        "status": "accepted",
+        "milestones": {
+            "proposed": "2018-10-19",
+            "reviewed": "2018-11-23",
+            "in_library": "2018-12-17",
+            "start": "2019-03-23",
+            "completed": "2019-10-31",
+            "accepted": "2019-12-13",
+        },
+        "performance": {
+            "targets": [
+                {"indicator": "种植基地", "value": 100, "unit": "亩", "dimension": "output"},
+                {"indicator": "户均增收", "value": 2200, "unit": "元/年", "dimension": "benefit"},
+                {"indicator": "群众满意度", "value": 95, "unit": "%", "dimension": "satisfaction"},
+            ],
+            "poor_households": len(beneficiaries),
+            "beneficiaries": beneficiaries,
+        },
+        "announcements": [
+            {"stage": "intake", "start": "2018-11-30", "end": "2018-12-14", "place": "村务公开栏"},
+            {
+                "stage": "implementation",
+                "start": "2019-03-08",
+                "end": "2019-03-22",
+                "place": "村务公开栏",
+            },
+            {
+                "stage": "completion",
+                "start": "2019-11-08",
+                "end": "2019-11-22",
+                "place": "村务公开栏",
+            },
+        ],
+        "progress": [
+            {"date": "2019-05-31", "physical_pct": 35},
+            {"date": "2019-08-31", "physical_pct": 70},
+            {"date": "2019-10-31", "physical_pct": 100},
+        ],
+        "updated": "2019-12-13",
+    }
 
 
 def iter_json(root: Path) -> Iterator[Path]:
-    """The JSON files written by :func:`write_json`, in a fixed order."""
+    """The JSON files of a floor, in a fixed order."""
     return iter(sorted(root.rglob("*.json")))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--records", type=int, default=10_000)
-    parser.add_argument("--csv", action="store_true", help="bulk collections as CSV tables")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--records", type=int, default=10_000, help="about this many records")
+    size.add_argument("--province", action="store_true", help="the whole province (≈1.07e7)")
+    parser.add_argument("--format", choices=("csv", "flow", "block"), default="csv")
     parser.add_argument("--json", type=Path, help="also write the JSON floor here")
     args = parser.parse_args()
-    province = build(args.records)
-    write(province, args.out, tables=args.csv)
-    if args.json:
-        write_json(province, args.json)
-    print(f"{province.records} records in {len(province.files)} files -> {args.out}")
+    shape = Shape.province() if args.province else Shape.for_records(args.records)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total} counties", end="", file=sys.stderr, flush=True)
+
+    totals = generate(shape, args.out, form=args.format, json_root=args.json, progress=progress)
+    print(file=sys.stderr)
+    print(
+        f"{totals.records:,} records in {totals.files} files ({totals.mb:.1f} MB"
+        + (f", JSON {totals.json_mb:.1f} MB" if args.json else "")
+        + f") -> {args.out} in {totals.seconds:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     args = parser.parse_args()
-    head = ('findings', 'fmt', 'write s', 'MB', 'DOM ms', 'load ms', 'in DOM')
-    print(' '.join(f'{h:>9}' for h in head))
+    head = ("findings", "fmt", "write s", "MB", "DOM ms", "load ms", "in DOM")
+    print(" ".join(f"{h:>9}" for h in head))
     with tempfile.TemporaryDirectory() as tmp:
         for count in args.counts:
             root = many_findings(Path(tmp) / f"d{count}", count)

@@ -22,12 +22,17 @@ class OutputOptions:
         color: Whether to colour text output (a terminal).
         show_waived: List waived findings too.
         statistics: Print the per-rule table.
+        quiet: Text output: the findings and nothing else (``--quiet``).
+        show_source: Text output: source excerpts under the findings (None:
+            with colour, that is on a terminal).
     """
 
     dataset: Dataset | None = None
     color: bool = False
     show_waived: bool = False
     statistics: bool = False
+    quiet: bool = False
+    show_source: bool | None = None
 
 
 Formatter = Callable[[Report, OutputOptions], str | bytes]

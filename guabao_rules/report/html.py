@@ -32,8 +32,9 @@ from typing import Any
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic, Severity, Text
 from guabao_rules.engine.core import Report, catalogue
+from guabao_rules.kinds.schema import Bilingual
 from guabao_rules.models import Allocation, Fund, Project
-from guabao_rules.packs import MEASURES, Bilingual
+from guabao_rules.packs import MEASURES
 from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import html as escape
 from guabao_rules.report.escape import terminal

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -84,25 +86,54 @@ def test_loading_restores_the_garbage_collector(tmp_path: Path) -> None:
         gc.enable()
 
 
-def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> None:
+def _generator() -> Any:
     sys.path.insert(0, str(BENCH))
     try:
         import generate
     finally:
         sys.path.remove(str(BENCH))
-    province = generate.build(1500)
-    generate.write(province, tmp_path / "yaml")
-    generate.write(province, tmp_path / "csv", tables=True)
-    dataset = load(tmp_path / "yaml")
-    assert len(dataset.entries) == province.records
-    assert not dataset.issues
-    assert all(entry.valid for entry in dataset.entries)
-    tables = load(tmp_path / "csv")
-    assert any(name.endswith(".csv") for name in tables.files)
-    assert not tables.issues
-    assert {k: e.model for k, e in tables.by_id.items()} == {
-        k: e.model for k, e in dataset.by_id.items()
+    return generate
+
+
+def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> None:
+    generate = _generator()
+    shape = generate.Shape(villages=2)
+    written = {
+        form: generate.generate(
+            shape, tmp_path / form, form=form, json_root=tmp_path / f"{form}-json"
+        )
+        for form in ("flow", "block", "csv")
     }
+    datasets = {form: load(tmp_path / form) for form in written}
+    for form, dataset in datasets.items():
+        assert len(dataset.entries) == written[form].records, form
+        assert not dataset.issues, form
+        assert all(entry.valid for entry in dataset.entries), form
+    assert any(name.endswith(".csv") for name in datasets["csv"].files)
+    models = {k: e.model for k, e in datasets["flow"].by_id.items()}
+    for form in ("block", "csv"):
+        assert {k: e.model for k, e in datasets[form].by_id.items()} == models, form
+
+
+def test_generated_block_yaml_is_what_safe_dump_writes(tmp_path: Path) -> None:
+    generate = _generator()
+    generate.generate(
+        generate.Shape(villages=1), tmp_path / "d", form="block", json_root=tmp_path / "j"
+    )
+    bulk = 0
+    for path in sorted((tmp_path / "d").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        floor = json.loads(
+            (tmp_path / "j" / path.relative_to(tmp_path / "d"))
+            .with_suffix(".json")
+            .read_text(encoding="utf-8")
+        )
+        assert parse_yaml(text.encode("utf-8")).value == floor, path
+        assert "{" not in text, path  # block style: no flow mapping per line
+        if path.stem in ("households", "reports"):  # bulk rows only
+            bulk += 1
+            assert text == yaml.safe_dump(floor, allow_unicode=True, sort_keys=False), path
+    assert bulk == 2  # households.yaml, reports.yaml
 
 
 # --- the fast YAML reader gives exactly what PyYAML gives -----------------------------
@@ -214,12 +245,9 @@ def test_fast_reader_equals_pyyaml_on_odd_text(lines: list[str]) -> None:
 
 
 def test_fast_reader_reads_the_bundled_and_generated_data(tmp_path: Path) -> None:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(BENCH))
-    generate.write(generate.build(1500), tmp_path)
+    generate = _generator()
+    for form in ("flow", "block"):
+        generate.generate(generate.Shape(villages=2), tmp_path / form, form=form)
     files = [*tmp_path.rglob("*.yaml"), *(EXAMPLES / "yunnan-sanqu-sanzhou").rglob("*.yaml")]
     for path in files:
         text = path.read_text(encoding="utf-8")
