@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="load the dataset(s), run the rules, print findings")
     check.add_argument("paths", nargs="*", metavar="PATH", help="dataset directories or files")
-    check.add_argument("--format", default="text", help="text, json, sarif, junit or github")
+    check.add_argument(
+        "--format", default="text", help="text, json, sarif, junit, github, gitlab, html, xlsx"
+    )
     check.add_argument("--select", action="append", help="rule ids or prefixes to run (Q, S6)")
     check.add_argument("--ignore", action="append", help="rule ids or prefixes not to run")
     check.add_argument("--extend-select", action="append", help=argparse.SUPPRESS)
@@ -65,18 +67,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-baseline", metavar="FILE", help="record the findings as the baseline"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="print the findings and nothing else"
+    )
+    check.add_argument(
+        "--show-source",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the offending source line under each finding (default: on a terminal)",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        default="error",
+        help="the least severity that fails the check (default: error)",
+    )
+    check.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the settings the check would use (config, profile, as_of, paths) and exit",
+    )
+    check.add_argument(
+        "--list-files",
+        action="store_true",
+        help="print the files that would be read, and those skipped, and exit",
+    )
+    check.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: on a terminal, not in CI)",
+    )
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--lang", choices=LANGS)
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     explain = sub.add_parser("explain", help="a rule's full documentation")
-    explain.add_argument("rule", metavar="ID")
+    explain.add_argument("rule", metavar="ID", help="a rule id (D002) or name (invalid-reference)")
     explain.add_argument("--lang", choices=LANGS)
     explain.add_argument("--profile", help="show this profile's parameter values")
 
     schema = sub.add_parser("schema", help="write the JSON Schema of a data file, for editors")
     schema.add_argument("-o", "--output", metavar="DIR", help="write it into DIR (else stdout)")
+    schema.add_argument(
+        "--pack", action="store_true", help="the schema of a rule pack file instead"
+    )
 
     graph = sub.add_parser("graph", help="export the loaded graph")
     graph.add_argument("path", metavar="PATH", help="the dataset directory")
@@ -106,8 +142,10 @@ def _config_for(args: argparse.Namespace) -> Config:
     if args.profile:
         config.profile = args.profile
         config.base = Path.cwd()
+        config.origins["profile"] = "--profile"
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
+        config.origins["as_of"] = "--as-of"
     if args.select is not None:
         config.select = _codes(args.select, "--select")
     if args.extend_select:
@@ -122,8 +160,13 @@ def _config_for(args: argparse.Namespace) -> Config:
     return config
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output is None:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -137,8 +180,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
     from guabao_rules.engine.core import plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
-    from guabao_rules.report import OutputOptions, load_formatters
-    from guabao_rules.report.text import Progress
+    from guabao_rules.report import BINARY, OutputOptions, load_formatters
+    from guabao_rules.report.progress import Progress, wanted
     from guabao_rules.sources import loader
 
     formats = load_formatters()
@@ -146,41 +189,78 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown format {args.format!r} (choose from {', '.join(sorted(formats))})"
         )
+    if args.format in BINARY and args.output is None and sys.stdout.isatty():
+        raise UsageError(f"--format {args.format} is a binary file: write it with -o FILE")
+    stdin = args.paths == ["-"]
+    if stdin:
+        args.paths = ["."]
     config = _config_for(args)
     the_plan = plan(config)
     entries = read_baseline(Path(args.baseline)) if args.baseline else None
     paths = args.paths or ["."]
+    if args.show_settings:
+        from guabao_rules.report.text import settings_text
+
+        _write(settings_text(the_plan, config, paths), None)
+        return 0
     # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
-    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = None
+    if wanted(args.progress, sys.stderr) and not stdin:
+        progress = Progress(sys.stderr, delay=0 if args.progress == "always" else 0.5)
     try:
-        dataset = loader.load(
-            paths if len(paths) > 1 else paths[0],
-            exclude=config.exclude,
-            max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
-            progress=progress,
-        )
+        if stdin:  # `check -`: one YAML document on standard input, named `-`
+            dataset = loader.load_text(sys.stdin.buffer.read().decode("utf-8", "replace"), "-")
+        else:
+            dataset = loader.load(
+                paths if len(paths) > 1 else paths[0],
+                exclude=config.exclude,
+                encoding=config.encoding,
+                max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
+                progress=progress,
+            )
+        if args.list_files:
+            from guabao_rules.report.text import files_text
+
+            _write(files_text(dataset, the_plan.lang), None)
+            return 0
+        if not dataset.files:
+            skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
+                ", …" if len(dataset.skipped) > 3 else ""
+            )
+            raise UsageError(
+                f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
+                + (skipped if dataset.skipped else "")
+            )
+        waivers = [] if stdin else read_waivers(dataset.root, rules_known())
+        report = run(dataset, the_plan, waivers, progress.rule if progress else None)
     finally:
         if progress is not None:
             progress.close()
-    waivers = read_waivers(dataset.root, rules_known())
-    report = run(dataset, the_plan, waivers)
     if args.write_baseline:
         # The new baseline accepts today's findings, so they are judged against it.
         written = write_baseline(Path(args.write_baseline), report.diagnostics)
         entries = (entries or set()) | set(written)
     if entries is not None:
         apply_baseline(report, entries)
+    # NO_COLOR (no-color.org) and FORCE_COLOR (force-color.org) when --color is auto.
+    forced = bool(os.environ.get("FORCE_COLOR")) and not os.environ.get("NO_COLOR")
     color = args.color == "always" or (
         args.color == "auto"
         and args.output is None
-        and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
+        and (forced or (sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
     )
     options = OutputOptions(
-        dataset=dataset, color=color, show_waived=args.show_waived, statistics=args.statistics
+        dataset=dataset,
+        color=color,
+        show_waived=args.show_waived,
+        statistics=args.statistics,
+        quiet=args.quiet,
+        show_source=args.show_source,
     )
     _write(formats[args.format](report, options), args.output)
-    return 0 if args.exit_zero else report.exit_status
+    if args.exit_zero:
+        return 0
+    return report.fails_on(args.fail_on)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -195,10 +275,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
         data = [
             {
                 "rule": r.id,
+                "name": r.name,
                 "family": r.family,
+                "kind": r.constraint.kind,
+                "check": getattr(r.constraint, "check", None),
                 "severity": r.severity.value,
                 "title": {"zh": r.title.zh, "en": r.title.en},
                 "measure": r.measure,
+                "params": {
+                    name: {"type": spec.type, "default": spec.default}
+                    for name, spec in r.params.items()
+                },
+                "requires": list(r.requires),
             }
             for r in rules
         ]
@@ -215,7 +303,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
         for rule in members:
             measure = f"  [{MEASURES[rule.measure].get(lang)}]" if rule.measure else ""
             title = rule.title.get(lang)
-            sys.stdout.write(f"  {rule.id}  {rule.severity.value:<7}  {title}{measure}\n")
+            sys.stdout.write(
+                f"  {rule.id}  {rule.name:<33} {rule.severity.value:<7}  {title}{measure}\n"
+            )
     return 0
 
 
@@ -224,7 +314,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from guabao_rules.docs import explain
     from guabao_rules.engine.core import catalogue, plan
 
-    rule = catalogue().get(args.rule.upper())
+    rule = catalogue().get(args.rule.upper()) or catalogue().get(args.rule.lower())
     if rule is None:
         raise UsageError(f"unknown rule id: {args.rule}")
     params = plan(Config(profile=args.profile)).params if args.profile else None
@@ -237,13 +327,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from guabao_rules.schema import schema_text, write_schema
 
     if args.output is None:
-        sys.stdout.write(schema_text())
+        sys.stdout.write(schema_text(args.pack))
         return 0
     target = Path(args.output)
     if target.exists() and not target.is_dir():
         raise UsageError(f"not a directory: {args.output}")
     try:
-        written = write_schema(target)
+        written = write_schema(target, args.pack)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror}") from None
     sys.stdout.write(f"wrote {written}\n")
@@ -264,7 +354,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     config = read_config_file(Path(args.config)) if args.config else find_config(path)
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
-    dataset = loader.load(path, exclude=config.exclude)
+    dataset = loader.load(path, exclude=config.exclude, encoding=config.encoding)
     graph = dataset_graph(dataset)
     if args.findings:
         graph = findings_subgraph(graph, check(dataset, config).diagnostics)

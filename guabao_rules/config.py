@@ -7,6 +7,7 @@ profile overrides the rules' defaults. Anything unknown is a
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +19,19 @@ from guabao_rules.i18n import LANGS
 from guabao_rules.timecal import as_date
 
 CONFIG_FILE = "guabao-rules.toml"
-KNOWN_KEYS = {"profile", "as_of", "select", "ignore", "exclude", "params", "severity", "lang"}
+KNOWN_KEYS = {
+    "profile",
+    "as_of",
+    "select",
+    "ignore",
+    "exclude",
+    "params",
+    "severity",
+    "lang",
+    "encoding",
+}
+ENCODINGS = ("utf-8", "gb18030", "gbk")
+"""The values of ``encoding`` (the same as :data:`guabao_rules.sources.csvsource.ENCODINGS`)."""
 
 
 class ConfigError(Exception):
@@ -31,27 +44,38 @@ class Config:
 
     Attributes:
         profile: A built-in profile name or a path to a profile file.
-        as_of: The day the data is judged at (None: today).
+        as_of: The day the data is judged at (None: today); an ISO
+            ``YYYY-MM-DD`` string is read as that date.
         select: Rule ids or prefixes to run (None: the profile's, else ALL).
         ignore: Rule ids or prefixes not to run.
         exclude: Globs of paths below the dataset root that are not data.
         params: Rule parameter overrides.
         severity: Rule severity overrides.
         lang: Message language, ``zh`` or ``en`` (None: from the locale).
+        encoding: ``(glob, encoding)`` pairs for CSV tables not in UTF-8, in the
+            order written (``encoding = "gb18030"`` is ``[("**", "gb18030")]``).
         base: The folder the config file is in (relative profile paths start there).
         path: The config file read, if any.
     """
 
     profile: str | None = None
-    as_of: date | None = None
+    as_of: date | str | None = None
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     severity: dict[str, Severity] = field(default_factory=dict)
     lang: str | None = None
+    encoding: list[tuple[str, str]] = field(default_factory=list)
     base: Path | None = None
     path: Path | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
+
+    def __post_init__(self) -> None:
+        # Callers write dates as ISO strings (`Config(as_of="2019-12-31")`).
+        if self.as_of is not None and not isinstance(self.as_of, date):
+            self.as_of = parse_as_of(self.as_of, "Config")
 
 
 def _str_list(value: Any, key: str, where: str) -> list[str]:
@@ -106,7 +130,25 @@ def from_mapping(table: dict[str, Any], where: str, base: Path | None = None) ->
         if table["lang"] not in LANGS:
             raise ConfigError(f"{where}: `lang` must be zh or en")
         config.lang = table["lang"]
+    if "encoding" in table:
+        config.encoding = _encoding(table["encoding"], where)
     return config
+
+
+def _encoding(value: Any, where: str) -> list[tuple[str, str]]:
+    """``encoding = "gb18030"``, or ``[encoding]`` with a path glob per encoding."""
+    pairs = [("**", value)] if isinstance(value, str) else None
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    if pairs is None:
+        raise ConfigError(f"{where}: `encoding` must be an encoding or a table of path globs")
+    for pattern, name in pairs:
+        if not isinstance(name, str) or name.lower() not in ENCODINGS:
+            raise ConfigError(
+                f"{where}: encoding for `{pattern}` must be one of {', '.join(ENCODINGS)}, "
+                f"not {name!r}"
+            )
+    return [(pattern, name.lower()) for pattern, name in pairs]
 
 
 def read_config_file(path: Path) -> Config:
@@ -127,9 +169,27 @@ def read_config_file(path: Path) -> Config:
     return config
 
 
-def find_config(start: Path) -> Config:
+def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
+    """The 1-based line where a TOML or YAML file sets ``key`` (inside ``[table]``)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[:=]""")
+    inside = table is None
+    for number, text in enumerate(lines, 1):
+        header = re.match(r"^\s*\[([^\]]+)\]", text)
+        if header and table is not None:
+            inside = header.group(1).strip() in (table, f"tool.guabao-rules.{table}")
+            continue
+        if inside and pattern.match(text):
+            return number
+    return None
+
+
+def find_config(start: Path | str) -> Config:
     """The configuration for a dataset: the nearest file in ``start`` or a parent."""
-    folder = start.resolve()
+    folder = Path(start).resolve()
     if folder.is_file():
         folder = folder.parent
     for candidate in (folder, *folder.parents):

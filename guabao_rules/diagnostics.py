@@ -43,10 +43,15 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """Where a record (or a whole file) stands: file relative to the dataset root."""
+    """Where a record (or a whole file) stands: file relative to the dataset root.
+
+    ``cell`` names the workbook sheet and cell (``households!C12``) when the
+    file is a workbook; the mark is then its row and column number.
+    """
 
     file: str
     mark: Mark | None = None
+    cell: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,8 @@ class Location:
     file: str | None
     line: int | None
     column: int | None
+    cell: str | None = None
+    """In a workbook, the sheet and cell (``households!C12``)."""
 
     def __str__(self) -> str:
         if self.file is None:

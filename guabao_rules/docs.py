@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from guabao_rules.engine.core import catalogue, render_value
+from guabao_rules.engine.core import catalogue
+from guabao_rules.engine.render import render_value
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import WAIVER_FILE
 
@@ -25,6 +26,8 @@ _HEADINGS = {
         "pass": "合规示例",
         "params": "参数",
         "subject": "对象",
+        "name": "名称",
+        "kind": "约束类型",
         "severity": "默认级别",
         "none": "无",
         "default": "默认值",
@@ -39,6 +42,8 @@ _HEADINGS = {
         "pass": "Passing example",
         "params": "Parameters",
         "subject": "Subject",
+        "name": "Name",
+        "kind": "Constraint kind",
         "severity": "Default severity",
         "none": "None",
         "default": "default",
@@ -69,6 +74,8 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
     """
     h = _HEADINGS[lang]
     lines = [f"# {rule.id}: {rule.title.get(lang)}", ""]
+    lines.append(f"- {h['name']}: `{rule.name}`")
+    lines.append(f"- {h['kind']}: `{rule.constraint.kind}`")
     lines.append(f"- {h['severity']}: `{rule.severity.value}`")
     lines.append(f"- {h['subject']}: {rule.subject.get(lang)}")
     if rule.measure:

@@ -205,10 +205,28 @@ def _optional_fields(model: type[Model]) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items() if not info.is_required())
 
 
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A field's column name in Chinese tables and workbooks (户编号, 所属村, ...).
+
+    Declared on the model field (``Annotated[Ref, Column("所属村")]``); read
+    through :func:`column_names`. A table's header may name a field by either.
+    """
+
+    zh: str
+
+
+Notes = Annotated[
+    Any, Column("备注"), WithJsonSchema({"description": "备注 (notes): free text, never checked"})
+]
+"""Free notes (备注): allowed on every record, never checked."""
+
+
 class Record(Model):
     """A record of a top-level collection: it has a dataset-wide unique id."""
 
-    id: Id
+    id: Annotated[Id, Column("编号")]
+    notes: Notes = None
 
 
 class Region(Record):
@@ -247,15 +265,17 @@ class Unit(Record):
 class Cadre(Record):
     """An individual cadre or work-team member (干部 / 工作队员)."""
 
-    name: str
-    unit: Ref
+    id: Annotated[Id, Column("干部编号")]
+    name: Annotated[str, Column("姓名")]
+    unit: Annotated[Ref, Column("派出单位")]
 
 
 class Household(Record):
     """A registered poor household (建档立卡贫困户), pseudonymous id."""
 
-    village: Ref
-    status: Literal["poor", "lifted"]
+    id: Annotated[Id, Column("户编号")]
+    village: Annotated[Ref, Column("所属村")]
+    status: Annotated[Literal["poor", "lifted"], Column("贫困状态")]
 
 
 PairingKind = Literal[
@@ -266,12 +286,13 @@ PairingKind = Literal[
 class Pairing(Record):
     """Who helps whom: 挂 (link), 包 (package), 帮 (help)."""
 
-    kind: PairingKind
-    helper: Ref
-    target: Ref
-    role: Literal["lead", "member"] = "member"
-    start: Day
-    end: Day | None = None
+    id: Annotated[Id, Column("结对编号")]
+    kind: Annotated[PairingKind, Column("结对类型")]
+    helper: Annotated[Ref, Column("帮扶干部")]
+    target: Annotated[Ref, Column("帮扶对象")]
+    role: Annotated[Literal["lead", "member"], Column("角色")] = "member"
+    start: Annotated[Day, Column("开始日期")]
+    end: Annotated[Day | None, Column("结束日期")] = None
 
 
 class WorkTeam(Record):
@@ -295,20 +316,22 @@ class SupervisionGroup(Record):
 class Visit(Record):
     """A research and guidance visit (调研指导)."""
 
-    visitor: Ref
-    county: Ref
-    date: Day
-    main_leader: bool = False
+    id: Annotated[Id, Column("调研编号")]
+    visitor: Annotated[Ref, Column("调研人")]
+    county: Annotated[Ref, Column("所到县")]
+    date: Annotated[Day, Column("调研日期")]
+    main_leader: Annotated[bool, Column("主要领导带队")] = False
 
 
 class Report(Record):
     """A work-team report on a paired household (帮扶工作报告)."""
 
-    reporter: Ref
-    household: Ref
-    period: Period
-    date: Day
-    recipients: list[Ref] = Field(default_factory=list)
+    id: Annotated[Id, Column("报告编号")]
+    reporter: Annotated[Ref, Column("报告人")]
+    household: Annotated[Ref, Column("帮扶户")]
+    period: Annotated[Period, Column("报告季度")]
+    date: Annotated[Day, Column("报送日期")]
+    recipients: Annotated[list[Ref], Column("报送对象")] = Field(default_factory=list)
 
 
 class Meeting(Record):
@@ -428,18 +451,20 @@ class Project(Record):
 class Allocation(Record):
     """A fund line assigned to a project (资金安排)."""
 
-    fund: Ref
-    project: Ref
-    amount: Amount
-    date: Day
+    id: Annotated[Id, Column("安排编号")]
+    fund: Annotated[Ref, Column("资金")]
+    project: Annotated[Ref, Column("项目")]
+    amount: Annotated[Amount, Column("安排金额")]
+    date: Annotated[Day, Column("安排日期")]
 
 
 class Disbursement(Record):
     """Money actually paid out (资金支出)."""
 
-    allocation: Ref
-    amount: Amount
-    date: Day
+    id: Annotated[Id, Column("支出编号")]
+    allocation: Annotated[Ref, Column("资金安排")]
+    amount: Annotated[Amount, Column("支出金额")]
+    date: Annotated[Day, Column("支出日期")]
 
 
 COLLECTIONS: dict[str, type[Record]] = {
@@ -461,6 +486,21 @@ COLLECTIONS: dict[str, type[Record]] = {
     "disbursements": Disbursement,
 }
 """Every collection name and the model of its records."""
+
+
+def column_names(model: type[Model]) -> dict[str, str]:
+    """Each field's Chinese column name (from its :class:`Column`), by field name."""
+    return _column_names(model)
+
+
+@functools.cache
+def _column_names(model: type[Model]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        for meta in info.metadata:
+            if isinstance(meta, Column):
+                names[name] = meta.zh
+    return names
 
 
 # --- references -------------------------------------------------------------------

@@ -18,61 +18,23 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
+from pydantic import Field, ValidationError, field_validator
 
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.i18n import field_name
-from guabao_rules.models import COLLECTIONS, Day
+from guabao_rules.kinds import Constraint
+from guabao_rules.kinds.python import REGISTRY, PythonConstraint
+from guabao_rules.kinds.schema import Bilingual, Strict
+from guabao_rules.models import Day
 from guabao_rules.sources.yamlsource import parse_yaml
 
 RULE_ID = re.compile(r"^[A-Z][0-9]{3}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 class PackError(Exception):
     """A rule pack or profile that cannot be used as written."""
 
-
-class Strict(BaseModel):
-    """Base of the pack schema: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Bilingual(Strict):
-    """Text in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def text(self) -> Text:
-        """As a :class:`Text`."""
-        return Text(self.zh, self.en)
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang``."""
-        return self.zh if lang == "zh" else self.en
-
-
-class ParamRef(Strict):
-    """A value taken from a rule parameter: ``{param: name}``."""
-
-    param: str
-
-
-class Not(Strict):
-    """A value that must not match: ``{not: value or [values]}``."""
-
-    not_: Annotated[str | int | bool | list[str], Field(alias="not")]
-
-
-WhereValue = str | int | bool | list[str] | ParamRef | Not
 
 ParamType = Literal["int", "number", "str", "str_list", "str_map", "date"]
 
@@ -118,134 +80,14 @@ class Examples(Strict):
     pass_: Annotated[Example, Field(alias="pass")]
 
 
-# --- selectors and constraint kinds ---------------------------------------------
-
-
-def _known_collection(value: str) -> str:
-    if value not in COLLECTIONS:
-        raise ValueError(f"unknown collection {value!r}")
-    return value
-
-
-CollectionName = Annotated[str, AfterValidator(_known_collection)]
-"""The name of a collection of the data format."""
-
-
-class Selector(Strict):
-    """Which subjects a rule looks at.
-
-    Either records of a ``collection`` filtered by ``where`` (field: value,
-    a list of values, or ``{not: …}``), ``tagged`` a region tag and ``in_scope``
-    (the county itself, or the county a region lies in, carries the scope tag);
-    or ``ids`` taken from a parameter (subjects even when absent from the data);
-    or the ``dataset`` as a whole.
-    """
-
-    collection: CollectionName | None = None
-    where: dict[str, WhereValue] = Field(default_factory=dict)
-    tagged: str | ParamRef | None = None
-    in_scope: bool = False
-    ids: ParamRef | None = None
-    dataset: bool = False
-
-
-class RelationEnd(Strict):
-    """A condition on a record a relation's record refers to."""
-
-    field: str
-    collection: CollectionName
-    where: dict[str, WhereValue] = Field(default_factory=dict)
-    in_scope: bool = False
-
-
-class Relation(Strict):
-    """Records of ``collection`` related to the subject through the field ``via``.
-
-    ``active`` keeps records active on ``as_of`` (start <= as_of <= end);
-    ``ends`` filter on the records they refer to; ``distinct`` counts the
-    distinct ids in that field instead of the records.
-    """
-
-    collection: CollectionName
-    via: str | None = None
-    where: dict[str, WhereValue] = Field(default_factory=dict)
-    active: bool = False
-    ends: list[RelationEnd] = Field(default_factory=list)
-    distinct: str | None = None
-
-
-Bound = int | ParamRef | None
-
-
-class CountCheck(Strict):
-    """A bound on the number of related records (or distinct ids)."""
-
-    relation: Relation
-    min: Bound = None
-    max: Bound = None
-    label: Bilingual | None = None
-
-
-class CountConstraint(Strict):
-    """Count over typed relations: each check bounds a count per subject."""
-
-    kind: Literal["count"]
-    select: Selector
-    checks: list[CountCheck] = Field(min_length=1)
-
-
-class PresenceField(Strict):
-    """A field of the subject that must not be missing.
-
-    Missing means absent, null, an empty string or an empty list; with ``min``,
-    also a number below it or a list shorter than it. ``path`` is a dotted
-    field path, or several alternatives of which one present is enough.
-    ``when`` requires the field only of subjects that match it.
-    """
-
-    path: str | list[str] = Field(min_length=1)
-    label: Bilingual | None = None
-    when: dict[str, WhereValue] = Field(default_factory=dict)
-    min: Bound = None
-
-    @property
-    def paths(self) -> list[str]:
-        """The alternative paths, as a list."""
-        return [self.path] if isinstance(self.path, str) else list(self.path)
-
-
-class PresenceConstraint(Strict):
-    """Field presence: the selected subjects must have every listed field.
-
-    One violation per subject lists every missing field (``missing``).
-    """
-
-    kind: Literal["presence"]
-    select: Selector
-    fields: list[PresenceField] = Field(min_length=1)
-
-
-class PythonConstraint(Strict):
-    """A registered Python check, for what no declarative kind expresses."""
-
-    kind: Literal["python"]
-    check: str
-    select: Selector | None = None
-
-
-Constraint = Annotated[
-    CountConstraint | PresenceConstraint | PythonConstraint, Field(discriminator="kind")
-]
-
-
 MEASURES: dict[str, Text] = {
-    "standardisation": Text("项目管理标准化", "Standardised project management"),
-    "scientific_intake": Text("项目入库科学化", "Scientific project intake"),
-    "dynamic_updates": Text("项目更新动态化", "Dynamic project updates"),
-    "fund_integration": Text("项目资金一体化", "Integrated projects and funds"),
-    "poverty_performance": Text("带贫减贫绩效化", "Poverty-reduction performance"),
-    "open_supervision": Text("内外监督公开化", "Open internal and external supervision"),
-    "digital_monitoring": Text("进度监测信息化", "Digital progress monitoring"),
+    "standardisation": Text(zh="项目管理标准化", en="Standardised project management"),
+    "scientific_intake": Text(zh="项目入库科学化", en="Scientific project intake"),
+    "dynamic_updates": Text(zh="项目更新动态化", en="Dynamic project updates"),
+    "fund_integration": Text(zh="项目资金一体化", en="Integrated projects and funds"),
+    "poverty_performance": Text(zh="带贫减贫绩效化", en="Poverty-reduction performance"),
+    "open_supervision": Text(zh="内外监督公开化", en="Open internal and external supervision"),
+    "digital_monitoring": Text(zh="进度监测信息化", en="Digital progress monitoring"),
 }
 """The seven 七化 measures of seed (二), in the seed's order: a rule's ``measure`` key."""
 
@@ -254,6 +96,7 @@ class RuleSpec(Strict):
     """One rule as declared in a pack."""
 
     id: str
+    name: str
     title: Bilingual
     message: Bilingual
     severity: Severity
@@ -272,6 +115,13 @@ class RuleSpec(Strict):
     def _id_shape(cls, value: str) -> str:
         if not RULE_ID.match(value):
             raise ValueError("a rule id is a capital letter and three digits, like Q003")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name_shape(cls, value: str) -> str:
+        if not RULE_NAME.match(value):
+            raise ValueError("a rule name is kebab-case, like fund-overcommitted")
         return value
 
     @field_validator("measure")
@@ -300,6 +150,36 @@ class Pack(Strict):
     pack: PackInfo
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     rules: list[RuleSpec]
+
+
+def validate_rule(rule: RuleSpec, declared: set[str]) -> None:
+    """Check what the schema alone cannot: registered checks and named parameters.
+
+    Raises:
+        PackError: The rule names a check that is not registered, or a parameter
+            it does not declare.
+    """
+    constraint = rule.constraint
+    if isinstance(constraint, PythonConstraint) and constraint.check not in REGISTRY:
+        raise PackError(f"rule {rule.id}: no registered check named {constraint.check!r}")
+    for name in _param_refs(constraint.model_dump(by_alias=True)):
+        if name not in declared:
+            raise PackError(f"rule {rule.id}: parameter {name!r} is not declared")
+    for name in rule.requires:
+        if name not in declared:
+            raise PackError(f"rule {rule.id}: required parameter {name!r} is not declared")
+
+
+def _param_refs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if set(value) == {"param"} and isinstance(value["param"], str):
+            yield value["param"]
+            return
+        for item in value.values():
+            yield from _param_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _param_refs(item)
 
 
 # --- loading --------------------------------------------------------------------
@@ -371,6 +251,17 @@ class Profile(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     select: list[str] | None = None
     ignore: list[str] = Field(default_factory=list)
+
+
+def profile_file(name_or_path: str, base: Path | None = None) -> Path | None:
+    """The file a profile is read from (a built-in one's inside the package), if at hand."""
+    candidate = Path(name_or_path)
+    if base is not None and not candidate.is_absolute():
+        candidate = base / candidate
+    if name_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
+        return candidate if candidate.is_file() else None
+    item = profile_dir() / f"{name_or_path}.yaml"
+    return Path(str(item)) if isinstance(item, Path) or Path(str(item)).is_file() else None
 
 
 def load_profile(name_or_path: str, base: Path | None = None) -> Profile:

@@ -65,14 +65,34 @@ def data_file_schema() -> dict[str, Any]:
     }
 
 
-def schema_text() -> str:
-    """The schema as the JSON text written to :data:`SCHEMA_FILE`."""
-    return json.dumps(data_file_schema(), ensure_ascii=False, indent=2) + "\n"
+PACK_SCHEMA_FILE = "guabao-rules-pack.schema.json"
 
 
-def write_schema(directory: Path) -> Path:
-    """Write :data:`SCHEMA_FILE` into ``directory`` (created if needed); return its path."""
+def pack_schema() -> dict[str, Any]:
+    """The JSON Schema of a rule pack file (every constraint kind's keys), as a dict."""
+    from guabao_rules.packs import Pack
+
+    schema = Pack.model_json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": DRAFT,
+        "title": "guabao-rules rule pack",
+        "description": (
+            "A rule pack of guabao-rules: rules as data, each with a constraint of one "
+            f"kind (guabao-rules {__version__}). See docs/writing-rules.md."
+        ),
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+
+
+def schema_text(pack: bool = False) -> str:
+    """The data-file schema (or, with ``pack``, the pack schema) as JSON text."""
+    schema = pack_schema() if pack else data_file_schema()
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_schema(directory: Path, pack: bool = False) -> Path:
+    """Write :data:`SCHEMA_FILE` (or :data:`PACK_SCHEMA_FILE`) into ``directory``; its path."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / SCHEMA_FILE
-    path.write_text(schema_text(), encoding="utf-8")
+    path = directory / (PACK_SCHEMA_FILE if pack else SCHEMA_FILE)
+    path.write_text(schema_text(pack), encoding="utf-8")
     return path

@@ -13,79 +13,13 @@ from guabao_rules.i18n import field_name
 from guabao_rules.models import LEVELS, Project, Region
 from guabao_rules.sources.positions import Key
 
-# --- loader findings -----------------------------------------------------------
-
-
-def _loader_issues(ctx: RuleContext, rule: str, per_file: bool) -> Iterator[Violation]:
-    dataset = ctx.dataset
-    ctx.applied += len(dataset.files) if per_file else len(dataset.entries)
-    for issue in dataset.issues:
-        if issue.rule == rule:
-            yield issue.violation
-
-
-@register("D000")
-def unreadable_files(ctx: RuleContext) -> Iterator[Violation]:
-    """Files (and parts of files) that cannot be read."""
-    return _loader_issues(ctx, "D000", per_file=True)
-
-
-@register("D001")
-def duplicate_ids(ctx: RuleContext) -> Iterator[Violation]:
-    """Ids used by two records."""
-    return _loader_issues(ctx, "D001", per_file=False)
-
-
-@register("D003")
-def format_errors(ctx: RuleContext) -> Iterator[Violation]:
-    """Records that break the format."""
-    return _loader_issues(ctx, "D003", per_file=False)
-
-
-@register("D007")
-def duplicate_keys(ctx: RuleContext) -> Iterator[Violation]:
-    """Keys repeated in one mapping."""
-    return _loader_issues(ctx, "D007", per_file=True)
-
-
-# --- references -------------------------------------------------------------------
-
-_REASONS = {
-    "missing": ("不存在编号 `{v}`", "no record has the id `{v}`"),
-    "collection": ("`{v}` 不是 {e} 中的记录", "`{v}` is not a record of {e}"),
-    "level": ("`{v}` 不是 {e} 级行政区划", "`{v}` is not a region of level {e}"),
-    "kind": ("`{v}` 不是类型为 {e} 的单位", "`{v}` is not a unit of kind {e}"),
-    "outside": ("村 `{v}` 不在县 `{e}` 内", "village `{v}` is not inside county `{e}`"),
-}
-
-
-@register("D002")
-def bad_references(ctx: RuleContext) -> Iterator[Violation]:
-    """References to missing ids or to records of the wrong collection or level."""
-    index = ctx.index
-    ctx.applied += sum(len(v) for v in index.by_collection.values())
-    for record_id, problems in index.bad_references.items():
-        texts = []
-        for bad in problems:
-            zh, en = _REASONS[bad.reason]
-            name = field_name(bad.path)
-            texts.append(
-                Text(
-                    f"`{name}`:" + zh.format(v=bad.value, e=bad.expected),
-                    f"`{name}`: " + en.format(v=bad.value, e=bad.expected),
-                )
-            )
-        path = problems[0].path if len(problems) == 1 else None
-        yield Violation(record_id, {"problems": texts}, field=path)
-
-
 # --- regions ------------------------------------------------------------------------
 
 _CODE_LENGTH = {"province": 6, "prefecture": 6, "county": 6, "township": 9, "village": 12}
 _PREFIX = {"prefecture": 2, "county": 4, "township": 6, "village": 9}
 
 
-@register("D004")
+@register("region-code")
 def region_codes(ctx: RuleContext) -> Iterator[Violation]:
     """Region codes that do not fit their level and parent (GB/T 2260)."""
     index = ctx.index
@@ -138,15 +72,6 @@ def region_codes(ctx: RuleContext) -> Iterator[Violation]:
         if problems:
             path = problems[0][0] if len(problems) == 1 else None
             yield Violation(region.id, {"problems": [t for _, t in problems]}, field=path)
-
-
-@register("D008")
-def legacy_codes(ctx: RuleContext) -> Iterator[Violation]:
-    """Region ids that are retired codes."""
-    retired: dict[str, str] = ctx.params.get("legacy_codes") or {}
-    for region in ctx.each("regions"):
-        if region.id in retired:
-            yield Violation(region.id, {"code": region.id, "replacement": retired[region.id]})
 
 
 # --- dates ---------------------------------------------------------------------------
@@ -213,7 +138,7 @@ def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tupl
     return problems
 
 
-@register("D005")
+@register("date-order")
 def date_order(ctx: RuleContext) -> Iterator[Violation]:
     """Ends before starts, and events dated after as_of."""
     for collection, entries in ctx.index.by_collection.items():
@@ -223,29 +148,3 @@ def date_order(ctx: RuleContext) -> Iterator[Violation]:
             if problems:
                 path = problems[0][0] if len(problems) == 1 else None
                 yield Violation(entry.id, {"problems": [t for _, t in problems]}, field=path)
-
-
-# --- personal data -----------------------------------------------------------------
-
-
-@register("D006")
-def personal_data(ctx: RuleContext) -> Iterator[Violation]:
-    """Values holding resident identity numbers or mobile numbers."""
-    kinds = {
-        "id_number": Text("身份证号", "resident ID number"),
-        "mobile": Text("手机号", "mobile number"),
-    }
-    for entries in ctx.index.by_collection.values():
-        for entry in entries:
-            ctx.applied += 1
-            if not entry.personal:
-                continue
-            found = [
-                Text(
-                    f"`{field_name(path)}` 含{kinds[kind].zh}",
-                    f"`{field_name(path)}` holds a {kinds[kind].en}",
-                )
-                for path, kind in entry.personal
-            ]
-            path = entry.personal[0][0] if len(entry.personal) == 1 else None
-            yield Violation(entry.id, {"problems": found}, field=path)

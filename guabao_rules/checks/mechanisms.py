@@ -16,25 +16,24 @@ from typing import TypeVar
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds import field_value, matches, select
+from guabao_rules.kinds.python import PythonConstraint
+from guabao_rules.kinds.schema import Selector
+from guabao_rules.kinds.select import select
 from guabao_rules.models import (
     Household,
     Meeting,
     Pairing,
     Region,
     Report,
-    SupervisionFinding,
     Unit,
     Visit,
     WorkTeam,
 )
-from guabao_rules.packs import PythonConstraint, Selector
 from guabao_rules.timecal import (
     Quarter,
     complete_quarters,
     complete_years,
     is_active,
-    served_full_term,
 )
 
 P = TypeVar("P", bound=Hashable)
@@ -79,7 +78,7 @@ def _years_text(shortfalls: list[tuple[int, int]]) -> list[Text]:
 # --- M001: main leaders' visits ----------------------------------------------------------
 
 
-@register("M001")
+@register("main-leader-visits")
 def main_leader_visits(ctx: RuleContext) -> Iterator[Violation]:
     """Unit county links with a complete year of too few main-leader visits."""
     minimum = _int_param(ctx, "min_visits_per_year")
@@ -123,7 +122,7 @@ def main_leader_visits(ctx: RuleContext) -> Iterator[Violation]:
 # --- M002: quarterly reports on poor households ------------------------------------------
 
 
-@register("M002")
+@register("quarterly-reports")
 def quarterly_reports(ctx: RuleContext) -> Iterator[Violation]:
     """Poor households missing a work-team report for a complete quarter of the team.
 
@@ -172,7 +171,7 @@ def quarterly_reports(ctx: RuleContext) -> Iterator[Violation]:
 # --- M003: joint meetings convened by the lead unit -------------------------------------
 
 
-@register("M003")
+@register("joint-meetings")
 def joint_meetings(ctx: RuleContext) -> Iterator[Violation]:
     """In-scope counties whose one lead unit convened too few joint meetings in a year.
 
@@ -212,142 +211,4 @@ def joint_meetings(ctx: RuleContext) -> Iterator[Violation]:
                     "years": _years_text(short),
                 },
                 related=(lead.id, lead.helper),
-            )
-
-
-# --- M004 (and any rule of the same shape): forbidden records ---------------------------
-
-
-@register("forbidden")
-def forbidden_records(ctx: RuleContext) -> Iterator[Violation]:
-    """Records matching the ``where`` of the rule's ``select`` are findings.
-
-    For rules whose condition is a forbidden field value. The rest of the
-    selector (collection, ``tagged``, ``in_scope``) names the subjects, and
-    each of them counts as applied, whether it matches or not. The message may
-    use each ``where`` field by name (dots become underscores); the finding
-    points at the field when ``where`` tests just one.
-    """
-    selector = _rule_selector(ctx)
-    if selector.collection is None or not selector.where:
-        raise ValueError(f"rule {ctx.rule.id}: `forbidden` needs a collection and a `where`")
-    where = selector.where
-    paths = list(where)
-    at = tuple(paths[0].split(".")) if len(paths) == 1 else None
-    for subject, record in select(ctx, selector.model_copy(update={"where": {}})):
-        if subject is None or record is None or not matches(record, where, ctx.params):
-            continue
-        args = {path.replace(".", "_"): field_value(record, path) for path in paths}
-        yield Violation(subject, args, field=at)
-
-
-# --- M006, M007: work teams --------------------------------------------------------------
-
-
-@register("M006")
-def team_composition(ctx: RuleContext) -> Iterator[Violation]:
-    """Work teams with too few or too many members, or without a member first secretary."""
-    low = _int_param(ctx, "min_team_members")
-    high = _int_param(ctx, "max_team_members")
-    for record in ctx.each("work_teams"):
-        assert isinstance(record, WorkTeam)
-        members = len(set(record.members))
-        # (the field at fault, or None for the record itself; what is wrong)
-        problems: list[tuple[str | None, Text]] = []
-        if low is not None and members < low:
-            problems.append(
-                (
-                    "members",
-                    Text(
-                        f"队员仅 {members} 名(少于 {low} 名)",
-                        f"only {members} members (fewer than {low})",
-                    ),
-                )
-            )
-        if high is not None and members > high:
-            problems.append(
-                (
-                    "members",
-                    Text(
-                        f"队员 {members} 名(多于 {high} 名)",
-                        f"{members} members (more than {high})",
-                    ),
-                )
-            )
-        if record.first_secretary is None:
-            problems.append((None, Text("没有第一书记", "no first secretary")))
-        elif record.first_secretary not in record.members:
-            problems.append(
-                (
-                    "first_secretary",
-                    Text(
-                        f"第一书记 {record.first_secretary} 不是工作队队员",
-                        f"first secretary {record.first_secretary} is not a member",
-                    ),
-                )
-            )
-        if problems:
-            fields = {name for name, _ in problems}
-            name = fields.pop() if len(fields) == 1 else None
-            yield Violation(
-                record.id,
-                {"members": members, "problems": [text for _, text in problems]},
-                field=(name,) if name is not None else None,
-            )
-
-
-@register("M007")
-def team_term(ctx: RuleContext) -> Iterator[Violation]:
-    """Ended work teams that served less than the minimum term."""
-    years = _int_param(ctx, "min_team_term_years")
-    if years is None:
-        return
-    for record in ctx.each("work_teams"):
-        assert isinstance(record, WorkTeam)
-        # An end before the start is D005's finding, not a short term.
-        if record.end is None or record.end > ctx.as_of or record.end < record.start:
-            continue
-        if not served_full_term(record.start, record.end, years):
-            yield Violation(
-                record.id,
-                {"start": record.start, "end": record.end, "min": years},
-                field=("end",),
-            )
-
-
-# --- M008: corrections of supervision findings -------------------------------------------
-
-
-@register("M008")
-def overdue_findings(ctx: RuleContext) -> Iterator[Violation]:
-    """Supervision findings not corrected by their deadline."""
-    for record in ctx.each("findings"):
-        assert isinstance(record, SupervisionFinding)
-        # A deadline before the finding's date is D005's finding, not a late correction.
-        if record.deadline < record.date:
-            continue
-        if record.closed is not None:
-            if record.closed > record.deadline:
-                yield Violation(
-                    record.id,
-                    {
-                        "deadline": record.deadline,
-                        "problem": Text(
-                            f"{record.closed} 才整改完成,晚于期限 {record.deadline}",
-                            f"closed on {record.closed}, after its deadline {record.deadline}",
-                        ),
-                    },
-                    field=("closed",),
-                )
-        elif record.deadline < ctx.as_of:
-            yield Violation(
-                record.id,
-                {
-                    "deadline": record.deadline,
-                    "problem": Text(
-                        f"整改期限 {record.deadline} 已过,仍未整改完成",
-                        f"still open after its deadline {record.deadline}",
-                    ),
-                },
-                field=("deadline",),
             )

@@ -15,6 +15,7 @@ from itertools import pairwise
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import (
     Announcement,
     Household,
@@ -22,15 +23,11 @@ from guabao_rules.models import (
     Region,
     status_at_least,
 )
-from guabao_rules.money import exact_difference, money_graph
 from guabao_rules.sources.positions import Key
 from guabao_rules.timecal import days_between
 
 MILESTONE_ORDER = ("proposed", "reviewed", "in_library", "start", "completed", "accepted")
 """The order project milestones must keep (each on or before the next present one)."""
-
-RELATED_CAP = 20
-"""At most this many related records are named in one finding."""
 
 
 def _projects(
@@ -57,7 +54,7 @@ def _single_field(problems: list[tuple[tuple[Key, ...] | None, Text]]) -> tuple[
 # --- S201 项目入库科学化 ------------------------------------------------------------
 
 
-@register("S201")
+@register("milestone-order")
 def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
     """Milestones out of order, or a library project not reviewed and entered."""
     for project in _projects(ctx):
@@ -94,58 +91,10 @@ def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
             )
 
 
-# --- S301 项目更新动态化 ------------------------------------------------------------
-
-
-@register("S301")
-def stale_update(ctx: RuleContext) -> Iterator[Violation]:
-    """Implementing projects not updated within ``max_update_age_days`` of as_of."""
-    limit = int(ctx.params["max_update_age_days"])
-    for project in _projects(ctx, exactly="implementing"):
-        if project.updated is None:
-            problem = Text("没有更新日期 updated", "`updated` is absent")
-            yield Violation(project.id, {"problem": problem, "days": None, "max": limit})
-            continue
-        age = days_between(project.updated, ctx.as_of)
-        if age > limit:
-            problem = Text(
-                f"最近更新于 {project.updated},距 {ctx.as_of} 已 {age} 天(上限 {limit} 天)",
-                f"last updated {project.updated}, {age} days before {ctx.as_of} (at most {limit})",
-            )
-            yield Violation(
-                project.id, {"problem": problem, "days": age, "max": limit}, field=("updated",)
-            )
-
-
-# --- S401 项目资金一体化 ------------------------------------------------------------
-
-
-@register("S401")
-def underfunded(ctx: RuleContext) -> Iterator[Violation]:
-    """Projects under way or done whose allocations total less than their budget."""
-    money = money_graph(ctx.index)  # exact sums, whatever the number of digits
-    for project in _projects(ctx, at_least="implementing"):
-        funding = money.project(project.id)
-        allocations = funding.allocations
-        total = funding.allocated
-        if total < project.budget:
-            yield Violation(
-                project.id,
-                {
-                    "allocated": total,
-                    "budget": project.budget,
-                    "shortfall": exact_difference(project.budget, total),
-                    "allocations": len(allocations),
-                },
-                field=("budget",),
-                related=tuple(a.id for a in allocations[:RELATED_CAP]),
-            )
-
-
 # --- S501 带贫减贫绩效化 ------------------------------------------------------------
 
 
-@register("S501")
+@register("poverty-performance")
 def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects without targets, without poor beneficiaries, or helping elsewhere."""
     index = ctx.index
@@ -244,7 +193,7 @@ def _stage_problem(
     )
 
 
-@register("S601")
+@register("announcements")
 def announcements(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects whose required public announcements are missing or short."""
     minimum = int(ctx.params["min_announcement_days"])
@@ -265,7 +214,7 @@ def announcements(ctx: RuleContext) -> Iterator[Violation]:
 # --- S701 进度监测信息化 ------------------------------------------------------------
 
 
-@register("S701")
+@register("progress-gap")
 def progress_gaps(ctx: RuleContext) -> Iterator[Violation]:
     """Implementing projects with a long silence in their progress reports."""
     limit = int(ctx.params["max_progress_gap_days"])

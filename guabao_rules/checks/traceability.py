@@ -10,7 +10,7 @@ and writes amounts exactly with thousands separators. T001 is a declarative
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -18,29 +18,10 @@ from typing import Any
 from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.graph import Index
-from guabao_rules.models import Allocation, Disbursement, Fund, Project
-from guabao_rules.money import exact_difference, money_graph, yuan
+from guabao_rules.kinds.select import related_ids
+from guabao_rules.models import Project
+from guabao_rules.money import money_graph, yuan
 from guabao_rules.sources.positions import Key
-from guabao_rules.timecal import days_between
-
-RELATED_CAP = 20
-"""At most this many related records are named in one finding."""
-
-
-def related_ids(index: Index, *groups: Iterable[str]) -> tuple[str, ...]:
-    """The ids of ``groups`` that name records, in order, each once, at most :data:`RELATED_CAP`.
-
-    A dangling reference names no record (D002 reports it), so it is left out.
-    """
-    seen: dict[str, None] = {}
-    for group in groups:
-        for record_id in group:
-            if len(seen) >= RELATED_CAP:
-                return tuple(seen)
-            if record_id in index.entries:
-                seen.setdefault(record_id, None)
-    return tuple(seen)
 
 
 def _exact(value: Any) -> Fraction:
@@ -48,234 +29,6 @@ def _exact(value: Any) -> Fraction:
     if isinstance(value, Decimal | int):
         return Fraction(value)
     return Fraction(str(value))
-
-
-# --- T002 资金等项目 --------------------------------------------------------------
-
-
-@register("T002")
-def idle_fund(ctx: RuleContext) -> Iterator[Violation]:
-    """Funds received ``idle_days`` or more ago with no allocation and no child fund."""
-    limit = int(ctx.params["idle_days"])
-    money = money_graph(ctx.index)
-    for entry in ctx.index.by_collection.get("funds", ()):
-        fund = entry.model
-        if not isinstance(fund, Fund) or fund.received is None:
-            continue
-        ctx.applied += 1
-        if not money.fund(fund.id).is_idle:
-            continue
-        idle = days_between(fund.received, ctx.as_of)
-        if idle >= limit:
-            yield Violation(
-                fund.id,
-                {"received": fund.received, "days": idle, "idle_days": limit},
-                field=("received",),
-            )
-
-
-# --- T003 资金安排不超过资金总额 ----------------------------------------------------
-
-
-@register("T003")
-def fund_overcommitted(ctx: RuleContext) -> Iterator[Violation]:
-    """Funds whose allocations plus child funds exceed their amount."""
-    money = money_graph(ctx.index)
-    for fund in ctx.each("funds"):
-        assert isinstance(fund, Fund)
-        flows = money.fund(fund.id)
-        committed = flows.committed
-        if committed > fund.amount:
-            yield Violation(
-                fund.id,
-                {
-                    "allocated": yuan(flows.allocated),
-                    "children": yuan(flows.child_total),
-                    "committed": yuan(committed),
-                    "amount": yuan(fund.amount),
-                    "excess": yuan(exact_difference(committed, fund.amount)),
-                },
-                field=("amount",),
-                related=related_ids(
-                    ctx.index, (a.id for a in flows.allocations), (c.id for c in flows.children)
-                ),
-            )
-
-
-# --- T004 项目资金安排不超过预算 ----------------------------------------------------
-
-
-@register("T004")
-def project_overallocated(ctx: RuleContext) -> Iterator[Violation]:
-    """Projects whose allocations exceed their budget."""
-    money = money_graph(ctx.index)
-    for project in ctx.each("projects"):
-        assert isinstance(project, Project)
-        funding = money.project(project.id)
-        if funding.allocated > project.budget:
-            yield Violation(
-                project.id,
-                {
-                    "allocated": yuan(funding.allocated),
-                    "budget": yuan(project.budget),
-                    "excess": yuan(exact_difference(funding.allocated, project.budget)),
-                },
-                field=("budget",),
-                related=related_ids(
-                    ctx.index, funding.allocation_ids, (a.fund for a in funding.allocations)
-                ),
-            )
-
-
-# --- T005 支出不超过资金安排 ---------------------------------------------------------
-
-
-@register("T005")
-def allocation_overspent(ctx: RuleContext) -> Iterator[Violation]:
-    """Allocations whose disbursements exceed them."""
-    money = money_graph(ctx.index)
-    for allocation in ctx.each("allocations"):
-        assert isinstance(allocation, Allocation)
-        spent = money.allocation(allocation.id)
-        if spent.disbursed > allocation.amount:
-            yield Violation(
-                allocation.id,
-                {
-                    "disbursed": yuan(spent.disbursed),
-                    "amount": yuan(allocation.amount),
-                    "excess": yuan(exact_difference(spent.disbursed, allocation.amount)),
-                },
-                field=("amount",),
-                related=related_ids(
-                    ctx.index,
-                    (d.id for d in spent.disbursements),
-                    (allocation.project, allocation.fund),
-                ),
-            )
-
-
-# --- T006 资金跟着项目走 --------------------------------------------------------------
-
-
-@register("T006")
-def allocation_before_library(ctx: RuleContext) -> Iterator[Violation]:
-    """Allocations dated before their project entered the library (or it never did)."""
-    index = ctx.index
-    for entry in index.by_collection.get("allocations", ()):
-        allocation = entry.model
-        if not isinstance(allocation, Allocation):
-            continue
-        project = index.get(allocation.project, Project)
-        if project is None:
-            continue  # a dangling project is D002's finding
-        ctx.applied += 1
-        entered = project.milestones.in_library
-        if entered is None:
-            problem = Text(
-                "项目没有入库日期 milestones.in_library", "it has no milestones.in_library"
-            )
-        elif entered > allocation.date:
-            problem = Text(f"项目 {entered} 才入库", f"it entered the library on {entered}")
-        else:
-            continue
-        yield Violation(
-            allocation.id,
-            {"date": allocation.date, "project": project.id, "problem": problem},
-            field=("date",),
-            related=related_ids(ctx.index, (project.id, allocation.fund)),
-        )
-
-
-# --- T007 先安排后支出 ----------------------------------------------------------------
-
-
-@register("T007")
-def disbursement_before_allocation(ctx: RuleContext) -> Iterator[Violation]:
-    """Disbursements dated before their allocation."""
-    index = ctx.index
-    for entry in index.by_collection.get("disbursements", ()):
-        disbursement = entry.model
-        if not isinstance(disbursement, Disbursement):
-            continue
-        allocation = index.get(disbursement.allocation, Allocation)
-        if allocation is None:
-            continue  # a dangling allocation is D002's finding
-        ctx.applied += 1
-        if disbursement.date < allocation.date:
-            yield Violation(
-                disbursement.id,
-                {
-                    "date": disbursement.date,
-                    "allocation": allocation.id,
-                    "allocated_on": allocation.date,
-                },
-                field=("date",),
-                related=related_ids(
-                    ctx.index, (allocation.id, allocation.project, allocation.fund)
-                ),
-            )
-
-
-# --- T008 资金流向无环、年度有序 ------------------------------------------------------
-
-
-def parent_cycles(funds: dict[str, Fund]) -> list[list[str]]:
-    """The cycles of ``parent`` links among ``funds``, each from its smallest id.
-
-    Every fund has at most one parent, so one walk up from each fund not yet
-    seen finds every cycle in time linear in the number of funds.
-
-    Returns:
-        Each cycle as the ids met walking from its smallest id up the parents.
-    """
-    cycles: list[list[str]] = []
-    done: set[str] = set()
-    for start in funds:
-        path: dict[str, int] = {}
-        current: str | None = start
-        while current is not None and current not in done and current not in path:
-            path[current] = len(path)
-            parent = funds[current].parent
-            current = parent if parent in funds else None
-        if current is not None and current in path:
-            walk = list(path)[path[current] :]
-            first = walk.index(min(walk))
-            cycles.append(walk[first:] + walk[:first])
-        done.update(path)
-    return cycles
-
-
-@register("T008")
-def fund_lineage(ctx: RuleContext) -> Iterator[Violation]:
-    """Parent links that form a cycle, and child funds older than their parent."""
-    funds: dict[str, Fund] = {}
-    for fund in ctx.each("funds"):
-        assert isinstance(fund, Fund)
-        funds[fund.id] = fund
-    problems: dict[str, list[tuple[tuple[Key, ...], Text]]] = {}
-    others: dict[str, list[str]] = {}
-    for cycle in parent_cycles(funds):
-        chain = " → ".join([*cycle, cycle[0]])
-        subject = cycle[0]
-        text = Text(f"上级资金关系成环:{chain}", f"the parent links form a cycle {chain}")
-        problems.setdefault(subject, []).append((("parent",), text))
-        others.setdefault(subject, []).extend(cycle[1:])
-    for fund in funds.values():
-        parent = funds.get(fund.parent) if fund.parent is not None else None
-        if parent is not None and fund.year < parent.year:
-            text = Text(
-                f"年度 {fund.year} 早于上级资金 {parent.id} 的年度 {parent.year}",
-                f"its year {fund.year} is before the year {parent.year} of its parent {parent.id}",
-            )
-            problems.setdefault(fund.id, []).append((("year",), text))
-            others.setdefault(fund.id, []).append(parent.id)
-    for subject, found in problems.items():
-        yield Violation(
-            subject,
-            {"problems": [text for _, text in found]},
-            field=found[0][0],
-            related=related_ids(ctx.index, others[subject]),
-        )
 
 
 # --- T009 以资金支出进度倒逼项目实施进度 ---------------------------------------------
@@ -309,7 +62,7 @@ def _percent_text(value: Fraction, *, approximate: bool = False) -> str:
     return f"{shown:f}" if exact else f"≈{shown:f}"
 
 
-@register("T009")
+@register("progress-matches-spending")
 def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
     """Progress reports whose physical percentage is far from the share of money spent."""
     gap = _exact(ctx.params["max_progress_gap_pct"])
@@ -347,39 +100,5 @@ def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
             project.id,
             {"reports": [text for _, text in faults], "max": ctx.params["max_progress_gap_pct"]},
             field=field,
-            related=related_ids(ctx.index, funding.allocation_ids),
-        )
-
-
-# --- T010 完工项目资金支出到位 --------------------------------------------------------
-
-
-@register("T010")
-def completed_not_settled(ctx: RuleContext) -> Iterator[Violation]:
-    """Completed or accepted projects whose disbursements differ from their allocations."""
-    money = money_graph(ctx.index)
-    for project in ctx.index.records("projects"):
-        assert isinstance(project, Project)
-        if project.status not in ("completed", "accepted"):
-            continue
-        ctx.applied += 1
-        funding = money.project(project.id)
-        if funding.disbursed == funding.allocated:
-            continue
-        if funding.allocated > funding.disbursed:
-            left = yuan(exact_difference(funding.allocated, funding.disbursed))
-            balance = Text(f"尚有 {left} 元未支出", f"{left} not disbursed")
-        else:
-            over = yuan(exact_difference(funding.disbursed, funding.allocated))
-            balance = Text(f"超支 {over} 元", f"{over} more than allocated")
-        yield Violation(
-            project.id,
-            {
-                "status": project.status,
-                "disbursed": yuan(funding.disbursed),
-                "allocated": yuan(funding.allocated),
-                "balance": balance,
-            },
-            field=("status",),
             related=related_ids(ctx.index, funding.allocation_ids),
         )

@@ -17,7 +17,7 @@ from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.waivers import Waiver
 
 
-@register("D009")
+@register("stale-waiver")
 def stale_waivers(ctx: RuleContext) -> Iterator[Violation]:
     """Waivers that have lapsed (``expires`` < as_of) or that waive nothing."""
     waivers: tuple[Waiver, ...] = tuple(ctx.extra.get("waivers", ()))

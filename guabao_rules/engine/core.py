@@ -7,34 +7,39 @@ gives each its rule id, severity, message (in the chosen language) and
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from guabao_rules.checks import load_builtin_checks
-from guabao_rules.config import Config, ConfigError
+from guabao_rules.checks.coverage import COVERAGE_RULE
+from guabao_rules.config import Config, ConfigError, parse_as_of, setting_line
 from guabao_rules.diagnostics import (
     Diagnostic,
     Location,
     Related,
     Severity,
     SourceRef,
-    Text,
     Violation,
 )
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.engine.render import render
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
 from guabao_rules.i18n import default_lang
-from guabao_rules.kinds import evaluate, validate_rule
+from guabao_rules.kinds import evaluate
 from guabao_rules.packs import (
     PackError,
     ParamSpec,
     RuleSpec,
     builtin_packs,
     load_profile,
+    profile_file,
+    validate_rule,
 )
 from guabao_rules.sources.loader import Dataset, paused_gc
 from guabao_rules.timecal import as_date
@@ -67,6 +72,9 @@ class Report:
         baselined: Findings left out because a baseline lists them (not counted).
         baseline_fixed: With a baseline, its entries (rule, subject) that no
             longer occur; None when no baseline was used.
+        skipped: Files that look like data but were not read.
+        settings: What the check was judged with (config file, profile,
+            where ``as_of`` came from), for the summary; None when unknown.
     """
 
     diagnostics: list[Diagnostic]
@@ -78,6 +86,8 @@ class Report:
     waived: list[Diagnostic] = field(default_factory=list)
     baselined: list[Diagnostic] = field(default_factory=list)
     baseline_fixed: list[tuple[str, str | None]] | None = None
+    skipped: list[str] = field(default_factory=list)
+    settings: Settings | None = None
 
     def counts(self) -> dict[str, int]:
         """The number of findings of each severity."""
@@ -89,7 +99,12 @@ class Report:
     @property
     def exit_status(self) -> int:
         """1 when any finding is an error, else 0."""
-        return 1 if any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+        return self.fails_on("error")
+
+    def fails_on(self, least: str) -> int:
+        """1 when any finding is at least as severe as ``least`` (``--fail-on``), else 0."""
+        rank = Severity(least).rank
+        return 1 if any(d.severity.rank >= rank for d in self.diagnostics) else 0
 
 
 # --- catalogue --------------------------------------------------------------------
@@ -103,9 +118,9 @@ class Catalogue:
     params: Mapping[str, ParamSpec]
 
     def get(self, rule_id: str) -> RuleSpec | None:
-        """The rule with this id."""
+        """The rule with this id (or this kebab-case name)."""
         for rule in self.rules:
-            if rule.id == rule_id:
+            if rule_id in (rule.id, rule.name):
                 return rule
         return None
 
@@ -126,6 +141,7 @@ def catalogue() -> Catalogue:
         return _CATALOGUE
     load_builtin_checks()
     rules: dict[str, RuleSpec] = {}
+    names: dict[str, str] = {}
     params: dict[str, ParamSpec] = {}
 
     def declare(name: str, spec: ParamSpec, owner: str) -> None:
@@ -140,6 +156,11 @@ def catalogue() -> Catalogue:
         for rule in pack.rules:
             if rule.id in rules:
                 raise PackError(f"rule {rule.id} is declared twice")
+            if rule.name in names:
+                raise PackError(
+                    f"rule {rule.id}: name {rule.name!r} is taken by {names[rule.name]}"
+                )
+            names[rule.name] = rule.id
             for name, spec in rule.params.items():
                 declare(name, spec, rule.id)
             rules[rule.id] = rule
@@ -191,15 +212,16 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
 
 
 def rule_codes(codes: Iterable[str], where: str) -> list[str]:
-    """Rule ids or prefixes (or ``ALL``), upper-cased.
+    """Rule ids or prefixes (or ``ALL``), upper-cased; a rule's name stands for its id.
 
     Raises:
         ConfigError: A code that starts no rule id, blamed on ``where``.
     """
     rules = catalogue().rules
+    by_name = {rule.name: rule.id for rule in rules}
     out = []
     for raw in codes:
-        code = raw.strip().upper()
+        code = by_name.get(raw.strip().lower()) or raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
             raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
         out.append(code)
@@ -208,6 +230,31 @@ def rule_codes(codes: Iterable[str], where: str) -> list[str]:
 
 def _selected(rule_id: str, codes: Sequence[str]) -> bool:
     return any(code == "ALL" or rule_id.startswith(code) for code in codes)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a check is judged with, and where each setting came from.
+
+    Attributes:
+        config_file: The configuration file read, if any.
+        profile: The profile's name or path, if any.
+        profile_file: The file the profile was read from.
+        as_of: The day the data is judged at.
+        as_of_source: Where ``as_of`` came from: ``--as-of``, the config
+            file, ``Config`` (a caller) or ``today`` (nothing set it).
+        lang: The language of the messages.
+        origins: For each parameter set by the config or the profile, the
+            file and 1-based line that sets it (for dataset-level findings).
+    """
+
+    config_file: Path | None
+    profile: str | None
+    profile_file: Path | None
+    as_of: date
+    as_of_source: str
+    lang: str
+    origins: Mapping[str, tuple[Path, int | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -219,6 +266,7 @@ class Plan:
     severity: dict[str, Severity]
     as_of: date
     lang: str
+    settings: Settings | None = None
 
 
 def plan(config: Config | None = None) -> Plan:
@@ -234,12 +282,21 @@ def plan(config: Config | None = None) -> Plan:
     select: list[str] = ["ALL"]
     ignore: list[str] = []
     layers: list[tuple[str, Mapping[str, Any]]] = []
+    origins: dict[str, tuple[Path, int | None]] = {}
+    the_profile_file: Path | None = None
     if config.profile:
         try:
             profile = load_profile(config.profile, config.base)
         except PackError as error:
             raise ConfigError(str(error)) from None
         layers.append((f"profile {profile.name}", profile.params))
+        the_profile_file = profile_file(config.profile, config.base)
+        for name in profile.params:
+            if config.path is not None and config.origins.get("profile") is None:
+                # The user's own file names the profile: point there, in their repository.
+                origins[name] = (config.path, setting_line(config.path, "profile"))
+            elif the_profile_file is not None:
+                origins[name] = (the_profile_file, setting_line(the_profile_file, name))
         if profile.select is not None:
             select = rule_codes(profile.select, f"profile {profile.name}")
         ignore += rule_codes(profile.ignore, f"profile {profile.name}")
@@ -250,6 +307,9 @@ def plan(config: Config | None = None) -> Plan:
             if spec is None:
                 raise ConfigError(f"{where}: unknown parameter `{name}`")
             params[name] = coerce_param(name, spec, value, where)
+    if config.path is not None:
+        for name in config.params:
+            origins[name] = (config.path, setting_line(config.path, name, "params"))
     where = str(config.path or "command line")
     if config.select is not None:
         select = rule_codes(config.select, where)
@@ -265,44 +325,27 @@ def plan(config: Config | None = None) -> Plan:
         and all(params.get(name) is not None for name in rule.requires)
     ]
     severity = {rule.id: config.severity.get(rule.id, rule.severity) for rule in cat.rules}
-    return Plan(
-        chosen,
-        params,
-        severity,
-        config.as_of or date.today(),
-        config.lang or default_lang(),
+    as_of = parse_as_of(config.as_of, "Config") if config.as_of is not None else date.today()
+    if config.as_of is None:
+        as_of_source = "today"
+    elif "as_of" in config.origins:
+        as_of_source = config.origins["as_of"]
+    else:
+        as_of_source = str(config.path) if config.path is not None else "Config"
+    lang = config.lang or default_lang()
+    settings = Settings(
+        config_file=config.path,
+        profile=config.profile,
+        profile_file=the_profile_file,
+        as_of=as_of,
+        as_of_source=as_of_source,
+        lang=lang,
+        origins=origins,
     )
+    return Plan(chosen, params, severity, as_of, lang, settings)
 
 
 # --- stamping -----------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-def render_value(value: Any, lang: str) -> str:
-    """A message argument as text in ``lang``."""
-    if isinstance(value, Text):
-        return value.get(lang)
-    if isinstance(value, list | tuple):
-        sep = "、" if lang == "zh" else ", "
-        return sep.join(render_value(v, lang) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if value is None:
-        return "-"
-    return str(value)
-
-
-def render(template: str, args: Mapping[str, Any], lang: str) -> str:
-    """Fill ``{name}`` placeholders (nothing else is interpreted)."""
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        return render_value(args[name], lang) if name in args else match.group(0)
-
-    return _PLACEHOLDER.sub(fill, template)
 
 
 def _location(ref: SourceRef | None) -> Location:
@@ -310,7 +353,7 @@ def _location(ref: SourceRef | None) -> Location:
         return Location(None, None, None)
     if ref.mark is None:
         return Location(ref.file, None, None)
-    return Location(ref.file, ref.mark.line, ref.mark.column)
+    return Location(ref.file, ref.mark.line, ref.mark.column, ref.cell)
 
 
 def locate(dataset: Dataset, violation: Violation) -> Location:
@@ -335,20 +378,49 @@ def stamp(
         else:
             label, ref = item
             related.append(Related(label, _location(ref)))
+    location = locate(dataset, violation)
+    message = render(rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang)
     return Diagnostic(
         rule=rule.id,
         severity=severity,
-        message=render(
-            rule.message.get(lang), {"subject": violation.subject, **violation.args}, lang
-        ),
+        # A workbook's row and column numbers are not what its user reads: name the cell.
+        message=f"{location.cell}: {message}" if location.cell else message,
         subject=violation.subject,
-        location=locate(dataset, violation),
+        location=location,
         related=tuple(related),
     )
 
 
+def _at_setting(
+    dataset: Dataset, rule: RuleSpec, the_plan: Plan, diagnostic: Diagnostic
+) -> Diagnostic:
+    """A finding with no place in the data, pointed at the line that sets its parameter.
+
+    Dataset-level findings (Q008, or Q001 on a prefecture missing from the
+    data) are caused by a parameter: the config or profile line that sets it
+    is the place to look, and code scanning needs a physical location.
+    """
+    origins = the_plan.settings.origins if the_plan.settings is not None else {}
+    for name in (*rule.requires, *rule.params):
+        if name in origins:
+            path, line = origins[name]
+            root = dataset.root.resolve()
+            try:
+                rel = path.resolve().relative_to(root).as_posix()
+            except ValueError:
+                rel = Path(os.path.relpath(path.resolve(), root)).as_posix()
+            location = Location(rel, line, 1 if line is not None else None)
+            return dataclasses.replace(diagnostic, location=location)
+    return diagnostic
+
+
 @paused_gc()  # rules make many long-lived objects and no garbage cycles: 4x faster
-def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Report:
+def run(
+    dataset: Dataset,
+    the_plan: Plan,
+    waivers: Sequence[Waiver] = (),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Report:
     """Run a plan's rules over a dataset.
 
     Args:
@@ -356,12 +428,19 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
         the_plan: From :func:`plan`.
         waivers: Accepted findings (:func:`guabao_rules.engine.waivers.read_waivers`);
             D009 runs last, over the other rules' findings, to report stale ones.
+        progress: Called with (rules run, rules in all, the rule starting) before each rule.
     """
     diagnostics: list[Diagnostic] = []
     stats: list[RuleStat] = []
-    ordered = sorted(the_plan.rules, key=lambda r: r.id == WAIVER_RULE)
-    for rule in ordered:
+    # D010 judges the other rules' statistics, D009 every finding: they run last.
+    last = {COVERAGE_RULE: 1, WAIVER_RULE: 2}
+    ordered = sorted(the_plan.rules, key=lambda r: last.get(r.id, 0))
+    for done, rule in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered), rule.id)
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
+        if rule.id == COVERAGE_RULE:
+            ctx.extra.update(applied={s.rule: s.applied for s in stats}, rules=tuple(ordered))
         if rule.id == WAIVER_RULE:
             # D009 itself is among the rules that ran: a waiver for it waives
             # nothing (its findings are never waived), so it is stale.
@@ -377,9 +456,10 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
                 if key in seen:
                     continue
                 seen.add(key)
-            diagnostics.append(
-                stamp(dataset, rule, the_plan.severity[rule.id], violation, the_plan.lang)
-            )
+            diagnostic = stamp(dataset, rule, the_plan.severity[rule.id], violation, the_plan.lang)
+            if diagnostic.location.file is None:
+                diagnostic = _at_setting(dataset, rule, the_plan, diagnostic)
+            diagnostics.append(diagnostic)
         failed = len(diagnostics) - before
         stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
     diagnostics.sort(key=Diagnostic.sort_key)
@@ -393,6 +473,8 @@ def run(dataset: Dataset, the_plan: Plan, waivers: Sequence[Waiver] = ()) -> Rep
         files=len(dataset.files),
         records=len(dataset.entries),
         lang=the_plan.lang,
+        skipped=list(dataset.skipped),
+        settings=the_plan.settings,
     )
 
 

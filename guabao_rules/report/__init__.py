@@ -22,24 +22,33 @@ class OutputOptions:
         color: Whether to colour text output (a terminal).
         show_waived: List waived findings too.
         statistics: Print the per-rule table.
+        quiet: Text output: the findings and nothing else (``--quiet``).
+        show_source: Text output: source excerpts under the findings (None:
+            with colour, that is on a terminal).
     """
 
     dataset: Dataset | None = None
     color: bool = False
     show_waived: bool = False
     statistics: bool = False
+    quiet: bool = False
+    show_source: bool | None = None
 
 
-Formatter = Callable[[Report, OutputOptions], str]
+Formatter = Callable[[Report, OutputOptions], str | bytes]
 
 FORMATTERS: dict[str, Formatter] = {}
+BINARY: set[str] = set()
+"""The formats whose output is bytes (a workbook), never written to a terminal."""
 
 
-def formatter(name: str) -> Callable[[Formatter], Formatter]:
-    """Register an output format under ``name``."""
+def formatter(name: str, *, binary: bool = False) -> Callable[[Formatter], Formatter]:
+    """Register an output format under ``name`` (``binary``: it returns bytes)."""
 
     def decorate(func: Formatter) -> Formatter:
         FORMATTERS[name] = func
+        if binary:
+            BINARY.add(name)
         return func
 
     return decorate
@@ -47,13 +56,13 @@ def formatter(name: str) -> Callable[[Formatter], Formatter]:
 
 def load_formatters() -> dict[str, Formatter]:
     """Every output format, by name."""
-    from guabao_rules.report import github, json_format, junit, sarif, text  # noqa: F401
+    from guabao_rules.report import github, gitlab, html, json_format, junit, sarif, text, xlsx  # noqa: F401  # noqa: F401
 
     return FORMATTERS
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, then a rename.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file beside it, then a rename.
 
     An interrupted run never leaves a truncated file.
 
@@ -65,8 +74,9 @@ def write_atomic(path: Path, text: str) -> None:
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

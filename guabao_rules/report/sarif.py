@@ -94,6 +94,12 @@ def result(diagnostic: Diagnostic, rule_index: int, options: OutputOptions) -> d
     """One finding as a SARIF ``result``."""
     location: dict[str, Any] = {}
     physical = physical_location(diagnostic.location, options)
+    if physical is None and options.dataset is not None and options.dataset.files:
+        # GitHub code scanning rejects a whole upload for one result without a
+        # physical location (github/codeql-action#1738, #2459). A finding the
+        # engine could not place (no config or profile file sets its parameter)
+        # points at the first data file of the dataset it is about.
+        physical = physical_location(Location(options.dataset.files[0], 1, 1), options)
     if physical is not None:
         location["physicalLocation"] = physical
     if diagnostic.subject is not None:

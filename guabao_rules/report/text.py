@@ -2,22 +2,22 @@
 
 On a terminal the findings are coloured and each shows the offending source
 line with a caret under its column (as ruff and rustc do); piped output stays
-one plain line per finding. :class:`Progress` is the loading indicator shown
-on a terminal's stderr when reading takes a while.
+one plain line per finding.
 """
 
 from __future__ import annotations
 
-import time
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
+from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic, Severity
-from guabao_rules.engine.core import Report
+from guabao_rules.engine.core import Plan, Report, Settings
+from guabao_rules.engine.render import render_value
 from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.escape import terminal
 from guabao_rules.sources.loader import Dataset
+from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
@@ -35,6 +35,7 @@ class SourceLines:
 
     def __init__(self, dataset: Dataset | None) -> None:
         self.root = dataset.root if dataset is not None else None
+        self.encodings = dataset.encodings if dataset is not None else {}
         self.cache: dict[str, list[str] | None] = {}
 
     def line(self, file: str, number: int) -> str | None:
@@ -42,16 +43,24 @@ class SourceLines:
         if self.root is None:
             return None
         if file not in self.cache:
-            try:
-                text = (Path(self.root) / file).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                self.cache[file] = None
-            else:
-                self.cache[file] = text.lstrip("\ufeff").splitlines()
+            self.cache[file] = self._read(file)
         lines = self.cache[file]
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
+
+    def _read(self, file: str) -> list[str] | None:
+        if Path(file).suffix.lower() in WORKBOOK_SUFFIXES:
+            return None  # a workbook has no lines to show: the message names its cell
+        try:
+            data = (Path(self.root or ".") / file).read_bytes()
+        except OSError:
+            return None
+        try:  # shown as the loader read it: UTF-8 first, then the file's `encoding`
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode(self.encodings.get(file, "utf-8"), errors="replace")
+        return text.lstrip("\ufeff").splitlines()
 
 
 def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
@@ -75,39 +84,128 @@ def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[s
     return lines
 
 
-def _line(diagnostic: Diagnostic, color: bool) -> str:
+SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
+    "en": {s: s.value for s in Severity},
+    "zh": {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"},
+}
+"""The severity as the text output names it, in each language."""
+
+
+def _line(diagnostic: Diagnostic, color: bool, lang: str = "en") -> str:
     where = str(diagnostic.location)
+    word = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])[diagnostic.severity]
+    # The subject id leads the message: waivers and baselines key on it.
+    subject = f"{terminal(diagnostic.subject)}: " if diagnostic.subject is not None else ""
     if not color:
-        return f"{where}: {diagnostic.rule} [{diagnostic.severity.value}] {diagnostic.message}"
+        return f"{where}: {diagnostic.rule} [{word}] {subject}{diagnostic.message}"
     tint = _COLORS[diagnostic.severity]
     return (
         f"{_BOLD}{where}{_RESET}: {tint}{_BOLD}{diagnostic.rule}{_RESET} "
-        f"{tint}[{diagnostic.severity.value}]{_RESET} {diagnostic.message}"
+        f"{tint}[{word}]{_RESET} {subject}{diagnostic.message}"
     )
 
 
 def summary_line(report: Report, lang: str) -> str:
-    """The closing line: counts by severity, files and records."""
+    """The closing line: counts by severity, files and records (and files skipped)."""
     counts = report.counts()
+    skipped = len(report.skipped)
     if lang == "zh":
         text = (
             f"发现 {counts['error']} 个错误、{counts['warning']} 个警告、{counts['info']} 个提示"
-            f"({report.files} 个文件,{report.records} 条记录,{len(report.rules)} 条规则)"
+            f"({report.files} 个文件,{report.records} 条记录,{len(report.rules)} 条规则"
+            + (f";跳过 {skipped} 个文件,见 --list-files" if skipped else "")
+            + ")"
         )
         if report.waived:
             text += f";{len(report.waived)} 个已豁免"
         if report.baseline_fixed is not None:
             text += f";{len(report.baselined)} 个在基线中"
-        return text
+        return text + settings_line(report.settings, lang)
     text = (
         f"Found {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info "
-        f"({report.files} files, {report.records} records, {len(report.rules)} rules)"
+        f"({report.files} files, {report.records} records, {len(report.rules)} rules"
+        + (f"; {skipped} files skipped, see --list-files" if skipped else "")
+        + ")"
     )
     if report.waived:
         text += f"; {len(report.waived)} waived"
     if report.baseline_fixed is not None:
         text += f"; {len(report.baselined)} in the baseline"
-    return text
+    return text + settings_line(report.settings, lang)
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        shown = Path(path).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        shown = str(path)
+    return terminal(shown)
+
+
+def _as_of_source(source: str, lang: str) -> str:
+    if source == "today":
+        return "今天:未设置 as_of" if lang == "zh" else "today: no as_of set"
+    if source == "Config":
+        return "调用方的 Config" if lang == "zh" else "the caller's Config"
+    return source if source.startswith("--") else shown_path(source)
+
+
+def settings_line(settings: Settings | None, lang: str) -> str:
+    """The end of the summary: the judging date and its source, the config and the profile."""
+    if settings is None:
+        return ""
+    source = _as_of_source(settings.as_of_source, lang)
+    config = shown_path(settings.config_file) if settings.config_file else None
+    profile = terminal(settings.profile) if settings.profile else None
+    if lang == "zh":
+        where = "" if config is None or config == source else f";配置 {config}"
+        return (
+            f" — 评估日 {settings.as_of.isoformat()}(来自 {source}){where}"
+            f";配置方案 {profile or '无'}"
+        )
+    where = "" if config is None or config == source else f"; config {config}"
+    return (
+        f" — judged at {settings.as_of.isoformat()} (as_of from {source}){where}"
+        f"; profile {profile or 'none'}"
+    )
+
+
+def settings_text(the_plan: Plan, config: Config, paths: list[str]) -> str:
+    """What ``check --show-settings`` prints: every setting and where it came from."""
+    settings = the_plan.settings
+    assert settings is not None
+    lines = [
+        f"paths: {', '.join(terminal(p) for p in paths)}",
+        f"config file: {shown_path(settings.config_file) if settings.config_file else 'none'}",
+        f"profile: {terminal(settings.profile) if settings.profile else 'none'}"
+        + (f" ({shown_path(settings.profile_file)})" if settings.profile_file else ""),
+        f"as_of: {settings.as_of.isoformat()} (from {_as_of_source(settings.as_of_source, 'en')})",
+        f"lang: {settings.lang}",
+        f"exclude: {', '.join(terminal(g) for g in config.exclude) or '-'}",
+        f"rules: {len(the_plan.rules)} ({', '.join(r.id for r in the_plan.rules)})",
+        "params:",
+    ]
+    for name in sorted(the_plan.params):
+        value = the_plan.params[name]
+        origin = settings.origins.get(name)
+        where = (
+            f"  # {shown_path(origin[0])}" + (f":{origin[1]}" if origin[1] else "")
+            if origin
+            else ""
+        )
+        lines.append(f"  {name} = {terminal(render_value(value, 'en'))}{where}")
+    severity = [f"{r.id}={the_plan.severity[r.id].value}" for r in the_plan.rules]
+    lines.append(f"severity: {', '.join(severity)}")
+    return "\n".join(lines) + "\n"
+
+
+def files_text(dataset: Dataset, lang: str) -> str:
+    """What ``check --list-files`` prints: each file read, then each skipped one."""
+    lines = [terminal(f) for f in dataset.files]
+    mark = "跳过" if lang == "zh" else "skipped"
+    lines.extend(f"{terminal(f)}  ({mark})" for f in dataset.skipped)
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def baseline_line(report: Report) -> str | None:
@@ -132,13 +230,16 @@ def format_text(report: Report, options: OutputOptions) -> str:
     """
     lines: list[str] = []
     sources = SourceLines(options.dataset)
+    show_source = options.color if options.show_source is None else options.show_source
     for diagnostic in report.diagnostics:
-        lines.append(_line(diagnostic, options.color))
-        if options.color:
-            lines.extend(excerpt(diagnostic, sources, color=True))
+        lines.append(_line(diagnostic, options.color, report.lang))
+        if show_source:
+            lines.extend(excerpt(diagnostic, sources, color=options.color))
+    if options.quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
     if options.show_waived and report.waived:
         lines.append("waived:" if report.lang == "en" else "已豁免:")
-        lines.extend("  " + _line(d, False) for d in report.waived)
+        lines.extend("  " + _line(d, False, report.lang) for d in report.waived)
     if options.statistics:
         from guabao_rules.report.statistics import statistics_text
 
@@ -148,42 +249,3 @@ def format_text(report: Report, options: OutputOptions) -> str:
         lines.append(fixed)
     lines.append(summary_line(report, report.lang))
     return "\n".join(lines) + "\n"
-
-
-class Progress:
-    """A ``reading n/N files`` line on a terminal, shown only once loading is slow.
-
-    Call it as ``loader.load(progress=...)`` wants; :meth:`close` erases the line.
-    Quick loads print nothing at all.
-    """
-
-    def __init__(
-        self,
-        stream: TextIO,
-        delay: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.stream = stream
-        self.delay = delay
-        self.clock = clock
-        self.start = clock()
-        self.last = 0.0
-        self.width = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        """Show how many files have been read, at most ten times a second."""
-        now = self.clock()
-        if now - self.start < self.delay or (now - self.last < 0.1 and done < total):
-            return
-        self.last = now
-        text = f"reading {done}/{total} files"
-        self.stream.write("\r" + text.ljust(self.width))
-        self.stream.flush()
-        self.width = len(text)
-
-    def close(self) -> None:
-        """Erase the progress line, if one was shown."""
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0

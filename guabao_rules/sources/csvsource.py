@@ -29,15 +29,19 @@ from functools import cache
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Final, Literal, Union
 
-from guabao_rules.models import COLLECTIONS, Record
+from guabao_rules.models import COLLECTIONS, Record, column_names
 from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
 from guabao_rules.sources.yamlsource import _encoding_problem  # the same words for YAML and CSV
 
 __all__ = [
+    "ENCODINGS",
     "TABLE_COLLECTIONS",
     "ParsedTable",
     "TableProblem",
     "TableRow",
+    "converters",
+    "header_names",
+    "read_header",
     "read_table",
     "table_collection",
 ]
@@ -245,7 +249,7 @@ def _base_type(annotation: Any) -> Any:
 
 
 @cache
-def _converters(model: type[Record]) -> dict[str, Converter | None]:
+def converters(model: type[Record]) -> dict[str, Converter | None]:
     """How each field's cell text becomes its value (None: the text as it is)."""
     converters: dict[str, Converter | None] = {}
     for name, info in model.model_fields.items():
@@ -261,24 +265,88 @@ def _converters(model: type[Record]) -> dict[str, Converter | None]:
     return converters
 
 
-def _decode(data: bytes) -> tuple[str | None, TableProblem | None]:
+ENCODINGS: Final = ("utf-8", "gb18030", "gbk")
+"""The encodings a table may be read in (the ``encoding`` setting)."""
+
+_MISREAD: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000-\uf8ff]")
+"""Characters no table holds: control codes, and the private-use area that GB18030
+gives to GBK's unassigned codes. Seen in decoded text, the encoding was wrong."""
+
+
+def _decode(data: bytes, encoding: str = "utf-8") -> tuple[str | None, TableProblem | None]:
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(_BOM), None
     except UnicodeDecodeError as error:
-        problem = _encoding_problem(data, error)
+        utf8_error = error
+    if encoding == "utf-8":
+        problem = _encoding_problem(data, utf8_error)
+        if "GBK" in problem.message_en:
+            return None, TableProblem(
+                "D000",
+                problem.message_en.replace(
+                    "convert it to UTF-8",
+                    'to read it as it is, set `encoding = "gb18030"` in guabao-rules.toml '
+                    "(for all tables, or per path glob in an `[encoding]` table); or convert it "
+                    "to UTF-8",
+                ),
+                problem.message_zh.replace(
+                    "请转换为 UTF-8",
+                    '如需按原样读取,请在 guabao-rules.toml 中设置 `encoding = "gb18030"`'
+                    "(对所有表格,或在 `[encoding]` 表中按路径通配符设置);或转换为 UTF-8",
+                ),
+                problem.mark,
+            )
         return None, TableProblem("D000", problem.message_en, problem.message_zh, problem.mark)
-    return text.removeprefix(_BOM), None
+    # Valid UTF-8 (the check above) is read as UTF-8 whatever the setting: UTF-8
+    # Chinese decoded as GB18030 would be fluent nonsense.
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        return None, _misread(data, error.start, encoding)
+    found = _MISREAD.search(text)
+    if found is not None:
+        return None, _misread(data, len(text[: found.start()].encode(encoding)), encoding)
+    return text, None
 
 
-def _header(
+def _misread(data: bytes, offset: int, encoding: str) -> TableProblem:
+    """The file is not text in ``encoding``: where, and what to do."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode(encoding, "replace")) + 1
+    mark = Mark(data.count(b"\n", 0, offset) + 1, column)
+    byte = f"0x{data[offset]:02X}" if offset < len(data) else "end of file"
+    return TableProblem(
+        "D000",
+        f"The file is not valid {encoding.upper()} text (byte {byte} here), as the `encoding` "
+        "setting says it is; it is not read. Check which encoding it was saved in.",
+        f"文件不是有效的 {encoding.upper()} 文本(此处有字节 {byte}),与 `encoding` 设置不符;"
+        "不予读取。请确认文件的保存编码。",
+        mark,
+    )
+
+
+@cache
+def header_names(model: type[Record]) -> dict[str, str]:
+    """The field each header cell may name: the field's name or its Chinese column name."""
+    names = {name: name for name in model.model_fields}
+    names.update({zh: name for name, zh in column_names(model).items()})
+    return names
+
+
+def read_header(
     header: list[str], model: type[Record], mark_of: Callable[[int], Mark]
 ) -> tuple[tuple[str | None, ...], list[TableProblem]]:
-    """The field of each column (None: not read), and the header's problems."""
-    known = tuple(model.model_fields)
+    """The field of each column (None: not read), and the header's problems.
+
+    Shared by CSV tables and workbook sheets.
+    """
+    names = header_names(model)
+    known = tuple(names)
     columns: list[str | None] = []
     problems: list[TableProblem] = []
     for index, cell in enumerate(header):
         name = cell.strip()
+        field_name = names.get(name)
         if not name:
             columns.append(None)
             problems.append(
@@ -289,32 +357,38 @@ def _header(
                     mark_of(index),
                 )
             )
-        elif name in columns:
+        elif field_name is not None and field_name in columns:
             columns.append(None)
             problems.append(
                 TableProblem(
                     "D007",
-                    f"The column `{name}` appears more than once; the first is used.",
-                    f"列 `{name}` 出现了多次;使用第一列。",
+                    f"The column `{name}` (field `{field_name}`) appears more than once; "
+                    "the first is used.",
+                    f"列 `{name}`(字段 `{field_name}`)出现了多次;使用第一列。",
                     mark_of(index),
                     column=name,
                 )
             )
-        elif name not in model.model_fields:
+        elif field_name is None:
             columns.append(None)
             problems.append(TableProblem("D003", "", "", mark_of(index), column=name, known=known))
         else:
-            columns.append(name)
+            columns.append(field_name)
     return tuple(columns), problems
 
 
-def read_table(data: bytes, collection: str) -> ParsedTable:
+def read_table(data: bytes, collection: str, encoding: str = "utf-8") -> ParsedTable:
     """Read one CSV table of ``collection`` into plain records and lazy positions.
 
     Never raises: an unreadable file or row is a problem, the other rows load.
+
+    Args:
+        data: The file's bytes.
+        collection: The table collection it holds.
+        encoding: One of :data:`ENCODINGS`; valid UTF-8 is read as UTF-8 whatever it says.
     """
     result = ParsedTable()
-    text, problem = _decode(data)
+    text, problem = _decode(data, encoding)
     if text is None:
         assert problem is not None
         result.problems.append(problem)
@@ -333,16 +407,14 @@ def read_table(data: bytes, collection: str) -> ParsedTable:
         result.fatal = True
         return result
     header_cells = _cell_marks(source, header_line)
-    columns, header_problems = _header(
+    columns, header_problems = read_header(
         header,
         model,
         lambda index: header_cells[index][0] if index < len(header_cells) else Mark(1, 1),
     )
     result.problems.extend(header_problems)
-    converters = _converters(model)
-    plan = [
-        (index, name, converters[name]) for index, name in enumerate(columns) if name is not None
-    ]
+    by_field = converters(model)
+    plan = [(index, name, by_field[name]) for index, name in enumerate(columns) if name is not None]
     width = len(columns)
     append = result.rows.append
     line, cells = header_line, header

@@ -28,8 +28,14 @@ from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.i18n import describe_error
 from guabao_rules.models import COLLECTIONS, Record, Region, _nested_model, unknown_keys
 from guabao_rules.personal import personal_kind, scan_personal_data
-from guabao_rules.sources.csvsource import TABLE_COLLECTIONS, read_table, table_collection
+from guabao_rules.sources.csvsource import (
+    TABLE_COLLECTIONS,
+    ParsedTable,
+    read_table,
+    table_collection,
+)
 from guabao_rules.sources.positions import Key, Mark, PositionTree
+from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES, cell_name, read_workbook
 from guabao_rules.sources.yamlsource import YamlProblem, parse_yaml
 
 if TYPE_CHECKING:
@@ -73,8 +79,16 @@ class RecordEntry:
     def locate(self, path: tuple[Key, ...] | None) -> SourceRef:
         """The location of a field of this record (the record itself when None)."""
         if path and self.positions is not None:
-            return SourceRef(self.source.file, self.positions.locate(path))
+            mark = self.positions.locate(path)
+            return SourceRef(self.source.file, mark, _cell(self.source.cell, mark))
         return self.source
+
+
+def _cell(record_cell: str | None, mark: Mark) -> str | None:
+    """A workbook cell's ``Sheet!C12`` for ``mark``, in the sheet of ``record_cell``."""
+    if record_cell is None:
+        return None
+    return f"{record_cell.rpartition('!')[0]}!{cell_name(mark.line, mark.column)}"
 
 
 @dataclass(slots=True)
@@ -91,6 +105,8 @@ class Dataset:
     Attributes:
         root: The dataset root directory.
         files: Data files read, relative to the root with ``/`` separators.
+        skipped: Files that look like data but are not read (other suffixes,
+            upper-case suffixes, CSV files no collection is named for).
         entries: Every record read, in file then document order.
         by_id: The first record of each id (later duplicates are D001 and ignored).
         issues: Loader findings (D000, D001, D003, D007) in reading order.
@@ -99,9 +115,12 @@ class Dataset:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: list[str] = []
+        self.skipped: list[str] = []
         self.entries: list[RecordEntry] = []
         self.by_id: dict[str, RecordEntry] = {}
         self.issues: list[LoadIssue] = []
+        self.encodings: dict[str, str] = {}
+        """Files read in an encoding other than UTF-8 (the ``encoding`` setting)."""
 
     def records(self, collection: str) -> list[Record]:
         """The valid records of ``collection`` (first occurrence of each id), in order."""
@@ -145,30 +164,65 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def _is_table(rel: Path) -> bool:
+LOOKS_LIKE_DATA = (".yaml", ".yml", ".csv", ".tsv", ".json", ".xlsx", ".xlsm", ".xls", ".ods")
+"""Suffixes (any case) of files a user may take for data: those not read are reported skipped."""
+
+
+def table_path(root: Path, rel: str) -> PurePosixPath:
+    """The path a CSV file's collection is judged from.
+
+    Its path below the root, or, when that names no collection, with the root's
+    own folder name in front: ``check reports/`` (or ``check reports/2019.csv``)
+    reads the tables of ``reports/`` as from the dataset root.
+    """
+    posix = PurePosixPath(rel)
+    if table_collection(posix) is None and root.name:
+        return PurePosixPath(root.name) / posix
+    return posix
+
+
+def _is_table(root: Path, rel: str) -> bool:
     """Whether a file is a CSV table, or a CSV named after a collection that cannot be one."""
-    if rel.suffix != TABLE_SUFFIX:
+    if not rel.endswith(TABLE_SUFFIX):
         return False
-    posix = PurePosixPath(rel.as_posix())
+    posix = table_path(root, rel)
     return table_collection(posix) is not None or posix.stem in COLLECTIONS
 
 
-def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
-    """The data files below ``root`` (YAML files and CSV tables), sorted by relative path."""
+def discover(
+    root: Path, exclude: Sequence[str] = (), skipped: list[str] | None = None
+) -> list[Path]:
+    """The data files below ``root`` (YAML files and CSV tables), sorted by relative path.
+
+    Args:
+        root: The folder to walk.
+        exclude: Globs of paths that are not data.
+        skipped: When given, receives the relative paths of files that look like
+            data (:data:`LOOKS_LIKE_DATA`, any case) but are not read, sorted.
+    """
     found: list[tuple[str, Path]] = []
+    passed: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.startswith(".") or name == WAIVER_FILE:
                 continue
             path = Path(dirpath) / name
-            if not name.endswith(DATA_SUFFIXES) and not _is_table(path.relative_to(root)):
-                continue
             rel = path.relative_to(root).as_posix()
+            if (
+                not name.endswith(DATA_SUFFIXES)
+                and not _is_table(root, rel)
+                and path.suffix.lower() not in WORKBOOK_SUFFIXES
+            ):
+                if name.lower().endswith(LOOKS_LIKE_DATA) and not _excluded(rel, exclude):
+                    passed.append(rel)
+                continue
             if _excluded(rel, exclude):
                 continue
             found.append((rel, path))
     found.sort()
+    if skipped is not None:
+        skipped.extend(sorted(passed))
     return [path for _, path in found]
 
 
@@ -254,15 +308,20 @@ class _FileReader:
         self.dataset = dataset
         self.rel = rel
         self.personal_possible = True
+        self.sheet: str | None = None
+        """The workbook sheet being read, if any."""
 
     def issue(self, rule: str, violation: Violation) -> None:
         self.dataset.issues.append(LoadIssue(rule, violation))
 
+    def at(self, mark: Mark | None) -> SourceRef:
+        """A place in the file being read (in a workbook, with its ``Sheet!C12``)."""
+        if self.sheet is None or mark is None:
+            return SourceRef(self.rel, mark)
+        return SourceRef(self.rel, mark, f"{self.sheet}!{cell_name(mark.line, mark.column)}")
+
     def file_problem(self, mark: Mark | None, zh: str, en: str) -> None:
-        self.issue(
-            "D000",
-            Violation(None, {"problem": Text(zh, en)}, at=SourceRef(self.rel, mark)),
-        )
+        self.issue("D000", Violation(None, {"problem": Text(zh, en)}, at=self.at(mark)))
 
     def read(self, data: bytes) -> None:
         self.personal_possible = may_hold_personal_data(data)
@@ -341,9 +400,9 @@ class _FileReader:
                 Violation(subject, {"keys": keys}, at=SourceRef(self.rel, problems[0].mark)),
             )
 
-    def read_csv(self, data: bytes) -> None:
+    def read_csv(self, data: bytes, encoding: str = "utf-8") -> None:
         """Read a CSV table of a bulk collection (data-format.md, "Tables")."""
-        posix = PurePosixPath(self.rel)
+        posix = table_path(self.dataset.root, self.rel)
         collection = table_collection(posix)
         if collection is None:
             tables = ", ".join(sorted(TABLE_COLLECTIONS))
@@ -354,9 +413,24 @@ class _FileReader:
             )
             return
         self.personal_possible = may_hold_personal_data(data)
-        parsed = read_table(data, collection)
+        self.read_rows(collection, read_table(data, collection, encoding))
+
+    def read_workbook(self, data: bytes) -> None:
+        """Read the table sheets of a workbook (data-format.md, "Workbooks")."""
+        parsed = read_workbook(data, PurePosixPath(self.rel))
+        for sheet, problem in parsed.problems:
+            self.sheet = sheet
+            mark = problem.mark if sheet is not None else None
+            self.file_problem(mark, problem.message_zh, problem.message_en)
+        for sheet_table in parsed.sheets:
+            self.sheet = sheet_table.sheet
+            self.read_rows(sheet_table.collection, sheet_table.table)
+        self.sheet = None
+
+    def read_rows(self, collection: str, parsed: ParsedTable) -> None:
+        """Load the rows of a table (a CSV file or a workbook sheet) and its problems."""
         for problem in parsed.problems:
-            at = SourceRef(self.rel, problem.mark)
+            at = self.at(problem.mark)
             if problem.rule == "D003" and problem.column is not None:
                 text = _unknown_text((problem.column,), list(problem.known))
                 self.issue("D003", Violation(None, {"problems": [text]}, at=at))
@@ -366,9 +440,7 @@ class _FileReader:
                 self.file_problem(problem.mark, problem.message_zh, problem.message_en)
         model = COLLECTIONS[collection]
         for row in parsed.rows:
-            self.read_record(
-                collection, model, row.raw, SourceRef(self.rel, row.mark), row.positions
-            )
+            self.read_record(collection, model, row.raw, self.at(row.mark), row.positions)
 
     def read_record(
         self,
@@ -442,7 +514,8 @@ def load(
     *,
     exclude: Sequence[str] = (),
     max_file_mb: float = 64,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, str | None, int], None] | None = None,
+    encoding: Sequence[tuple[str, str]] = (),
 ) -> Dataset:
     """Read a dataset directory (or a list of files and directories).
 
@@ -454,7 +527,12 @@ def load(
             parent becomes the dataset root.
         exclude: Globs, relative to the root, of paths that are not data.
         max_file_mb: Files larger than this are not read (D000).
-        progress: Called with (files read, files in all) before each file and at the end.
+        progress: Called with (files read, files in all, the file about to be
+            read, records read so far) before each file, and at the end with
+            None for the file.
+        encoding: ``(glob, encoding)`` pairs: a CSV table whose path relative to
+            the root matches a glob is read in its encoding (the first match;
+            otherwise UTF-8). See ``ENCODINGS`` in :mod:`~guabao_rules.sources.csvsource`.
 
     Raises:
         FileNotFoundError: A path does not exist (a usage error, not bad data).
@@ -472,30 +550,35 @@ def load(
         common = Path(os.path.commonpath([str(p) for p in resolved]))
         root = common if common.is_dir() else common.parent
     files: list[Path] = []
+    skipped: list[str] = []
     for p in resolved:
         if p.is_dir():
-            files.extend(discover(p, exclude))
+            passed: list[str] = []
+            files.extend(discover(p, exclude, passed))
+            skipped.extend((p / rel).relative_to(root).as_posix() for rel in passed)
         else:
             files.append(p)
     ordered = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
     dataset = Dataset(root)
+    dataset.skipped = sorted(set(skipped))
     limit = int(max_file_mb * 1024 * 1024)
     with paused_gc():
-        _read_files(dataset, ordered, limit, max_file_mb, progress)
+        _read_files(dataset, ordered, limit, max_file_mb, progress, encoding)
     return dataset
 
 
-def _read_files(
+def _read_files(  # noqa: PLR0917 - one private call site
     dataset: Dataset,
     ordered: list[tuple[str, Path]],
     limit: int,
     max_file_mb: float,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int, str | None, int], None] | None,
+    encoding: Sequence[tuple[str, str]] = (),
 ) -> None:
     global CURRENT_FILE  # noqa: PLW0603 - read only by the CLI's last-resort message
     for done, (rel, file) in enumerate(ordered):
         if progress is not None:
-            progress(done, len(ordered))
+            progress(done, len(ordered), rel, len(dataset.entries))
         CURRENT_FILE = rel
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
@@ -521,12 +604,25 @@ def _read_files(
             )
             continue
         if file.suffix == TABLE_SUFFIX:
-            reader.read_csv(data)
+            file_encoding = _encoding_of(rel, encoding)
+            if file_encoding != "utf-8":
+                dataset.encodings[rel] = file_encoding
+            reader.read_csv(data, file_encoding)
+        elif file.suffix.lower() in WORKBOOK_SUFFIXES:
+            reader.read_workbook(data)
         else:
             reader.read(data)
     CURRENT_FILE = None
     if progress is not None:
-        progress(len(ordered), len(ordered))
+        progress(len(ordered), len(ordered), None, len(dataset.entries))
+
+
+def _encoding_of(rel: str, encoding: Sequence[tuple[str, str]]) -> str:
+    """The encoding the first matching glob gives ``rel``; UTF-8 when none matches."""
+    for pattern, name in encoding:
+        if _excluded(rel, (pattern,)):
+            return name
+    return "utf-8"
 
 
 def load_text(text: str, name: str = "data.yaml") -> Dataset:

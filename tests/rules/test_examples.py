@@ -22,7 +22,8 @@ RULES = catalogue().rules
 
 def _run(rule: RuleSpec, example: Example) -> list[tuple[str | None, int | None]]:
     config = Config(
-        select=[rule.id],
+        # D010 judges the other rules' statistics: its examples run every rule.
+        select=["ALL"] if rule.id == "D010" else [rule.id],
         as_of=example.as_of or date(2019, 12, 31),
         params=dict(example.params),
         lang="en",

@@ -110,9 +110,12 @@ def test_sarif_locations_related_and_fingerprints(
     related = d001["relatedLocations"][0]["physicalLocation"]
     assert related["artifactLocation"]["uri"] == "people/leaders.yaml"
     assert related["region"] == {"startLine": 2, "startColumn": 6}
-    # Q001 is about a prefecture absent from the data: no file, a logical location.
+    # Q001 is about a prefecture absent from the data: the config line that sets
+    # its parameter (GitHub rejects a result without a physical location).
     q001 = by_rule["Q001"]
-    assert "physicalLocation" not in q001["locations"][0]
+    assert q001["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "guabao-rules.toml"
+    )
     assert q001["locations"][0]["logicalLocations"] == [{"name": "533400", "kind": "object"}]
     # D000 is about a file: a physical location and no logical one.
     d000 = by_rule["D000"]
@@ -147,7 +150,8 @@ def test_sarif_paths_keep_the_dataset_folder_when_run_from_above(
         if "physicalLocation" in r["locations"][0]
     }
     assert uris == {
-        f"{dataset.name}/{name}" for name in ("broken.yaml", "units.yaml", "people/leaders.yaml")
+        f"{dataset.name}/{name}"
+        for name in ("broken.yaml", "units.yaml", "people/leaders.yaml", "guabao-rules.toml")
     }
 
 
@@ -227,7 +231,11 @@ def test_github_workflow_commands(
         "::error file=units.yaml,line=2,col=6,title=D001::"
         "id `U-FIN` is already used at people/leaders.yaml:2 (U-FIN)"
     ) in lines
-    assert any(line.startswith("::error title=Q001::") for line in lines)
+    # Q001's prefecture is not in the data: the config line that sets it.
+    assert any(
+        line.startswith("::error file=guabao-rules.toml,line=5,col=1,title=Q001::")
+        for line in lines
+    )
     assert lines[-1].startswith("Found ")
 
 
@@ -279,7 +287,7 @@ def test_text_on_a_terminal_shows_colour_and_a_source_excerpt(dataset: Path) -> 
     assert "\033[" in text
     plain = _strip_ansi(text)
     lines = plain.splitlines()
-    assert lines[0] == "people/leaders.yaml:4:27: D003 [error] unknown field"
+    assert lines[0] == "people/leaders.yaml:4:27: D003 [error] C-01: unknown field"
     assert lines[1].strip() == "|"
     assert lines[2] == "4 |   - {id: C-01, name: 干部甲, unit: U-FNI}"
     # The caret stands under column 27 (`u` of `unit`), counting CJK characters as wide.
@@ -291,7 +299,7 @@ def test_text_excerpt_survives_missing_files_and_lines(dataset: Path) -> None:
     options = OutputOptions(dataset=load(dataset), color=True)
     for file, line in (("gone.yaml", 1), ("units.yaml", 99)):
         text = _strip_ansi(load_formatters()["text"](_one_finding_report(file, line, 1), options))
-        assert text.splitlines()[0] == f"{file}:{line}:1: D003 [error] unknown field"
+        assert text.splitlines()[0] == f"{file}:{line}:1: D003 [error] C-01: unknown field"
         assert "|" not in text.splitlines()[1]
 
 
@@ -309,37 +317,6 @@ def test_text_piped_is_plain(
 
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\033\[[0-9;]*m", "", text)
-
-
-def test_progress_is_silent_for_quick_loads_and_erased_after_slow_ones() -> None:
-    import io
-
-    from guabao_rules.report.text import Progress
-
-    now = [0.0]
-    quick = io.StringIO()
-    progress = Progress(quick, clock=lambda: now[0])
-    for done in range(4):
-        now[0] += 0.2
-        progress(done, 3)
-    progress.close()
-    assert quick.getvalue() == ""
-
-    slow = io.StringIO()
-    now[0] = 0.0
-    progress = Progress(slow, clock=lambda: now[0])
-    for done in range(4):
-        now[0] += 0.6
-        progress(done, 3)
-    assert slow.getvalue().endswith("\rreading 3/3 files")
-    progress.close()
-    assert slow.getvalue().endswith("\r" + " " * len("reading 3/3 files") + "\r")
-
-
-def test_loader_reports_progress_per_file(dataset: Path) -> None:
-    calls: list[tuple[int, int]] = []
-    load(dataset, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
 def test_sarif_lists_waived_findings_as_suppressed(

@@ -100,3 +100,37 @@ def test_the_schema_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (tmp_path / "file").write_text("x", encoding="utf-8")
     assert main(["schema", "-o", str(tmp_path / "file")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_the_committed_pack_schema_is_fresh_and_validates_every_pack() -> None:
+    from guabao_rules.packs import _pack_sources
+    from guabao_rules.schema import PACK_SCHEMA_FILE, pack_schema
+
+    committed = ROOT / "schemas" / PACK_SCHEMA_FILE
+    assert committed.read_text(encoding="utf-8") == schema_text(pack=True), (
+        f"schemas/{PACK_SCHEMA_FILE} is stale; regenerate it with "
+        "`guabao-rules schema --pack -o schemas`"
+    )
+    schema = pack_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    check = cls(schema)
+    for name, data in _pack_sources():
+        parsed = parse_yaml(data)
+        errors = [e.message for e in check.iter_errors(_plain(parsed.value))]
+        assert errors == [], name
+    broken = {"pack": {"name": "x", "description": {"zh": "", "en": ""}}, "rules": [{"id": 1}]}
+    assert list(check.iter_errors(broken))
+
+
+def _plain(value: object) -> object:
+    """Dates as ISO strings, the way an editor's YAML 1.2 reader sees them."""
+    from datetime import date
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

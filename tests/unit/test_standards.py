@@ -12,7 +12,7 @@ import pytest
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import catalogue, plan, run
-from guabao_rules.kinds import is_missing
+from guabao_rules.kinds.presence import is_missing
 from guabao_rules.packs import MEASURES, PackError, parse_pack
 from guabao_rules.sources.loader import load_text
 
@@ -538,6 +538,7 @@ def _pack(rule_extra: str, constraint: str) -> bytes:
 pack: {{name: t, description: {{zh: 测试, en: test}}}}
 rules:
   - id: S999
+    name: test-rule
     title: {{zh: t, en: t}}
     message: {{zh: m, en: m}}
     severity: error

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from guabao_rules.checks.traceability import RELATED_CAP, parent_cycles
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import plan, run
+from guabao_rules.kinds.lineage import parent_cycles
+from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import Fund
 from guabao_rules.money import exact_difference, money_graph, yuan
 from guabao_rules.sources.loader import load_text
@@ -358,7 +359,7 @@ def test_parent_cycles_finds_each_cycle_once_from_its_smallest_id() -> None:
         "F-2": "F-GONE",
         "F-3": None,
     }
-    assert sorted(parent_cycles(_funds(links))) == [
+    assert sorted(parent_cycles({k: f.parent for k, f in _funds(links).items()})) == [
         ["F-4", "F-5"],
         ["F-6", "F-7", "F-8"],
         ["F-9"],
@@ -369,7 +370,7 @@ def test_parent_cycles_walks_a_long_chain_without_recursion() -> None:
     n = 50_000
     links: dict[str, str | None] = {f"F-{i:06}": f"F-{i + 1:06}" for i in range(n)}
     links[f"F-{n:06}"] = "F-000000"
-    (cycle,) = parent_cycles(_funds(links))
+    (cycle,) = parent_cycles({k: f.parent for k, f in _funds(links).items()})
     assert len(cycle) == n + 1 and cycle[0] == "F-000000"
 
 
