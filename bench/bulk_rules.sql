@@ -1,6 +1,6 @@
 -- Hand-written DuckDB queries for the bulk rules, independent of the engine:
 -- the benchmark's second yardstick (issue 10). {root} is the dataset folder.
--- Each query yields the subjects that fail; the benchmark counts them.
+-- Each query yields the subjects that fail, and the benchmark counts them.
 
 CREATE TABLE households AS SELECT * FROM read_csv('{root}/counties/*/households.csv',
     header = true, columns = {'id': 'VARCHAR', 'village': 'VARCHAR', 'status': 'VARCHAR'});
