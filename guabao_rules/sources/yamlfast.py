@@ -607,8 +607,8 @@ class _Reader:
                 read = _read_columns(self, line_index, indent)
                 if read is not None:  # a run of alike records, read column by column
                     if tree is None:
-                        start = Mark(line_index + 1 + self.base, indent + 1)
-                        tree = PositionTree(start, keys, children)
+                        head = Mark(line_index + 1 + self.base, indent + 1)
+                        tree = PositionTree(head, keys, children)
                     values, marks, trees = read
                     index = len(result)
                     result.extend(values)
