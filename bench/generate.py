@@ -76,6 +76,11 @@ RECORDS_PER_VILLAGE = (
 RECORDS_PER_COUNTY = 33
 """Records of a county outside its villages: leaders, units, links, visits, funds..."""
 
+RECORDS_PROVINCE = round(
+    COUNTIES * (VILLAGES_PER_COUNTY * RECORDS_PER_VILLAGE + RECORDS_PER_COUNTY)
+)
+"""About how many records the whole province holds (≈1.07e7)."""
+
 Format = Literal["csv", "flow", "block"]
 
 TABLE_COLLECTIONS = (

@@ -27,8 +27,10 @@ tests check this equivalence on generated documents.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
@@ -183,13 +185,234 @@ class _FlowPositions(LazyPositionTree):
         return start if text[column] == "}" else Mark(start.line, column + 1)
 
 
+# --- runs of alike block records, read column by column --------------------------------
+#
+# Bulk files in block style (as yaml.safe_dump writes them, or by hand) hold
+# runs of records that share one layout: the same keys, in the same order, on
+# the same number of lines. Such a run is read a column at a time: the lines
+# of every record are checked against the layout with C-level string tests,
+# and each column of values is checked with one regular expression over the
+# whole column and converted at once. No Python code runs per line. Anything
+# outside the layout ends the run; the line-by-line reader takes over there.
+
+_LAYOUT_KEY: Final = re.compile(rf"({_KEY}):")
+_TEXT_VALUE: Final = (
+    r"[^\s\-?:,\[\]{}#&*!|>'\"%@`0-9+.~][^\s?:,\[\]{}#'\"]*(?: +[^\s?:,\[\]{}#'\"]+)*"
+)
+_TEXT_COLUMN: Final = re.compile(f"{_TEXT_VALUE}(?:\n{_TEXT_VALUE})*")
+"""Plain scalars that are text whatever they hold (no number, no constant can start so)."""
+_TEXT_CONSTANTS: Final = frozenset(
+    ("true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL")
+)
+_SQ_COLUMN: Final = re.compile(r"'[^'\n]*'(?:\n'[^'\n]*')*")
+_DQ_COLUMN: Final = re.compile(r'"[^"\\\n]*"(?:\n"[^"\\\n]*")*')
+_LINE_SCALAR: Final = rf"(?:\"[^\"\\\n]*\"|'(?:[^'\n]|'')*'|{_PLAIN})"
+_SCALAR_COLUMN: Final = re.compile(f"{_LINE_SCALAR}(?:\n{_LINE_SCALAR})*")
+_RUN_CHUNK: Final = 64
+"""Records checked at first; the chunk doubles, so a run costs linear time."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The lines of one record: a test for each line, where its values stand."""
+
+    tests: tuple[tuple[bool, str], ...]  # (whole line equal, else prefix) per line
+    fields: tuple[tuple[str, tuple[int, ...] | int | None], ...]  # key: line(s) of its value
+    nodes: int
+
+
+def _layout(lines: list[str], start: int, indent: int) -> _Layout | None:
+    """The layout of the record whose dash line is ``lines[start]``, if it is simple."""
+    pad = " " * (indent + 2)
+    deeper = pad + "  "
+    tests: list[tuple[bool, str]] = []
+    fields: list[tuple[str, tuple[int, ...] | int | None]] = []
+    items: list[int] | None = None  # the lines of the open list's items
+    item_prefix = ""
+    nodes = 1
+    total = len(lines)
+    index = start
+    while index < total:
+        text = lines[index]
+        at = len(tests)
+        if at == 0:
+            lead = text[: indent + 2]
+        elif text.startswith(pad):
+            lead = pad
+        else:
+            break
+        if text.startswith("- ", len(lead)):  # an item of the list just opened
+            prefix = (pad if text[len(pad)] == "-" else deeper) + "- "
+            if items is None or not text.startswith(prefix) or (items and prefix != item_prefix):
+                return None
+            item_prefix = prefix
+            items.append(at)
+            tests.append((False, prefix))
+            nodes += 1
+            index += 1
+            continue
+        if items is not None:
+            fields.append((fields.pop()[0], tuple(items) if items else None))
+            items = None
+        match = _LAYOUT_KEY.match(text, len(lead))
+        if match is None:
+            return None
+        key = match.group(1)
+        if any(key == name for name, _ in fields):
+            return None  # a duplicate key: PyYAML reports it (D007)
+        end = match.end()
+        nodes += 2
+        if end == len(text):
+            tests.append((True, text))
+            fields.append((key, None))
+            items = []
+        elif text.startswith(" ", end):
+            tests.append((False, text[: end + 1]))
+            fields.append((key, at))
+        else:
+            return None
+        index += 1
+    if items is not None:
+        fields.append((fields.pop()[0], tuple(items) if items else None))
+    return _Layout(tuple(tests), tuple(fields), nodes)
+
+
+def _run_length(lines: list[str], start: int, layout: _Layout) -> int:
+    """How many records from ``lines[start]`` on have ``layout``."""
+    size = len(layout.tests)
+    total = len(lines)
+    count = 0
+    chunk = _RUN_CHUNK
+    while True:
+        first = start + count * size
+        records = min(chunk, (total - first) // size)
+        if records <= 0:
+            return count
+        good = records
+        for offset, (whole, text) in enumerate(layout.tests):
+            column = lines[first + offset : first + records * size : size]
+            test = str.__eq__ if whole else str.startswith
+            flags = list(map(test, column, itertools.repeat(text)))
+            if not all(flags):
+                good = min(good, flags.index(False))
+        count += good
+        if good < records:
+            return count
+        chunk *= 2
+
+
+def _column(values: list[str], plain: Any) -> list[Any] | None:
+    """The scalars of one column, read at once; None when one is outside the subset."""
+    joined = "\n".join(values)
+    if _TEXT_COLUMN.fullmatch(joined) and _TEXT_CONSTANTS.isdisjoint(values):
+        return values
+    if _SQ_COLUMN.fullmatch(joined) or _DQ_COLUMN.fullmatch(joined):
+        return [value[1:-1] for value in values]
+    if _SCALAR_COLUMN.fullmatch(joined):
+        meaning = {value: _scalar(value, plain) for value in set(values)}
+        return [meaning[value] for value in values]
+    return None
+
+
+class _BlockPositions(LazyPositionTree):
+    """Positions of a block record read by columns, worked out when first asked for."""
+
+    __slots__ = ("_indent", "_plain", "_text")
+
+    def __init__(self, start: Mark, text: str, indent: int, plain: Any) -> None:
+        super().__init__(start)
+        self._text = text
+        self._indent = indent
+        self._plain = plain
+
+    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
+        lines = self._text.split("\n")
+        reader = _Reader(lines, self._plain, base=self.start.line - 1, columns=False)
+        match = _ITEM.fullmatch(lines[0], self._indent)
+        assert match is not None
+        reader.line = 0
+        _, tree = reader.mapping(match.start(1), 1, match)
+        return tree.keys, tree.children
+
+    @property
+    def anchor(self) -> Mark:
+        """The first key's mark: where the record starts."""
+        return self.start
+
+
+def _read_columns(
+    reader: _Reader, start: int, indent: int
+) -> tuple[list[Any], list[Mark], list[PositionTree]] | None:
+    """The run of alike records from ``lines[start]``: values, item marks, positions."""
+    lines = reader.lines
+    layout = _layout(lines, start, indent)
+    if layout is None or layout in reader.failed:
+        return None
+    count = _run_length(lines, start, layout)
+    size = len(layout.tests)
+    end = start + count * size
+    if count and end < reader.total:
+        reader.line = end
+        found = reader.next_content()
+        if found is not None and found[1] >= indent + 2:  # the last record goes on
+            count -= 1
+            end -= size
+        reader.line = start
+    if count == 0:
+        return None
+    plain = reader.plain
+    columns: list[Any] = []
+    for _, where in layout.fields:
+        if where is None:
+            columns.append(itertools.repeat(None, count))
+            continue
+        lines_of = (where,) if isinstance(where, int) else where
+        read = []
+        for offset in lines_of:
+            skip = len(layout.tests[offset][1])
+            values = _column([text[skip:] for text in lines[start + offset : end : size]], plain)
+            if values is None:
+                reader.failed.add(layout)
+                return None
+            read.append(values)
+        columns.append(read[0] if isinstance(where, int) else map(list, zip(*read, strict=True)))
+    keys = [key for key, _ in layout.fields]
+    values = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=False)]
+    first = start + 1 + reader.base
+    column = indent + 3
+    marks = [Mark(line, column) for line in range(first, first + count * size, size)]
+    trees: list[PositionTree] = [
+        _BlockPositions(mark, "\n".join(lines[at : at + size]), indent, plain)
+        for mark, at in zip(marks, range(start, end, size), strict=True)
+    ]
+    reader.count += count * layout.nodes
+    reader.line = end
+    return values, marks, trees
+
+
 class _Reader:
     """Reads the subset, line by line; raises :class:`_NotPlain` outside it."""
 
-    __slots__ = ("count", "line", "lines", "plain", "seen", "seen_content", "total")
+    __slots__ = (
+        "base",
+        "columns",
+        "count",
+        "failed",
+        "line",
+        "lines",
+        "plain",
+        "seen",
+        "seen_content",
+        "total",
+    )
 
-    def __init__(self, lines: list[str], plain: Any) -> None:
+    def __init__(
+        self, lines: list[str], plain: Any, *, base: int = 0, columns: bool = True
+    ) -> None:
         self.lines = lines
+        self.base = base  # the number of lines above lines[0] in the file
+        self.columns = columns  # read runs of alike block records column by column
+        self.failed: set[_Layout] = set()  # layouts whose values a column could not read
         self.total = len(lines)
         self.line = 0  # index of the next line to read
         self.plain = plain
@@ -340,7 +563,7 @@ class _Reader:
                 match = _ENTRY.fullmatch(lines[line_index], indent)
                 if match is None:
                     raise _NotPlain
-            line = line_index + 1
+            line = line_index + 1 + self.base
             key = match.group(1)
             if key in result:
                 raise _NotPlain  # a duplicate key: PyYAML reports it (D007)
@@ -380,12 +603,24 @@ class _Reader:
             if at > indent:
                 raise _NotPlain
             text = lines[line_index]
+            if self.columns and text.startswith("- ", indent):
+                read = _read_columns(self, line_index, indent)
+                if read is not None:  # a run of alike records, read column by column
+                    if tree is None:
+                        head = Mark(line_index + 1 + self.base, indent + 1)
+                        tree = PositionTree(head, keys, children)
+                    values, marks, trees = read
+                    index = len(result)
+                    result.extend(values)
+                    keys.update(zip(range(index, index + len(values)), marks, strict=True))
+                    children.update(zip(range(index, index + len(values)), trees, strict=True))
+                    continue
             match = _ITEM.fullmatch(text, indent)
             if match is None:
                 if depth > 0 and not text.startswith("-", indent):
                     break  # an indentless sequence ends at its mapping's next key
                 raise _NotPlain
-            line = line_index + 1
+            line = line_index + 1 + self.base
             if tree is None:
                 tree = PositionTree(Mark(line, indent + 1), keys, children)
             index = len(result)
@@ -425,7 +660,7 @@ class _Reader:
         if read is None:
             for index, line_index, start, end in batch:
                 result[index], children[index] = self.flow(
-                    lines[line_index], start, end, line_index + 1
+                    lines[line_index], start, end, line_index + 1 + self.base
                 )
             return
         values, nodes = read
@@ -433,7 +668,9 @@ class _Reader:
         plain = self.plain
         for value, (index, line_index, start, end) in zip(values, batch, strict=True):
             result[index] = value
-            children[index] = _FlowPositions(lines[line_index], line_index + 1, start, end, plain)
+            children[index] = _FlowPositions(
+                lines[line_index], line_index + 1 + self.base, start, end, plain
+            )
 
     def no_continuation(self, indent: int) -> None:
         """After a value on one line, a deeper line would continue it: not in the subset."""

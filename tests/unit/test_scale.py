@@ -285,3 +285,66 @@ def test_fast_reader_reads_the_bundled_and_generated_data(tmp_path: Path) -> Non
 def test_fast_reader_leaves_the_rest_to_pyyaml(text: str) -> None:
     fast, slow = parse_both(text.encode("utf-8"))
     assert fast == slow
+
+
+# --- block style: runs of alike records, as yaml.safe_dump and people write them ----------
+
+BLOCK_SCALARS = st.one_of(
+    st.sampled_from(["poor", "HH-1", "2019-Q1", "533323", "007", "true", "True", "null", "~"]),
+    st.sampled_from(["1.50", "-7", "0x1F", "2019-01-01", "", "a b", "it's", 'say "x"', "a: b"]),
+    st.sampled_from([" #", "x #y", "[a]", "{a: 1}", "- x", "真", "1_000", ".inf", "a\\b"]),
+    st.integers(-5, 10**12),
+    st.booleans(),
+    st.none(),
+)
+BLOCK_RECORD = st.fixed_dictionaries(
+    {"id": BLOCK_SCALARS},
+    optional={
+        "village": BLOCK_SCALARS,
+        "status": BLOCK_SCALARS,
+        "tags": st.lists(BLOCK_SCALARS, max_size=3),
+        "date": BLOCK_SCALARS,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(BLOCK_RECORD, min_size=1, max_size=6),
+    st.integers(1, 70),
+    st.sampled_from(["safe_dump", "indented", "blank lines", "comment"]),
+)
+def test_fast_reader_equals_pyyaml_on_block_records(
+    records: list[dict[str, object]], repeat: int, style: str
+) -> None:
+    """Runs of alike block records (read column by column) give PyYAML's values and positions."""
+    data = {"households": records * repeat, "reports": records}
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    if style == "indented":  # as people write it: the items indented under their key
+        text = "\n".join(("  " + line if line[:1] in "- " else line) for line in text.split("\n"))
+    elif style == "blank lines":
+        text = text.replace("\n- ", "\n\n- ", 3)
+    elif style == "comment":
+        text = text.replace("\n  ", "\n  # note\n  ", 1)
+    fast, slow = parse_both(text.encode("utf-8"))
+    assert fast == slow, text
+    assert fast.positions is None or fast.positions.children == slow.positions.children
+
+
+def test_block_records_are_read_by_columns_with_lazy_positions() -> None:
+    records = [
+        {"id": f"HH-{n}", "village": "533323200201", "status": "poor", "tags": ["a", "b"]}
+        for n in range(200)
+    ]
+    text = yaml.safe_dump({"households": records}, allow_unicode=True, sort_keys=False)
+    read = parse_plain(text, yamlsource._plain)
+    assert read is not None
+    value, positions, nodes = read
+    assert value == {"households": records}
+    assert positions is not None
+    households = positions.children["households"]
+    assert all(type(tree).__name__ == "_BlockPositions" for tree in households.children.values())
+    assert households.children[199].keys["tags"].line == 199 * 6 + 2 + 3
+    fast, slow = parse_both(text.encode("utf-8"))
+    assert fast == slow
+    assert nodes == slow.nodes
