@@ -65,5 +65,5 @@ def describe_error(
     if kind == "literal_error" and ctx and "expected" in ctx:
         zh = f"{zh}(应为 {ctx['expected']})"
     if kind == "missing":
-        return Text(f"缺少必填字段 `{name}`", f"missing required field `{name}`")
-    return Text(f"`{name}`:{zh}", f"`{name}`: {message[:1].lower()}{message[1:]}")
+        return Text(zh=f"缺少必填字段 `{name}`", en=f"missing required field `{name}`")
+    return Text(zh=f"`{name}`:{zh}", en=f"`{name}`: {message[:1].lower()}{message[1:]}")

@@ -32,15 +32,15 @@ def region_codes(ctx: RuleContext) -> Iterator[Violation]:
                 (
                     ("id",),
                     Text(
-                        f"{region.level} 级编码应为 {length} 位数字",
-                        f"a {region.level} code is {length} digits",
+                        zh=f"{region.level} 级编码应为 {length} 位数字",
+                        en=f"a {region.level} code is {length} digits",
                     ),
                 )
             )
         if region.level == "province":
             if region.parent is not None:
                 problems.append(
-                    (("parent",), Text("省级区划不应有上级", "a province has no parent"))
+                    (("parent",), Text(zh="省级区划不应有上级", en="a province has no parent"))
                 )
         else:
             parent = index.get(region.parent, Region)
@@ -51,8 +51,8 @@ def region_codes(ctx: RuleContext) -> Iterator[Violation]:
                         (
                             ("parent",),
                             Text(
-                                f"上级 `{parent.id}` 是 {parent.level} 级,应为 {want} 级",
-                                f"parent `{parent.id}` is a {parent.level}, not a {want}",
+                                zh=f"上级 `{parent.id}` 是 {parent.level} 级,应为 {want} 级",
+                                en=f"parent `{parent.id}` is a {parent.level}, not a {want}",
                             ),
                         )
                     )
@@ -63,8 +63,8 @@ def region_codes(ctx: RuleContext) -> Iterator[Violation]:
                             (
                                 ("id",),
                                 Text(
-                                    f"编码前 {prefix} 位应与上级 `{parent.id}` 相同",
-                                    f"the first {prefix} digits must be those of "
+                                    zh=f"编码前 {prefix} 位应与上级 `{parent.id}` 相同",
+                                    en=f"the first {prefix} digits must be those of "
                                     f"parent `{parent.id}`",
                                 ),
                             )
@@ -103,8 +103,8 @@ def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tupl
                 (
                     path,
                     Text(
-                        f"`{field_name(path)}` {then} 早于 {what} {first}",
-                        f"`{field_name(path)}` {then} is before the {what} {first}",
+                        zh=f"`{field_name(path)}` {then} 早于 {what} {first}",
+                        en=f"`{field_name(path)}` {then} is before the {what} {first}",
                     ),
                 )
             )
@@ -115,8 +115,8 @@ def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tupl
                 (
                     path,
                     Text(
-                        f"`{field_name(path)}` {day} 晚于评估日 {as_of}",
-                        f"`{field_name(path)}` {day} is after as_of {as_of}",
+                        zh=f"`{field_name(path)}` {day} 晚于评估日 {as_of}",
+                        en=f"`{field_name(path)}` {day} is after as_of {as_of}",
                     ),
                 )
             )

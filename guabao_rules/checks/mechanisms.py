@@ -72,7 +72,7 @@ def _rule_selector(ctx: RuleContext) -> Selector:
 
 def _years_text(shortfalls: list[tuple[int, int]]) -> list[Text]:
     """Each short year with its count, e.g. ``2019 年 1 次`` / ``1 in 2019``."""
-    return [Text(f"{year} 年 {count} 次", f"{count} in {year}") for year, count in shortfalls]
+    return [Text(zh=f"{year} 年 {count} 次", en=f"{count} in {year}") for year, count in shortfalls]
 
 
 # --- M001: main leaders' visits ----------------------------------------------------------
@@ -157,9 +157,9 @@ def quarterly_reports(ctx: RuleContext) -> Iterator[Violation]:
             reported = (Quarter.parse(r.period) for r in reports if r.reporter in members)
             for quarter, _ in short_periods(quarters, reported, 1):
                 if len(teams) == 1:
-                    missing.append(Text(str(quarter), str(quarter)))
+                    missing.append(Text(zh=str(quarter), en=str(quarter)))
                 else:
-                    missing.append(Text(f"{quarter}({team.id})", f"{quarter} ({team.id})"))
+                    missing.append(Text(zh=f"{quarter}({team.id})", en=f"{quarter} ({team.id})"))
         if missing:
             yield Violation(
                 household.id,

@@ -68,8 +68,8 @@ def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
                     (
                         ("milestones", later),
                         Text(
-                            f"{later} {second} 早于 {earlier} {first}",
-                            f"{later} {second} is before {earlier} {first}",
+                            zh=f"{later} {second} 早于 {earlier} {first}",
+                            en=f"{later} {second} is before {earlier} {first}",
                         ),
                     )
                 )
@@ -80,8 +80,8 @@ def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
                         (
                             ("milestones", name),
                             Text(
-                                f"状态为 {project.status} 但缺少 milestones.{name}",
-                                f"status {project.status} without milestones.{name}",
+                                zh=f"状态为 {project.status} 但缺少 milestones.{name}",
+                                en=f"status {project.status} without milestones.{name}",
                             ),
                         )
                     )
@@ -103,15 +103,15 @@ def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
         problems: list[tuple[tuple[Key, ...] | None, Text]] = []
         if not performance.targets:
             problems.append(
-                (("performance", "targets"), Text("没有绩效目标", "no performance target"))
+                (("performance", "targets"), Text(zh="没有绩效目标", en="no performance target"))
             )
         if not performance.poor_households and not performance.beneficiaries:
             problems.append(
                 (
                     ("performance", "poor_households"),
                     Text(
-                        "没有受益贫困户(带贫户数为 0 且无受益对象)",
-                        "no benefiting poor households (poor_households 0, no beneficiaries)",
+                        zh="没有受益贫困户(带贫户数为 0 且无受益对象)",
+                        en="no benefiting poor households (poor_households 0, no beneficiaries)",
                     ),
                 )
             )
@@ -135,8 +135,8 @@ def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
                 (
                     ("performance", "beneficiaries"),
                     Text(
-                        f"受益户不在项目所在县 {project.county}:{'、'.join(details)}",
-                        f"beneficiary households outside county {project.county}: "
+                        zh=f"受益户不在项目所在县 {project.county}:{'、'.join(details)}",
+                        en=f"beneficiary households outside county {project.county}: "
                         + ", ".join(details),
                     ),
                 )
@@ -153,9 +153,9 @@ def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
 # --- S601 内外监督公开化 ------------------------------------------------------------
 
 _STAGE_NAMES = {
-    "intake": Text("入库公示(intake)", "intake"),
-    "implementation": Text("实施公告(implementation)", "implementation"),
-    "completion": Text("竣工公示(completion)", "completion"),
+    "intake": Text(zh="入库公示(intake)", en="intake"),
+    "implementation": Text(zh="实施公告(implementation)", en="implementation"),
+    "completion": Text(zh="竣工公示(completion)", en="completion"),
 }
 
 _REQUIRED_FROM = {
@@ -177,19 +177,19 @@ def _stage_problem(
     """Why no notice of ``stage`` qualifies (None when one does)."""
     name = _STAGE_NAMES[stage]
     if not notices:
-        return Text(f"缺少{name.zh}", f"{name.en} announcement missing")
+        return Text(zh=f"缺少{name.zh}", en=f"{name.en} announcement missing")
     on_time = [n for n in notices if deadline is None or n.end <= deadline]
     if not on_time:
         return Text(
-            f"{name.zh}结束晚于入库日期 {deadline}",
-            f"{name.en} announcement ends after milestones.in_library {deadline}",
+            zh=f"{name.zh}结束晚于入库日期 {deadline}",
+            en=f"{name.en} announcement ends after milestones.in_library {deadline}",
         )
     longest = max(announcement_days(n) for n in on_time)
     if longest >= minimum:
         return None
     return Text(
-        f"{name.zh}仅 {longest} 天(至少 {minimum} 天)",
-        f"{name.en} announcement only {longest} days (at least {minimum})",
+        zh=f"{name.zh}仅 {longest} 天(至少 {minimum} 天)",
+        en=f"{name.en} announcement only {longest} days (at least {minimum})",
     )
 
 
@@ -223,7 +223,8 @@ def progress_gaps(ctx: RuleContext) -> Iterator[Violation]:
         reports = sorted(p.date for p in project.progress)
         if start is None and not reports:
             problem = Text(
-                "既无开工日期也无进度报告", "neither a start milestone nor any progress report"
+                zh="既无开工日期也无进度报告",
+                en="neither a start milestone nor any progress report",
             )
             yield Violation(project.id, {"problems": [problem], "max": limit})
             continue
@@ -232,7 +233,7 @@ def progress_gaps(ctx: RuleContext) -> Iterator[Violation]:
         points = sorted([*([start] if start is not None else []), *reports])
         points.append(ctx.as_of)
         problems = [
-            Text(f"{a} 至 {b} 间隔 {gap} 天", f"{gap} days from {a} to {b}")
+            Text(zh=f"{a} 至 {b} 间隔 {gap} 天", en=f"{gap} days from {a} to {b}")
             for a, b in pairwise(points)
             if (gap := days_between(a, b)) > limit
         ]

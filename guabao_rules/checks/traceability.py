@@ -86,8 +86,8 @@ def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
                     (
                         position,
                         Text(
-                            f"{report.date} 实物进度 {physical}%,资金支出 {shown}%({amounts})",
-                            f"{report.date}: physical {physical}%, "
+                            zh=f"{report.date} 实物进度 {physical}%,资金支出 {shown}%({amounts})",
+                            en=f"{report.date}: physical {physical}%, "
                             f"funds {shown}% spent ({amounts})",
                         ),
                     )

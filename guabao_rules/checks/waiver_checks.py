@@ -29,9 +29,9 @@ def stale_waivers(ctx: RuleContext) -> Iterator[Violation]:
         if waiver.expired(ctx.as_of):
             assert waiver.expires is not None
             day = waiver.expires.isoformat()
-            problem = Text(f"已于 {day} 到期", f"it expired on {day}")
+            problem = Text(zh=f"已于 {day} 到期", en=f"it expired on {day}")
         elif waiver.rule in ran and (waiver.rule, waiver.subject) not in found:
-            problem = Text("没有与之匹配的发现", "it matches no finding")
+            problem = Text(zh="没有与之匹配的发现", en="it matches no finding")
         else:
             continue
         yield Violation(waiver.subject, {"rule": waiver.rule, "problem": problem}, at=waiver.source)

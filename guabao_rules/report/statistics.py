@@ -12,11 +12,11 @@ from guabao_rules.packs import MEASURES
 from guabao_rules.sources.loader import Dataset
 
 FAMILIES: dict[str, Text] = {
-    "D": Text("数据完整性", "Data integrity"),
-    "Q": Text("组织与配额", "Organisation and quotas"),
-    "M": Text("工作机制", "Working mechanisms"),
-    "T": Text("资金项目可追溯", "Fund-to-project traceability"),
-    "S": Text("七化项目标准", "The 七化 project standards"),
+    "D": Text(zh="数据完整性", en="Data integrity"),
+    "Q": Text(zh="组织与配额", en="Organisation and quotas"),
+    "M": Text(zh="工作机制", en="Working mechanisms"),
+    "T": Text(zh="资金项目可追溯", en="Fund-to-project traceability"),
+    "S": Text(zh="七化项目标准", en="The 七化 project standards"),
 }
 """The rule families, in the catalogue's order."""
 

@@ -238,10 +238,10 @@ def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
     guess = did_you_mean(key, known)
     if guess:
         return Text(
-            f"未知字段 `{name}`(是否应为 `{guess}`?)",
-            f"unknown field `{name}` (did you mean `{guess}`?)",
+            zh=f"未知字段 `{name}`(是否应为 `{guess}`?)",
+            en=f"unknown field `{name}` (did you mean `{guess}`?)",
         )
-    return Text(f"未知字段 `{name}`", f"unknown field `{name}`")
+    return Text(zh=f"未知字段 `{name}`", en=f"unknown field `{name}`")
 
 
 _DIGIT_RUN = re.compile(rb"[0-9]{11,}[Xx]?")
@@ -321,7 +321,7 @@ class _FileReader:
         return SourceRef(self.rel, mark, f"{self.sheet}!{cell_name(mark.line, mark.column)}")
 
     def file_problem(self, mark: Mark | None, zh: str, en: str) -> None:
-        self.issue("D000", Violation(None, {"problem": Text(zh, en)}, at=self.at(mark)))
+        self.issue("D000", Violation(None, {"problem": Text(zh=zh, en=en)}, at=self.at(mark)))
 
     def read(self, data: bytes) -> None:
         self.personal_possible = may_hold_personal_data(data)
@@ -350,8 +350,8 @@ class _FileReader:
             if model is None:
                 guess = did_you_mean(collection, COLLECTIONS)
                 hint = Text(
-                    f"未知集合 `{collection}`" + (f"(是否应为 `{guess}`?)" if guess else ""),
-                    f"unknown collection `{collection}`"
+                    zh=f"未知集合 `{collection}`" + (f"(是否应为 `{guess}`?)" if guess else ""),
+                    en=f"unknown collection `{collection}`"
                     + (f" (did you mean `{guess}`?)" if guess else ""),
                 )
                 self.issue(
@@ -470,10 +470,13 @@ class _FileReader:
                 loc = tuple(detail["loc"])
                 problems.append((loc, describe_error(loc, detail["type"], detail["msg"])))
         except (RecursionError, ValueError, TypeError) as error:  # defensive: never raise
-            problems.append(((), Text(f"无法校验记录:{error}", f"cannot validate: {error}")))
+            problems.append(((), Text(zh=f"无法校验记录:{error}", en=f"cannot validate: {error}")))
         if isinstance(record, Region) and record.level != "province" and record.parent is None:
             problems.append(
-                (("parent",), Text("缺少必填字段 `parent`", "missing required field `parent`"))
+                (
+                    ("parent",),
+                    Text(zh="缺少必填字段 `parent`", en="missing required field `parent`"),
+                )
             )
             record = None
         entry = RecordEntry(collection, record_id, record, source, tree)
