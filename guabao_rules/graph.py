@@ -26,13 +26,12 @@ from guabao_rules.models import (
     reference_specs,
     reference_values,
 )
-from guabao_rules.sources.loader import paused_gc
 from guabao_rules.timecal import is_active
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from guabao_rules.sources.loader import Dataset, RecordEntry
+    from guabao_rules.dataset import Dataset, RecordEntry
 
 R = TypeVar("R", bound=Record)
 
@@ -62,10 +61,10 @@ class Index:
         for entry in dataset.by_id.values():
             if entry.model is not None:
                 self.by_collection[entry.collection].append(entry)
-        with paused_gc():
-            for entries in self.by_collection.values():
-                for entry in entries:
-                    self._resolve(entry)
+        # Built under the dataset's paused_gc (see Dataset.index): millions of entries.
+        for entries in self.by_collection.values():
+            for entry in entries:
+                self._resolve(entry)
 
     # --- building ---------------------------------------------------------------
 

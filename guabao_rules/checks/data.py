@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.i18n import field_name
+from guabao_rules.kinds.python import register
 from guabao_rules.models import LEVELS, Project, Region
 from guabao_rules.sources.positions import Key
 
