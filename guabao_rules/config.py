@@ -7,6 +7,8 @@ profile overrides the rules' defaults. Anything unknown is a
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 from guabao_rules.diagnostics import Severity
 from guabao_rules.i18n import LANGS
+from guabao_rules.safeio import read_regular
 from guabao_rules.timecal import as_date
 
 CONFIG_FILE = "guabao-rules.toml"
@@ -86,6 +89,23 @@ def _str_list(value: Any, key: str, where: str) -> list[str]:
     raise ConfigError(f"{where}: `{key}` must be a list of strings")
 
 
+def _toml_type(value: Any) -> str:
+    """What a TOML value is, in words (``an integer``), for a one-line message."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number" if math.isfinite(value) else f"the number {value}"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
 def parse_as_of(value: Any, where: str) -> date:
     """A date from TOML (a date or a ``YYYY-MM-DD`` string) or the command line."""
     day = as_date(value)
@@ -154,17 +174,24 @@ def _encoding(value: Any, where: str) -> list[tuple[str, str]]:
 def read_config_file(path: Path) -> Config:
     """Read a ``guabao-rules.toml`` or a ``pyproject.toml``."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as error:
+        data = tomllib.loads(read_regular(path).decode("utf-8"))
+    except OSError as error:  # a FIFO or device too: refused, never waited on
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
+    where = str(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("guabao-rules", {})
-    config = from_mapping(data, str(path), base=path.parent)
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: `tool` must be a table")
+        data = tool.get("guabao-rules", {})
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{path}: [tool.guabao-rules] must be a table, not {_toml_type(data)}"
+            )
+    config = from_mapping(data, where, base=path.parent)
     config.path = path
     return config
 
@@ -172,7 +199,7 @@ def read_config_file(path: Path) -> Config:
 def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
     """The 1-based line where a TOML or YAML file sets ``key`` (inside ``[table]``)."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = read_regular(path).decode("utf-8", errors="replace").splitlines()
     except OSError:
         return None
     pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[:=]""")
@@ -194,13 +221,13 @@ def find_config(start: Path | str) -> Config:
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         own = candidate / CONFIG_FILE
-        if own.is_file():
+        if os.path.lexists(own):  # a FIFO or a dangling link is an error, not "no config"
             return read_config_file(own)
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
             try:
-                with pyproject.open("rb") as handle:
-                    has_table = "guabao-rules" in tomllib.load(handle).get("tool", {})
+                tool = tomllib.loads(read_regular(pyproject).decode("utf-8")).get("tool", {})
+                has_table = isinstance(tool, dict) and "guabao-rules" in tool
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 has_table = False  # not ours to judge: another tool's broken file
             if has_table:
