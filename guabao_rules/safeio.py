@@ -77,12 +77,17 @@ def read_regular(path: str | os.PathLike[str]) -> bytes:
         if error.errno == errno.ENXIO:  # a socket
             raise NotRegularFile(path, "a socket") from None
         raise
-    with os.fdopen(fd, "rb") as handle:
+    try:
         mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(path, file_kind(mode))
-        with contextlib.suppress(AttributeError, OSError):
-            os.set_blocking(fd, True)
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(path, file_kind(mode))
+    with contextlib.suppress(AttributeError, OSError):
+        os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
         return handle.read()
 
 
