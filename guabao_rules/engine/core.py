@@ -33,6 +33,7 @@ from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read
 from guabao_rules.i18n import default_lang
 from guabao_rules.kinds import evaluate
 from guabao_rules.packs import (
+    Pack,
     PackError,
     ParamSpec,
     RuleSpec,
@@ -137,9 +138,18 @@ def catalogue() -> Catalogue:
             parameter twice with different types.
     """
     global _CATALOGUE  # noqa: PLW0603 - a process-wide cache of immutable data
-    if _CATALOGUE is not None:
-        return _CATALOGUE
-    load_builtin_checks()
+    if _CATALOGUE is None:
+        load_builtin_checks()
+        _CATALOGUE = assemble(builtin_packs())
+    return _CATALOGUE
+
+
+def assemble(packs: Sequence[Pack]) -> Catalogue:
+    """The catalogue of these packs, checked across packs (ids and names unique).
+
+    Raises:
+        PackError: As :func:`catalogue`, naming ``file:line:column``.
+    """
     rules: dict[str, RuleSpec] = {}
     names: dict[str, str] = {}
     params: dict[str, ParamSpec] = {}
@@ -150,25 +160,31 @@ def catalogue() -> Catalogue:
             raise PackError(f"{owner}: parameter {name!r} is declared twice with other types")
         params.setdefault(name, spec)
 
-    for pack in builtin_packs():
+    homes: dict[str, Pack] = {}
+    for pack in packs:
         for name, spec in pack.params.items():
-            declare(name, spec, pack.pack.name)
+            declare(name, spec, pack.where("params", name))
         for rule in pack.rules:
             if rule.id in rules:
-                raise PackError(f"rule {rule.id} is declared twice")
+                first = homes[rule.id].rule_where(rules[rule.id], "id")
+                raise PackError(
+                    f"{pack.rule_where(rule, 'id')}: rule {rule.id} is declared twice"
+                    f" (first at {first})"
+                )
             if rule.name in names:
                 raise PackError(
-                    f"rule {rule.id}: name {rule.name!r} is taken by {names[rule.name]}"
+                    f"{pack.rule_where(rule, 'name')}: rule {rule.id}: name {rule.name!r}"
+                    f" is taken by {names[rule.name]}"
                 )
             names[rule.name] = rule.id
             for name, spec in rule.params.items():
-                declare(name, spec, rule.id)
+                declare(name, spec, pack.rule_where(rule, "params", name))
             rules[rule.id] = rule
-    shared = {name for pack in builtin_packs() for name in pack.params}
+            homes[rule.id] = pack
+    shared = {name for pack in packs for name in pack.params}
     for rule in rules.values():
-        validate_rule(rule, shared | set(rule.params))
-    _CATALOGUE = Catalogue(tuple(sorted(rules.values(), key=lambda r: r.id)), params)
-    return _CATALOGUE
+        validate_rule(rule, shared | set(rule.params), homes[rule.id])
+    return Catalogue(tuple(sorted(rules.values(), key=lambda r: r.id)), params)
 
 
 # --- parameters and selection -----------------------------------------------------

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from guabao_rules.diagnostics import Text
 from guabao_rules.models import COLLECTIONS
+from guabao_rules.sources.validation import bilingual_error
 
 
 class Strict(BaseModel):
@@ -61,7 +62,9 @@ WhereValue = str | int | bool | list[str] | ParamRef | Not | AtLeast
 
 def _known_collection(value: str) -> str:
     if value not in COLLECTIONS:
-        raise ValueError(f"unknown collection {value!r}")
+        raise bilingual_error(
+            "collection", zh=f"未知的集合 {value!r}", en=f"unknown collection {value!r}"
+        )
     return value
 
 
