@@ -97,6 +97,11 @@ def error_text(detail: ErrorDetails, path: tuple[Key, ...] | None = None) -> Tex
             zh=f"`{name}`:未知的取值 {tag!r}(应为 {expected} 之一)",
             en=f"`{name}`: unknown value {tag!r} (expected one of {expected})",
         )
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        name = field_name(loc)
+        if not name:
+            return Text(zh="整个文件应为映射", en="the file must be a mapping")
+        return Text(zh=f"`{name}`:应为映射", en=f"`{name}` must be a mapping")
     message = detail["msg"]
     if kind == "value_error" and message.startswith("Value error, "):
         message = message[len("Value error, ") :]
@@ -138,7 +143,9 @@ class PositionedError(ValueError):
 
 def position(tree: PositionTree | None, path: tuple[Key, ...]) -> Mark:
     """The mark of ``path`` in ``tree`` (line 1, column 1 for a document with no tree)."""
-    return tree.locate(path) if tree is not None else Mark(1, 1)
+    if tree is None:
+        return Mark(1, 1)
+    return tree.locate(path) if path else tree.start
 
 
 def located(file: str, tree: PositionTree | None, path: tuple[Key, ...]) -> str:
