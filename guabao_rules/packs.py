@@ -23,7 +23,7 @@ from pydantic import Field, PrivateAttr, field_validator
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.kinds import Constraint
 from guabao_rules.kinds.python import REGISTRY, PythonConstraint
-from guabao_rules.kinds.schema import Bilingual, Strict
+from guabao_rules.kinds.schema import Strict
 from guabao_rules.models import Day
 from guabao_rules.sources.positions import Key, PositionTree
 from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
@@ -45,7 +45,7 @@ class ParamSpec(Strict):
 
     type: ParamType
     default: Any = None
-    description: Bilingual
+    description: Text
 
 
 class Source(Strict):
@@ -98,12 +98,12 @@ class RuleSpec(Strict):
 
     id: str
     name: str
-    title: Bilingual
-    message: Bilingual
+    title: Text
+    message: Text
     severity: Severity
-    subject: Bilingual
-    description: Bilingual
-    rationale: Bilingual
+    subject: Text
+    description: Text
+    rationale: Text
     source: Source
     measure: str | None = None
     constraint: Constraint
@@ -155,7 +155,7 @@ class PackInfo(Strict):
     """A pack's name and description."""
 
     name: str
-    description: Bilingual
+    description: Text
 
 
 class Pack(Strict):
@@ -288,7 +288,7 @@ class Profile(Strict):
     """A profile: parameter values (and optionally a rule selection)."""
 
     name: str
-    description: Bilingual
+    description: Text
     params: dict[str, Any] = Field(default_factory=dict)
     select: list[str] | None = None
     ignore: list[str] = Field(default_factory=list)

@@ -86,7 +86,7 @@ def error_text(detail: ErrorDetails, path: tuple[Key, ...] | None = None) -> Tex
     if "zh" in ctx:  # raised with bilingual_error()
         name = field_name(loc) or "(top)"
         return Text(zh=f"`{name}`:{ctx['zh']}", en=f"`{name}`: {detail['msg']}")
-    if kind == "extra_forbidden" and loc:
+    if kind in ("extra_forbidden", "unexpected_keyword_argument") and loc:
         where = field_name(loc[:-1])
         inside = (f"`{where}` 中", f" in `{where}`") if where else ("", "")
         return Text(zh=f"{inside[0]}未知的键 `{loc[-1]}`", en=f"unknown key `{loc[-1]}`{inside[1]}")
