@@ -18,7 +18,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.kinds import Constraint
@@ -57,15 +57,25 @@ class Source(Strict):
 
 
 class Expect(Strict):
-    """A finding an example must produce."""
+    """A finding an example must produce.
+
+    ``rule`` defaults to the rule the example belongs to; naming another rule
+    expects a finding of that rule too (one caused by the same data).
+    ``message`` is the finding's English message, word for word; ``line`` its
+    line in ``data``. What is left out is not compared.
+    """
 
     subject: str | None
+    rule: str | None = None
     line: int | None = None
+    message: str | None = None
 
 
 class Example(Strict):
     """A small dataset for the rule's documentation and tests."""
 
+    note: Text | None = None
+    """What the example shows (an edge case: a boundary count, the last quarter of a term)."""
     as_of: Day | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     data: str
@@ -74,11 +84,25 @@ class Example(Strict):
     expect: list[Expect] = Field(default_factory=list)
 
 
-class Examples(Strict):
-    """A failing and a passing example."""
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
 
-    fail: Example
-    pass_: Annotated[Example, Field(alias="pass")]
+
+ExampleList = Annotated[
+    list[Example],
+    Field(min_length=1),
+    BeforeValidator(_one_or_more, json_schema_input_type=Example | list[Example]),
+]
+"""One example, or several: a pack may write either."""
+
+
+class Examples(Strict):
+    """A rule's failing and passing examples (one of each at least)."""
+
+    fail: ExampleList
+    """Each must yield exactly its ``expect`` findings."""
+    pass_: Annotated[ExampleList, Field(alias="pass")]
+    """Each must yield no finding of the rule."""
 
 
 MEASURES: dict[str, Text] = {
