@@ -7,7 +7,6 @@ profile overrides the rules' defaults. Anything unknown is a
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,9 +16,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from guabao_rules.diagnostics import Severity
-from guabao_rules.sources.positions import PositionTree
+from guabao_rules.sources.positions import Key, PositionTree, exact_mark
 from guabao_rules.sources.tomlpositions import toml_positions
-from guabao_rules.sources.validation import PositionedError, bilingual_error, validate
+from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
 from guabao_rules.timecal import as_date
 
 CONFIG_FILE = "guabao-rules.toml"
@@ -64,6 +63,19 @@ class Config:
     path: Path | None = None
     origins: dict[str, str] = field(default_factory=dict)
     """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
+    positions: PositionTree | None = None
+    """Where each setting stands in ``path`` (for errors found after reading, in :func:`plan`)."""
+
+    def line_of(self, *path: Key) -> int | None:
+        """The line where the file sets ``path`` (``line_of("params", "x")``), if it does."""
+        mark = exact_mark(self.positions, path)
+        return mark.line if mark else None
+
+    def where(self, *path: Key, default: str = "configuration") -> str:
+        """``file:line:column`` of a setting in the file (``default`` with no file)."""
+        if self.path is None:
+            return default
+        return located(str(self.path), self.positions, path) if path else str(self.path)
 
     def __post_init__(self) -> None:
         # Callers write dates as ISO strings (`Config(as_of="2019-12-31")`).
@@ -192,25 +204,8 @@ def read_config_file(path: Path) -> Config:
         positions = tool.children.get("guabao-rules") if tool else None
     config = from_mapping(data, str(path), base=path.parent, positions=positions)
     config.path = path
+    config.positions = positions
     return config
-
-
-def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
-    """The 1-based line where a TOML or YAML file sets ``key`` (inside ``[table]``)."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[:=]""")
-    inside = table is None
-    for number, text in enumerate(lines, 1):
-        header = re.match(r"^\s*\[([^\]]+)\]", text)
-        if header and table is not None:
-            inside = header.group(1).strip() in (table, f"tool.guabao-rules.{table}")
-            continue
-        if inside and pattern.match(text):
-            return number
-    return None
 
 
 def find_config(start: Path | str) -> Config:

@@ -25,7 +25,7 @@ from guabao_rules.kinds import Constraint
 from guabao_rules.kinds.python import REGISTRY, PythonConstraint
 from guabao_rules.kinds.schema import Strict
 from guabao_rules.models import Day
-from guabao_rules.sources.positions import Key, PositionTree
+from guabao_rules.sources.positions import Key, PositionTree, exact_mark
 from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
 from guabao_rules.sources.yamlsource import parse_yaml
 
@@ -316,6 +316,17 @@ class Profile(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     select: list[str] | None = None
     ignore: list[str] = Field(default_factory=list)
+    _file: str = PrivateAttr(default="<profile>")
+    _positions: PositionTree | None = PrivateAttr(default=None)
+
+    def where(self, *path: Key) -> str:
+        """``file:line:column`` of a node of the profile (``where("params", "x")``)."""
+        return located(self._file, self._positions, path)
+
+    def line_of(self, *path: Key) -> int | None:
+        """The line where the profile sets ``path`` (``line_of("params", "x")``), if it does."""
+        mark = exact_mark(self._positions, path)
+        return mark.line if mark else None
 
 
 def profile_file(name_or_path: str, base: Path | None = None) -> Path | None:
@@ -352,6 +363,9 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
         label = f"rules/profiles/{item.name}"
     value, positions = _read_yaml(data, label)
     try:
-        return validate(Profile, value, positions, label)
+        profile = validate(Profile, value, positions, label)
     except PositionedError as error:
         raise PackError(str(error)) from None
+    profile._file = label
+    profile._positions = positions
+    return profile

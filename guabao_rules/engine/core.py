@@ -18,7 +18,7 @@ from typing import Any
 
 from guabao_rules.checks import load_builtin_checks
 from guabao_rules.checks.coverage import COVERAGE_RULE
-from guabao_rules.config import Config, ConfigError, parse_as_of, setting_line
+from guabao_rules.config import Config, ConfigError, parse_as_of
 from guabao_rules.dataset import Dataset, paused_gc
 from guabao_rules.diagnostics import (
     Diagnostic,
@@ -227,19 +227,27 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
     return value
 
 
-def rule_codes(codes: Iterable[str], where: str) -> list[str]:
+def rule_codes(
+    codes: Iterable[str], where: str, at: Callable[[int], str] | None = None
+) -> list[str]:
     """Rule ids or prefixes (or ``ALL``), upper-cased; a rule's name stands for its id.
 
+    Args:
+        codes: The codes as written.
+        where: Where they were written, for an error.
+        at: The place of the code at an index (``file:line:column``), when known.
+
     Raises:
-        ConfigError: A code that starts no rule id, blamed on ``where``.
+        ConfigError: A code that starts no rule id, blamed on its place.
     """
     rules = catalogue().rules
     by_name = {rule.name: rule.id for rule in rules}
     out = []
-    for raw in codes:
+    for index, raw in enumerate(codes):
         code = by_name.get(raw.strip().lower()) or raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
-            raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
+            place = at(index) if at is not None else where
+            raise ConfigError(f"{place}: unknown rule id or prefix `{code}`")
         out.append(code)
     return out
 
@@ -297,7 +305,8 @@ def plan(config: Config | None = None) -> Plan:
     params: dict[str, Any] = {name: spec.default for name, spec in cat.params.items()}
     select: list[str] = ["ALL"]
     ignore: list[str] = []
-    layers: list[tuple[str, Mapping[str, Any]]] = []
+    # Each layer of parameters: its values, and the place of a key in it.
+    layers: list[tuple[Mapping[str, Any], Callable[..., str]]] = []
     origins: dict[str, tuple[Path, int | None]] = {}
     the_profile_file: Path | None = None
     if config.profile:
@@ -305,34 +314,38 @@ def plan(config: Config | None = None) -> Plan:
             profile = load_profile(config.profile, config.base)
         except PackError as error:
             raise ConfigError(str(error)) from None
-        layers.append((f"profile {profile.name}", profile.params))
+        layers.append((profile.params, profile.where))
         the_profile_file = profile_file(config.profile, config.base)
         for name in profile.params:
             if config.path is not None and config.origins.get("profile") is None:
                 # The user's own file names the profile: point there, in their repository.
-                origins[name] = (config.path, setting_line(config.path, "profile"))
+                origins[name] = (config.path, config.line_of("profile"))
             elif the_profile_file is not None:
-                origins[name] = (the_profile_file, setting_line(the_profile_file, name))
+                origins[name] = (the_profile_file, profile.line_of("params", name))
+        named = f"profile {profile.name}"
         if profile.select is not None:
-            select = rule_codes(profile.select, f"profile {profile.name}")
-        ignore += rule_codes(profile.ignore, f"profile {profile.name}")
-    layers.append((str(config.path or "configuration"), config.params))
-    for where, values in layers:
+            select = rule_codes(profile.select, named, lambda i: profile.where("select", i))
+        ignore += rule_codes(profile.ignore, named, lambda i: profile.where("ignore", i))
+    layers.append((config.params, config.where))
+    for values, place in layers:
         for name, value in values.items():
             spec = cat.params.get(name)
             if spec is None:
-                raise ConfigError(f"{where}: unknown parameter `{name}`")
-            params[name] = coerce_param(name, spec, value, where)
+                raise ConfigError(f"{place('params', name)}: unknown parameter `{name}`")
+            params[name] = coerce_param(name, spec, value, place("params", name))
     if config.path is not None:
         for name in config.params:
-            origins[name] = (config.path, setting_line(config.path, name, "params"))
-    where = str(config.path or "command line")
+            origins[name] = (config.path, config.line_of("params", name))
+    where = config.where(default="command line")
     if config.select is not None:
-        select = rule_codes(config.select, where)
-    ignore += rule_codes(config.ignore, where)
+        select = rule_codes(config.select, where, lambda i: config.where("select", i))
+    ignore += rule_codes(config.ignore, where, lambda i: config.where("ignore", i))
     for rule_id in config.severity:
         if cat.get(rule_id) is None:
-            raise ConfigError(f"{where}: unknown rule id `{rule_id}` in [severity]")
+            raise ConfigError(
+                f"{config.where('severity', rule_id, default=where)}: "
+                f"unknown rule id `{rule_id}` in [severity]"
+            )
     chosen = [
         rule
         for rule in cat.rules

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from guabao_rules.config import ConfigError, read_config_file
+from guabao_rules.config import Config, ConfigError, read_config_file
+from guabao_rules.engine.core import plan
 from guabao_rules.sources.positions import Mark
 from guabao_rules.sources.tomlpositions import toml_positions
 
@@ -94,3 +95,50 @@ def test_good_settings_read_as_before(tmp_path: Path) -> None:
     assert config.select == ["Q"]
     assert config.encoding == [("**", "gb18030")]
     assert config.severity == {"Q003": "info"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "needle"),
+    [
+        ("select = ['Q', 'ZZ']\n", ":1:1:", "unknown rule id or prefix `ZZ`"),
+        ("[params]\nleaders_per_county = 1\nno_such = 2\n", ":3:1:", "unknown parameter"),
+        ("[params]\nleaders_per_county = 'two'\n", ":2:1:", "must be of type int"),
+        ("[severity]\nQ001 = 'info'\nX999 = 'info'\n", ":3:1:", "unknown rule id `X999`"),
+    ],
+)
+def test_a_setting_judged_against_the_catalogue_names_its_line(
+    tmp_path: Path, text: str, where: str, needle: str
+) -> None:
+    path = tmp_path / "guabao-rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        plan(read_config_file(path))
+    assert str(caught.value).startswith(f"{path}{where} ")
+    assert needle in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "needle"),
+    [
+        ("params:\n  leaders_per_county: 1\n  nope: 3\n", ":5:3:", "unknown parameter `nope`"),
+        ("select: [Q, ZZ9]\n", ":3:13:", "unknown rule id or prefix `ZZ9`"),
+        ("ignore: [M001, 'no-such-rule']\n", ":3:16:", "NO-SUCH-RULE"),
+    ],
+)
+def test_a_profile_setting_judged_against_the_catalogue_names_its_place(
+    tmp_path: Path, text: str, where: str, needle: str
+) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\ndescription: {zh: 我的, en: mine}\n" + text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        plan(Config(profile=str(path)))
+    assert str(caught.value).startswith(f"{path}{where} ")
+    assert needle in str(caught.value)
+
+
+def test_where_a_parameter_was_set_is_shown_from_the_positions(tmp_path: Path) -> None:
+    path = tmp_path / "guabao-rules.toml"
+    path.write_text("[params]\n# why\nleaders_per_county = 1\n", encoding="utf-8")
+    the_plan = plan(read_config_file(path))
+    assert the_plan.settings is not None
+    assert the_plan.settings.origins["leaders_per_county"] == (path, 3)
