@@ -197,7 +197,11 @@ def read_config_file(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
-    positions: PositionTree | None = toml_positions(text)
+    positions: PositionTree | None
+    try:
+        positions = toml_positions(text)
+    except (ValueError, IndexError):  # defensive: a scanner slip costs positions, never the run
+        positions = None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("guabao-rules", {})
         tool = positions.children.get("tool") if positions else None
