@@ -349,18 +349,21 @@ def test_a_fifo_as_the_waiver_file_is_exit_2(
     [
         ("[tool]\nguabao-rules = 3\n", "[tool.guabao-rules] must be a table, not an integer"),
         ('tool = {guabao-rules = "x"}\n', "[tool.guabao-rules] must be a table, not a string"),
-        ("[tool.guabao-rules]\nparams = 3\n", "`[params]` must be a table"),
-        ("[tool.guabao-rules]\nseverity = 3\n", "`[severity]` must be a table"),
-        ("[tool.guabao-rules]\nselect = 3\n", "`select` must be a list of strings"),
-        ("[tool.guabao-rules]\nlang = [1]\n", "`lang` must be zh or en"),
-        ("[tool.guabao-rules]\nas_of = 3\n", "`as_of` must be a date"),
-        ("[tool.guabao-rules]\nencoding = [1]\n", "`encoding` must be an encoding"),
+        ("[tool.guabao-rules]\nparams = 3\n", "`params` must be a mapping"),
+        ("[tool.guabao-rules]\nseverity = 3\n", "`severity` must be a mapping"),
+        ("[tool.guabao-rules]\nselect = 3\n", "`select`: input should be a valid list"),
+        ("[tool.guabao-rules]\nlang = [1]\n", "`lang`: input should be 'zh' or 'en'"),
+        ("[tool.guabao-rules]\nas_of = 3\n", "must be a date written YYYY-MM-DD"),
+        ("[tool.guabao-rules]\nencoding = [1]\n", "`encoding` must be a mapping"),
         ("[tool.guabao-rules]\nparams = {max_file_mb = 1e400}\n", "finite number"),
         ("[tool.guabao-rules]\nparams = {max_file_mb = inf}\n", "finite number"),
         ("[tool.guabao-rules]\nparams = {max_file_mb = nan}\n", "finite number"),
         ("[tool.guabao-rules]\nparams = {idle_days = 1e300}\n", "must be of type int"),
         ("[tool.guabao-rules]\nparams = {idle_days = [1]}\n", "must be of type int"),
-        ("[tool.guabao-rules]\nseverity = {D001 = [1]}\n", "must be error, warning or info"),
+        (
+            "[tool.guabao-rules]\nseverity = {D001 = [1]}\n",
+            "input should be 'error', 'warning' or 'info'",
+        ),
     ],
 )
 def test_config_type_errors_are_one_line_and_exit_2(
