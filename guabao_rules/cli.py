@@ -8,12 +8,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from guabao_rules import __version__
 from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
 from guabao_rules.i18n import LANGS, default_lang
 from guabao_rules.packs import PackError
+from guabao_rules.safeio import OutputError, silence_stdout
+
+if TYPE_CHECKING:
+    from guabao_rules.dataset import Dataset
 
 PROG = "guabao-rules"
 
@@ -134,7 +138,7 @@ def _config_for(args: argparse.Namespace) -> Config:
         if not Path(path).exists():
             raise UsageError(f"path does not exist: {path}")
     if args.config:
-        if not Path(args.config).is_file():
+        if not os.path.lexists(args.config):  # a FIFO exists: read_config_file refuses it
             raise UsageError(f"config file does not exist: {args.config}")
         config = read_config_file(Path(args.config))
     else:
@@ -160,19 +164,48 @@ def _config_for(args: argparse.Namespace) -> Config:
     return config
 
 
-def _write(text: str | bytes, output: str | None) -> None:
-    if output is None:
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-            sys.stdout.buffer.flush()
-            return
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from guabao_rules.report import write_atomic
+def _write(
+    text: str | bytes,
+    output: str | None,
+    protected: Sequence[tuple[str | os.PathLike[str], str]] = (),
+) -> None:
+    """Write an output: to ``output`` with the shared writer, else to the standard output."""
+    from guabao_rules.safeio import write_output, write_stdout
 
-    write_atomic(Path(output), text)
+    if output is None:
+        write_stdout(text)  # a closed pipe (`| head`) drops the rest quietly
+        return
+    write_output(output, text, protected)
+
+
+def _inputs(
+    dataset: Dataset | None, config: Config, profile: Path | None, baseline: str | None
+) -> list[tuple[str | os.PathLike[str], str]]:
+    """The files a check reads, which no output may overwrite: ``(path, what it is)``."""
+    from guabao_rules.sources.loader import WAIVER_FILE
+
+    protected: list[tuple[str | os.PathLike[str], str]] = []
+    if dataset is not None:
+        protected += [(dataset.root / rel, "a data file of the dataset") for rel in dataset.files]
+        protected.append((dataset.root / WAIVER_FILE, "the waiver file of the dataset"))
+    if config.path is not None:
+        protected.append((config.path, "the configuration file"))
+    if profile is not None:
+        protected.append((profile, "the profile"))
+    if baseline is not None:
+        protected.append((baseline, "the baseline file read"))
+    return [(path, what) for path, what in protected if os.path.lexists(path)]
+
+
+def _refuse_protected(
+    outputs: Sequence[str | None], protected: Sequence[tuple[str | os.PathLike[str], str]]
+) -> None:
+    """Refuse, before any work, an output that would overwrite an input."""
+    from guabao_rules.safeio import refuse_protected
+
+    for output in outputs:
+        if output is not None:
+            refuse_protected(output, protected)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -203,6 +236,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         _write(settings_text(the_plan, config, paths), None)
         return 0
+    if not the_plan.rules and not args.list_files:
+        raise UsageError("no rule selected")  # never a silent pass on an empty selection
+    # Outputs onto the config, profile or baseline are refused before loading anything.
+    profile = the_plan.settings.profile_file if the_plan.settings else None
+    _refuse_protected([args.write_baseline], _inputs(None, config, profile, None))
+    _refuse_protected([args.output], _inputs(None, config, profile, args.baseline))
     # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
     progress = None
     if wanted(args.progress, sys.stderr) and not stdin:
@@ -231,6 +270,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
                 + (skipped if dataset.skipped else "")
             )
+        protected = _inputs(None if stdin else dataset, config, profile, None)
+        # The report must not overwrite the baseline read or the one written.
+        report_protected = _inputs(None if stdin else dataset, config, profile, args.baseline)
+        if args.write_baseline:
+            report_protected.append((args.write_baseline, "the --write-baseline file"))
+        _refuse_protected([args.write_baseline], protected)
+        _refuse_protected([args.output], report_protected)
         waivers = [] if stdin else read_waivers(dataset.root, rules_known())
         report = run(dataset, the_plan, waivers, progress.rule if progress else None)
     finally:
@@ -238,7 +284,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             progress.close()
     if args.write_baseline:
         # The new baseline accepts today's findings, so they are judged against it.
-        written = write_baseline(Path(args.write_baseline), report.diagnostics)
+        written = write_baseline(Path(args.write_baseline), report.diagnostics, protected)
         entries = (entries or set()) | set(written)
     if entries is not None:
         apply_baseline(report, entries)
@@ -257,7 +303,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         show_source=args.show_source,
     )
-    _write(formats[args.format](report, options), args.output)
+    _write(formats[args.format](report, options), args.output, report_protected)
     if args.exit_zero:
         return 0
     return report.fails_on(args.fail_on)
@@ -290,22 +336,24 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in rules
         ]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n", None)
         return 0
     from guabao_rules.packs import MEASURES
     from guabao_rules.report.statistics import FAMILIES
 
+    lines: list[str] = []
     for family, names in FAMILIES.items():
         members = [r for r in rules if r.family == family]
         if not members:
             continue
-        sys.stdout.write(f"{family} — {names.get(lang)}\n")
+        lines.append(f"{family} — {names.get(lang)}\n")
         for rule in members:
             measure = f"  [{MEASURES[rule.measure].get(lang)}]" if rule.measure else ""
             title = rule.title.get(lang)
-            sys.stdout.write(
+            lines.append(
                 f"  {rule.id}  {rule.name:<33} {rule.severity.value:<7}  {title}{measure}\n"
             )
+    _write("".join(lines), None)
     return 0
 
 
@@ -318,7 +366,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"unknown rule id: {args.rule}")
     params = plan(Config(profile=args.profile)).params if args.profile else None
-    sys.stdout.write(explain(rule, args.lang or default_lang(), params))
+    _write(explain(rule, args.lang or default_lang(), params), None)
     return 0
 
 
@@ -327,7 +375,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from guabao_rules.schema import schema_text, write_schema
 
     if args.output is None:
-        sys.stdout.write(schema_text(args.pack))
+        _write(schema_text(args.pack), None)
         return 0
     target = Path(args.output)
     if target.exists() and not target.is_dir():
@@ -336,7 +384,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         written = write_schema(target, args.pack)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror}") from None
-    sys.stdout.write(f"wrote {written}\n")
+    _write(f"wrote {written}\n", None)
     return 0
 
 
@@ -349,16 +397,18 @@ def cmd_graph(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"path does not exist: {args.path}")
-    if args.config and not Path(args.config).is_file():
+    if args.config and not os.path.lexists(args.config):
         raise UsageError(f"config file does not exist: {args.config}")
     config = read_config_file(Path(args.config)) if args.config else find_config(path)
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
     dataset = loader.load(path, exclude=config.exclude, encoding=config.encoding)
+    protected = _inputs(dataset, config, None, None)
+    _refuse_protected([args.output], protected)
     graph = dataset_graph(dataset)
     if args.findings:
         graph = findings_subgraph(graph, check(dataset, config).diagnostics)
-    _write(export(graph, args.format), args.output)
+    _write(export(graph, args.format), args.output, protected)
     return 0
 
 
@@ -384,9 +434,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # one by one (2 s of 9 s on 325,036 records).
             gc.freeze()
         return status
-    except (UsageError, ConfigError, PackError) as error:
+    except (UsageError, ConfigError, PackError, OutputError) as error:
         sys.stderr.write(f"{PROG}: error: {error}\n")
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): end quietly, as `ruff` does
+        silence_stdout()
+        return 0
     except FileNotFoundError as error:
         sys.stderr.write(f"{PROG}: error: path does not exist: {error}\n")
         return 2

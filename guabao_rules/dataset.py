@@ -97,6 +97,9 @@ class Dataset:
         self.issues: list[LoadIssue] = []
         self.encodings: dict[str, str] = {}
         """Files read in an encoding other than UTF-8 (the ``encoding`` setting)."""
+        self.unread: set[str] = set()
+        """Files of ``files`` never opened (links out of the root, FIFOs, devices):
+        reports must not open them either, for an excerpt."""
 
     def records(self, collection: str) -> list[Record]:
         """The valid records of ``collection`` (first occurrence of each id), in order."""

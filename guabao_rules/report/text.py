@@ -17,6 +17,7 @@ from guabao_rules.engine.core import Plan, Report, Settings
 from guabao_rules.engine.render import render_value
 from guabao_rules.report.escape import terminal
 from guabao_rules.report.options import OutputOptions
+from guabao_rules.safeio import read_regular
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -36,6 +37,7 @@ class SourceLines:
     def __init__(self, dataset: Dataset | None) -> None:
         self.root = dataset.root if dataset is not None else None
         self.encodings = dataset.encodings if dataset is not None else {}
+        self.unread = dataset.unread if dataset is not None else set()
         self.cache: dict[str, list[str] | None] = {}
 
     def line(self, file: str, number: int) -> str | None:
@@ -52,8 +54,10 @@ class SourceLines:
     def _read(self, file: str) -> list[str] | None:
         if Path(file).suffix.lower() in WORKBOOK_SUFFIXES:
             return None  # a workbook has no lines to show: the message names its cell
+        if file in self.unread:
+            return None  # a link out of the root or a FIFO: the loader never read it either
         try:
-            data = (Path(self.root or ".") / file).read_bytes()
+            data = read_regular(Path(self.root or ".") / file)
         except OSError:
             return None
         try:  # shown as the loader read it: UTF-8 first, then the file's `encoding`

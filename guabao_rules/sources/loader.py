@@ -14,7 +14,7 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from guabao_rules.models import (
     unknown_keys,
 )
 from guabao_rules.personal import personal_kind, scan_personal_data
+from guabao_rules.safeio import file_kind, read_regular
 from guabao_rules.sources.csvsource import (
     ParsedTable,
     read_table,
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     pass
 
 WAIVER_FILE = "guabao-rules-waivers.yaml"
+
+_KIND_ZH = {"a FIFO": "FIFO", "a socket": "套接字", "a device": "设备", "a folder": "文件夹"}
 
 CURRENT_FILE: str | None = None
 """The data file being read, for the one-line message of an internal error."""
@@ -91,6 +94,76 @@ def _is_table(root: Path, rel: str) -> bool:
     return table_collection(posix) is not None or posix.stem in COLLECTIONS
 
 
+def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each folder below ``root`` (hidden ones left out) and the names of its non-folders.
+
+    Iterative, so a tree of any depth is walked without recursion. Links to
+    folders are not followed (as :func:`os.walk`): the dataset stays inside
+    its root. Names are everything but folders: files, links to files, and
+    special files, which the reader reports rather than reads.
+    """
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        names: list[str] = []
+        folders: list[str] = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_symlink():
+                            if not entry.is_dir():  # a link to a folder is not walked
+                                names.append(entry.name)
+                        elif not entry.is_dir():
+                            names.append(entry.name)
+                        elif not entry.name.startswith("."):
+                            folders.append(entry.path)
+                    except OSError:
+                        names.append(entry.name)  # the reader reports why it cannot be read
+        except OSError:
+            continue  # an unreadable folder, as os.walk skips it
+        yield folder, names
+        stack.extend(sorted(folders, reverse=True))
+
+
+_LINK_PROBLEMS = {
+    "dangling": ("符号链接指向不存在的文件,不予读取", "a symbolic link to nothing; it is not read"),
+    "outside": (
+        "符号链接指向数据集根目录之外,不予读取",
+        "a symbolic link that leads outside the dataset root; it is not read",
+    ),
+    "special": (
+        "符号链接指向的不是普通文件(FIFO、套接字或设备),不予读取",
+        "a symbolic link to a FIFO, socket or device, not a regular file; it is not read",
+    ),
+}
+"""Why a symbolic link in the dataset is not followed: (zh, en)."""
+
+
+def link_problem(path: Path, root: Path) -> str | None:
+    """Why a symbolic link below ``root`` must not be followed, or None when it may be.
+
+    The reason is a key of :data:`_LINK_PROBLEMS`; None is a link to a regular
+    file inside the root.
+
+    The dataset stays inside its root (docs/security.md): a link that dangles,
+    leads out of the root (``/etc/passwd``, ``/proc/self/environ``) or leads to
+    a FIFO, socket or device is never read.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link, or a loop of links
+        return "dangling"
+    if not real.is_relative_to(root.resolve()):
+        return "outside"
+    try:
+        if not stat.S_ISREG(real.stat().st_mode):
+            return "special"
+    except OSError:
+        return "dangling"
+    return None
+
+
 def discover(
     root: Path, exclude: Sequence[str] = (), skipped: list[str] | None = None
 ) -> list[Path]:
@@ -104,8 +177,7 @@ def discover(
     """
     found: list[tuple[str, Path]] = []
     passed: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    for dirpath, filenames in _walk(root):
         for name in filenames:
             if name.startswith(".") or name == WAIVER_FILE:
                 continue
@@ -464,10 +536,20 @@ def _read_files(  # noqa: PLR0917 - one private call site
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
         try:
-            status = file.stat()
+            status = os.lstat(file)
+            if stat.S_ISLNK(status.st_mode):
+                problem = link_problem(file, dataset.root)
+                if problem is not None:
+                    dataset.unread.add(rel)
+                    reader.file_problem(Mark(1, 1), *_LINK_PROBLEMS[problem])
+                    continue
+                status = os.stat(file)
             if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+                dataset.unread.add(rel)
                 reader.file_problem(
-                    None, "不是普通文件,不予读取", "not a regular file; it is not read"
+                    Mark(1, 1),
+                    f"不是普通文件({_KIND_ZH.get(file_kind(status.st_mode), '特殊文件')}),不予读取",
+                    f"{file_kind(status.st_mode)}, not a regular file; it is not read",
                 )
                 continue
             size = status.st_size
@@ -478,10 +560,13 @@ def _read_files(  # noqa: PLR0917 - one private call site
                     f"the file has {size} bytes, over the bound of {max_file_mb} MB",
                 )
                 continue
-            data = file.read_bytes()
+            data = read_regular(file)
         except OSError as error:
+            dataset.unread.add(rel)
             reader.file_problem(
-                None, f"无法读取文件:{error.strerror}", f"cannot read the file: {error.strerror}"
+                Mark(1, 1),
+                f"无法读取文件:{error.strerror}",
+                f"cannot read the file: {error.strerror}",
             )
             continue
         if file.suffix == TABLE_SUFFIX:
