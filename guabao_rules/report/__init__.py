@@ -7,10 +7,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guabao_rules.config import ConfigError
-from guabao_rules.engine.core import Report
-from guabao_rules.sources.loader import Dataset
+
+if TYPE_CHECKING:  # the engine imports report.escape: no cycle at run time
+    from guabao_rules.engine.core import Report
+    from guabao_rules.sources.loader import Dataset
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,7 @@ class OutputOptions:
     show_source: bool | None = None
 
 
-Formatter = Callable[[Report, OutputOptions], str | bytes]
+Formatter = Callable[["Report", OutputOptions], str | bytes]
 
 FORMATTERS: dict[str, Formatter] = {}
 BINARY: set[str] = set()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import Report
 from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.escape import json_dumps
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -74,4 +74,4 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
 @formatter("json")
 def format_json(report: Report, options: OutputOptions) -> str:
     """Render the report as JSON."""
-    return json.dumps(report_dict(report, options), ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(report_dict(report, options), indent=2) + "\n"

@@ -15,7 +15,7 @@ from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Plan, Report, Settings
 from guabao_rules.engine.render import render_value
 from guabao_rules.report import OutputOptions, formatter
-from guabao_rules.report.escape import terminal
+from guabao_rules.report.escape import MAX_VALUE, cap, terminal
 from guabao_rules.sources.loader import Dataset
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 
@@ -72,8 +72,10 @@ def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[s
     if source is None:
         return []
     column = max(1, location.column or 1)
-    shown = source[:_MAX_EXCERPT].replace("\t", _TAB)
-    pad = display_width(source[: column - 1].replace("\t", _TAB))
+    # The excerpt is data: escaped like a message, and the caret counts the
+    # escapes' width, so it still sits under the column.
+    shown = terminal(source[:_MAX_EXCERPT].replace("\t", _TAB))
+    pad = display_width(terminal(source[: column - 1].replace("\t", _TAB)))
     number = str(location.line)
     gutter = " " * len(number)
     bar = f"{_BLUE}|{_RESET}" if color else "|"
@@ -92,16 +94,21 @@ SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
 
 
 def _line(diagnostic: Diagnostic, color: bool, lang: str = "en") -> str:
-    where = str(diagnostic.location)
+    where = terminal(str(diagnostic.location))
+    message = terminal(diagnostic.message)
     word = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])[diagnostic.severity]
     # The subject id leads the message: waivers and baselines key on it.
-    subject = f"{terminal(diagnostic.subject)}: " if diagnostic.subject is not None else ""
+    subject = (
+        f"{terminal(cap(diagnostic.subject, MAX_VALUE, lang))}: "
+        if diagnostic.subject is not None
+        else ""
+    )
     if not color:
-        return f"{where}: {diagnostic.rule} [{word}] {subject}{diagnostic.message}"
+        return f"{where}: {diagnostic.rule} [{word}] {subject}{message}"
     tint = _COLORS[diagnostic.severity]
     return (
         f"{_BOLD}{where}{_RESET}: {tint}{_BOLD}{diagnostic.rule}{_RESET} "
-        f"{tint}[{word}]{_RESET} {subject}{diagnostic.message}"
+        f"{tint}[{word}]{_RESET} {subject}{message}"
     )
 
 
@@ -214,7 +221,7 @@ def baseline_line(report: Report) -> str | None:
     if not fixed:
         return None
     listed = ", ".join(
-        f"{rule} {subject if subject is not None else '-'}" for rule, subject in fixed
+        f"{rule} {terminal(subject) if subject is not None else '-'}" for rule, subject in fixed
     )
     if report.lang == "zh":
         return f"基线中有 {len(fixed)} 项已不再出现(可更新基线):{listed}"
