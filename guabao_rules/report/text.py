@@ -60,7 +60,12 @@ class SourceLines:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode(self.encodings.get(file, "utf-8"), errors="replace")
-        return text.lstrip("\ufeff").splitlines()
+        # Lines as the readers count them: only LF (CR LF) ends one; NEL,
+        # U+2028 and U+2029 are characters of a line (YAML 1.2), not breaks.
+        lines = text.lstrip("\ufeff").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return [line.removesuffix("\r") for line in lines]
 
 
 def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
