@@ -23,7 +23,7 @@ from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.report.escape import dot_id, json_dumps, xml
 
 if TYPE_CHECKING:
-    from guabao_rules.sources.loader import Dataset
+    from guabao_rules.dataset import Dataset
 
 FORMATS = ("graphml", "json", "dot")
 

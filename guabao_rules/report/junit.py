@@ -13,8 +13,8 @@ from collections import defaultdict
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report, catalogue
-from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import xml
+from guabao_rules.report.options import OutputOptions
 
 
 def _finding_line(diagnostic: Diagnostic) -> str:
@@ -27,7 +27,6 @@ def _finding_line(diagnostic: Diagnostic) -> str:
     )
 
 
-@formatter("junit")
 def format_junit(report: Report, options: OutputOptions) -> str:
     """Render the report as a JUnit XML document."""
     cat = catalogue()
