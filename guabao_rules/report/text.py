@@ -7,6 +7,7 @@ one plain line per finding.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
 _TAB = "    "
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 _MAX_EXCERPT = 160  # characters of a source line shown; data lines can be very long
 
 
@@ -60,12 +62,12 @@ class SourceLines:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode(self.encodings.get(file, "utf-8"), errors="replace")
-        # Lines as the readers count them: only LF (CR LF) ends one; NEL,
+        # Lines as the readers count them: CR LF, CR or LF ends one; NEL,
         # U+2028 and U+2029 are characters of a line (YAML 1.2), not breaks.
-        lines = text.lstrip("\ufeff").split("\n")
+        lines = _LINE_BREAK.split(text.lstrip("\ufeff"))
         if lines and lines[-1] == "":
             lines.pop()
-        return [line.removesuffix("\r") for line in lines]
+        return lines
 
 
 def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
