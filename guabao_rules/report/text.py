@@ -102,6 +102,8 @@ SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
 
 def _line(diagnostic: Diagnostic, color: bool, lang: str = "en") -> str:
     where = terminal(str(diagnostic.location))
+    if where.startswith("::"):  # a CI log would run the line as a workflow command
+        where = "./" + where
     message = terminal(diagnostic.message)
     word = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])[diagnostic.severity]
     # The subject id leads the message: waivers and baselines key on it.

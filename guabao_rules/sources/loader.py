@@ -32,6 +32,7 @@ from guabao_rules.models import (
     unknown_keys,
 )
 from guabao_rules.personal import personal_kind, scan_personal_data
+from guabao_rules.report.escape import MAX_VALUE, cap
 from guabao_rules.sources.csvsource import (
     ParsedTable,
     read_table,
@@ -145,8 +146,15 @@ def did_you_mean(key: str, known: Iterable[str]) -> str | None:
 
 
 def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
-    name = ".".join(str(p) for p in path)
     key = str(path[-1])
+    name = ".".join(str(p) for p in path)
+    if len(name) > MAX_VALUE:
+        # A key is the data's: cut when long, as render() cuts values (and no
+        # spelling is suggested for a key no one typed).
+        return Text(
+            zh=f"未知字段 `{cap(name, MAX_VALUE, 'zh')}`",
+            en=f"unknown field `{cap(name, MAX_VALUE, 'en')}`",
+        )
     guess = did_you_mean(key, known)
     if guess:
         return Text(
