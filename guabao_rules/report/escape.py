@@ -36,7 +36,6 @@ import json
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 MAX_VALUE = 200
 """Characters of one data value quoted in a message."""
@@ -150,6 +149,8 @@ def uri(path: str) -> str:
     kept by ``surrogateescape`` as itself), ``/`` excepted, so a name holding
     ``:`` or ``%`` reads as no scheme or escape.
     """
+    from urllib.parse import quote  # only SARIF needs it: spared at start-up
+
     raw = path.encode("utf-8", "surrogateescape")
     return quote(raw, safe="/")
 
