@@ -14,6 +14,7 @@ from guabao_rules import __version__
 from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
 from guabao_rules.i18n import LANGS, default_lang
 from guabao_rules.packs import PackError
+from guabao_rules.report.escape import terminal
 from guabao_rules.safeio import OutputError, silence_stdout
 
 if TYPE_CHECKING:
@@ -435,13 +436,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.freeze()
         return status
     except (UsageError, ConfigError, PackError, OutputError) as error:
-        sys.stderr.write(f"{PROG}: error: {error}\n")
+        sys.stderr.write(f"{PROG}: error: {terminal(str(error))}\n")
         return 2
     except BrokenPipeError:  # the reader went away (`| head`): end quietly, as `ruff` does
         silence_stdout()
         return 0
     except FileNotFoundError as error:
-        sys.stderr.write(f"{PROG}: error: path does not exist: {error}\n")
+        sys.stderr.write(f"{PROG}: error: path does not exist: {terminal(str(error))}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
@@ -450,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from guabao_rules.sources import loader
 
         where = f" while reading {loader.CURRENT_FILE}" if loader.CURRENT_FILE else ""
-        sys.stderr.write(f"{PROG}: internal error{where}: {type(error).__name__}: {error}\n")
+        detail = terminal(f"{where}: {type(error).__name__}: {error}")
+        sys.stderr.write(f"{PROG}: internal error{detail}\n")
         return 2
 
 

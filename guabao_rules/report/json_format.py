@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import Report
+from guabao_rules.report.escape import json_dumps
 from guabao_rules.report.options import OutputOptions
 
 
@@ -73,4 +73,4 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
 
 def format_json(report: Report, options: OutputOptions) -> str:
     """Render the report as JSON."""
-    return json.dumps(report_dict(report, options), ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(report_dict(report, options), indent=2) + "\n"

@@ -10,6 +10,7 @@ from guabao_rules.diagnostics import Text
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.models import Project, Region
 from guabao_rules.packs import MEASURES
+from guabao_rules.report.escape import terminal
 
 FAMILIES: dict[str, Text] = {
     "D": Text(zh="数据完整性", en="Data integrity"),
@@ -94,7 +95,8 @@ def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
             lines.append(f"  {'county':<8} {'projects':>8}  {head}  name")
             for row in rows:
                 cells = "  ".join(f"{row.failed[k]:>2}" for k in keys)
-                lines.append(f"  {row.county:<8} {row.projects:>8}  {cells}  {row.name}")
+                county, name = terminal(row.county), terminal(row.name)
+                lines.append(f"  {county:<8} {row.projects:>8}  {cells}  {name}")
             legend = "; ".join(f"S{i + 1} {MEASURES[k].get(lang)}" for i, k in enumerate(keys))
             lines.append(f"  ({legend})")
     return "\n".join(lines).lstrip("\n")

@@ -7,6 +7,7 @@ one plain line per finding.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Plan, Report, Settings
 from guabao_rules.engine.render import render_value
-from guabao_rules.report.escape import terminal
+from guabao_rules.report.escape import MAX_VALUE, cap, terminal
 from guabao_rules.report.options import OutputOptions
 from guabao_rules.safeio import read_regular
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
@@ -23,6 +24,7 @@ from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
 _TAB = "    "
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 _MAX_EXCERPT = 160  # characters of a source line shown; data lines can be very long
 
 
@@ -64,7 +66,12 @@ class SourceLines:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode(self.encodings.get(file, "utf-8"), errors="replace")
-        return text.lstrip("\ufeff").splitlines()
+        # Lines as the readers count them: CR LF, CR or LF ends one; NEL,
+        # U+2028 and U+2029 are characters of a line (YAML 1.2), not breaks.
+        lines = _LINE_BREAK.split(text.lstrip("\ufeff"))
+        if lines and lines[-1] == "":
+            lines.pop()
+        return lines
 
 
 def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
@@ -76,8 +83,10 @@ def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[s
     if source is None:
         return []
     column = max(1, location.column or 1)
-    shown = source[:_MAX_EXCERPT].replace("\t", _TAB)
-    pad = display_width(source[: column - 1].replace("\t", _TAB))
+    # The excerpt is data: escaped like a message, and the caret counts the
+    # escapes' width, so it still sits under the column.
+    shown = terminal(source[:_MAX_EXCERPT].replace("\t", _TAB))
+    pad = display_width(terminal(source[: column - 1].replace("\t", _TAB)))
     number = str(location.line)
     gutter = " " * len(number)
     bar = f"{_BLUE}|{_RESET}" if color else "|"
@@ -96,16 +105,23 @@ SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
 
 
 def _line(diagnostic: Diagnostic, color: bool, lang: str = "en") -> str:
-    where = str(diagnostic.location)
+    where = terminal(str(diagnostic.location))
+    if where.startswith("::"):  # a CI log would run the line as a workflow command
+        where = "./" + where
+    message = terminal(diagnostic.message)
     word = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])[diagnostic.severity]
     # The subject id leads the message: waivers and baselines key on it.
-    subject = f"{terminal(diagnostic.subject)}: " if diagnostic.subject is not None else ""
+    subject = (
+        f"{terminal(cap(diagnostic.subject, MAX_VALUE, lang))}: "
+        if diagnostic.subject is not None
+        else ""
+    )
     if not color:
-        return f"{where}: {diagnostic.rule} [{word}] {subject}{diagnostic.message}"
+        return f"{where}: {diagnostic.rule} [{word}] {subject}{message}"
     tint = _COLORS[diagnostic.severity]
     return (
         f"{_BOLD}{where}{_RESET}: {tint}{_BOLD}{diagnostic.rule}{_RESET} "
-        f"{tint}[{word}]{_RESET} {subject}{diagnostic.message}"
+        f"{tint}[{word}]{_RESET} {subject}{message}"
     )
 
 
@@ -218,7 +234,7 @@ def baseline_line(report: Report) -> str | None:
     if not fixed:
         return None
     listed = ", ".join(
-        f"{rule} {subject if subject is not None else '-'}" for rule, subject in fixed
+        f"{rule} {terminal(subject) if subject is not None else '-'}" for rule, subject in fixed
     )
     if report.lang == "zh":
         return f"基线中有 {len(fixed)} 项已不再出现(可更新基线):{listed}"

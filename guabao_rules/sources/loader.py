@@ -32,6 +32,7 @@ from guabao_rules.models import (
     unknown_keys,
 )
 from guabao_rules.personal import personal_kind, scan_personal_data
+from guabao_rules.report.escape import MAX_VALUE, cap
 from guabao_rules.safeio import file_kind, read_regular
 from guabao_rules.sources.csvsource import (
     ParsedTable,
@@ -200,6 +201,16 @@ def discover(
     return [path for _, path in found]
 
 
+def _complex_key_text(inside: str) -> Text:
+    """A key that is a mapping or a list, in the mapping at ``inside`` (a field path)."""
+    where_en = f"`{inside}`: " if inside else ""
+    where_zh = f"`{inside}`:" if inside else ""
+    return Text(
+        zh=f"{where_zh}键必须是普通值,不能是映射或列表(此条目已跳过)",
+        en=f"{where_en}a key must be a plain value, not a mapping or a list (the entry is skipped)",
+    )
+
+
 def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to ``key``, when one is close enough to suggest."""
     matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
@@ -207,8 +218,15 @@ def did_you_mean(key: str, known: Iterable[str]) -> str | None:
 
 
 def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
-    name = ".".join(str(p) for p in path)
     key = str(path[-1])
+    name = ".".join(str(p) for p in path)
+    if len(name) > MAX_VALUE:
+        # A key is the data's: cut when long, as render() cuts values (and no
+        # spelling is suggested for a key no one typed).
+        return Text(
+            zh=f"未知字段 `{cap(name, MAX_VALUE, 'zh')}`",
+            en=f"unknown field `{cap(name, MAX_VALUE, 'en')}`",
+        )
     guess = did_you_mean(key, known)
     if guess:
         return Text(
@@ -278,15 +296,29 @@ class _FileReader:
         parsed = parse_yaml(data)
         record_ids: dict[tuple[str, int], str | None] = {}
         duplicates = []
+        # Keys that are mappings or lists (``? [a, b]``): D003 for the record
+        # holding one (with its other problems), or for the top level.
+        complex_keys: dict[tuple[Key, ...], list[tuple[Mark, Text]]] = {}
         for problem in parsed.problems:
             if problem.rule == "D007":
                 duplicates.append(problem)
+            elif problem.rule == "D003":
+                where = problem.path[:2]
+                inside = ".".join(str(p) for p in problem.path[2:])
+                complex_keys.setdefault(where, []).append((problem.mark, _complex_key_text(inside)))
             else:
                 self.file_problem(problem.mark, problem.message_zh, problem.message_en)
         if parsed.fatal or parsed.value is None:
             return
         top = parsed.value
         positions = parsed.positions
+        for where in list(complex_keys):
+            if len(where) == 2 and isinstance(where[1], int):
+                continue  # a record's, reported with it below
+            for mark, text in complex_keys.pop(where):
+                self.issue(
+                    "D003", Violation(None, {"problems": [text]}, at=SourceRef(self.rel, mark))
+                )
         if not isinstance(top, dict) or positions is None:
             self.file_problem(
                 positions.start if positions else Mark(1, 1),
@@ -331,7 +363,17 @@ class _FileReader:
                     continue
                 mark = item_tree.anchor if item_tree else item_mark
                 record_ids[(collection, index)] = self.read_record(
-                    collection, model, raw, SourceRef(self.rel, mark), item_tree
+                    collection,
+                    model,
+                    raw,
+                    SourceRef(self.rel, mark),
+                    item_tree,
+                    complex_keys=complex_keys.pop((collection, index), ()),
+                )
+        for marks in complex_keys.values():  # in an item that is no record: still said
+            for mark, text in marks:
+                self.issue(
+                    "D003", Violation(None, {"problems": [text]}, at=SourceRef(self.rel, mark))
                 )
         # One D007 per record (or per top-level mapping), listing every repeated key.
         grouped: dict[tuple[Key, ...], list[YamlProblem]] = {}
@@ -399,6 +441,8 @@ class _FileReader:
         raw: dict[str, Any],
         source: SourceRef,
         tree: PositionTree | None,
+        *,
+        complex_keys: Sequence[tuple[Mark, Text]] = (),
     ) -> str | None:
         record_id: str | None = None
         raw_id = raw.get("id")
@@ -431,9 +475,12 @@ class _FileReader:
             record = None
         entry = RecordEntry(collection, record_id, record, source, tree)
         self.dataset.entries.append(entry)
+        problems.extend(((), text) for _, text in complex_keys)
         if problems:
             path = problems[0][0] if len(problems) == 1 and problems[0][0] else None
             at = entry.locate(path) if path else source
+            if complex_keys and len(problems) == 1:
+                at = SourceRef(self.rel, complex_keys[0][0])
             self.issue(
                 "D003",
                 Violation(record_id, {"problems": [t for _, t in problems]}, field=path, at=at),
