@@ -235,6 +235,18 @@ class To:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """Declared on a date field holding when something happened: it must not lie after as_of."""
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """Declared on the date field that ends a span: it must not lie before ``start``."""
+
+    start: str
+
+
+@dataclass(frozen=True, slots=True)
 class ByKind:
     """A reference whose targets depend on the record's ``kind`` (a pairing's ends)."""
 
@@ -352,7 +364,7 @@ class Pairing(Record):
     target: Annotated[Ref, Column("帮扶对象"), TARGETS]
     role: Annotated[Literal["lead", "member"], Column("角色")] = "member"
     start: Annotated[Day, Column("开始日期")]
-    end: Annotated[Day | None, Column("结束日期")] = None
+    end: Annotated[Day | None, Column("结束日期"), After("start")] = None
 
 
 class WorkTeam(Record):
@@ -363,7 +375,7 @@ class WorkTeam(Record):
     first_secretary: Annotated[Ref | None, To(("cadres",))] = None
     members: Annotated[list[Ref], Field(min_length=1), To(("cadres",))]
     start: Day
-    end: Day | None = None
+    end: Annotated[Day | None, After("start")] = None
 
 
 class SupervisionGroup(Record):
@@ -381,7 +393,7 @@ class Visit(Record):
     id: Annotated[Id, Column("调研编号")]
     visitor: Annotated[Ref, Column("调研人"), To(("leaders", "units"))]
     county: Annotated[Ref, Column("所到县"), To(("regions",), level="county")]
-    date: Annotated[Day, Column("调研日期")]
+    date: Annotated[Day, Column("调研日期"), Event()]
     main_leader: Annotated[bool, Column("主要领导带队")] = False
 
 
@@ -394,7 +406,7 @@ class Report(Record):
     reporter: Annotated[Ref, Column("报告人"), To(("cadres",))]
     household: Annotated[Ref, Column("帮扶户"), To(("households",))]
     period: Annotated[Period, Column("报告季度")]
-    date: Annotated[Day, Column("报送日期")]
+    date: Annotated[Day, Column("报送日期"), Event()]
     recipients: Annotated[list[Ref], Column("报送对象"), To(("units", "cadres"))] = Field(
         default_factory=list
     )
@@ -405,7 +417,7 @@ class Meeting(Record):
 
     county: Annotated[Ref, To(("regions",), level="county")]
     convened_by: Annotated[Ref, To(("units",))]
-    date: Day
+    date: Annotated[Day, Event()]
 
 
 class SupervisionFinding(Record):
@@ -413,9 +425,9 @@ class SupervisionFinding(Record):
 
     county: Annotated[Ref, To(("regions",), level="county")]
     raised_by: Annotated[Ref, To(("supervision_groups",))]
-    date: Day
-    deadline: Day
-    closed: Day | None = None
+    date: Annotated[Day, Event()]
+    deadline: Annotated[Day, After("date")]
+    closed: Annotated[Day | None, Event()] = None
     summary: str
 
 
@@ -426,7 +438,7 @@ class Fund(Record):
     source: Literal["central", "provincial", "prefecture", "county", "east_west", "social", "other"]
     year: int
     amount: Amount
-    received: Day | None = None
+    received: Annotated[Day | None, Event()] = None
     parent: Annotated[Ref | None, To(("funds",))] = None
 
 
@@ -511,7 +523,7 @@ class Project(Record):
     performance: Performance = Field(default_factory=Performance)
     announcements: list[Announcement] = Field(default_factory=list)
     progress: list[Progress] = Field(default_factory=list)
-    updated: Day | None = None
+    updated: Annotated[Day | None, Event()] = None
 
 
 class Allocation(Record):
@@ -523,7 +535,7 @@ class Allocation(Record):
     fund: Annotated[Ref, Column("资金"), To(("funds",))]
     project: Annotated[Ref, Column("项目"), To(("projects",))]
     amount: Annotated[Amount, Column("安排金额")]
-    date: Annotated[Day, Column("安排日期")]
+    date: Annotated[Day, Column("安排日期"), Event()]
 
 
 class Disbursement(Record):
@@ -534,7 +546,7 @@ class Disbursement(Record):
     id: Annotated[Id, Column("支出编号")]
     allocation: Annotated[Ref, Column("资金安排"), To(("allocations",))]
     amount: Annotated[Amount, Column("支出金额")]
-    date: Annotated[Day, Column("支出日期")]
+    date: Annotated[Day, Column("支出日期"), Event()]
 
 
 COLLECTIONS: dict[str, type[Record]] = {
@@ -559,6 +571,32 @@ COLLECTIONS: dict[str, type[Record]] = {
 
 TABLE_COLLECTIONS: frozenset[str] = frozenset(c for c, m in COLLECTIONS.items() if m.bulk)
 """The collections that may be given as tables (their models are ``bulk``)."""
+
+
+def _dated(model: type[Record]) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    events = tuple(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(m, Event) for m in info.metadata)
+    )
+    spans = [
+        (meta.start, name)
+        for name, info in model.model_fields.items()
+        for meta in info.metadata
+        if isinstance(meta, After)
+    ]
+    return events, spans[0] if spans else None
+
+
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    c: events for c, m in COLLECTIONS.items() if (events := _dated(m)[0])
+}
+"""The fields of each collection holding the date of an event (declared ``Event``)."""
+
+SPAN_FIELDS: dict[str, tuple[str, str]] = {
+    c: span for c, m in COLLECTIONS.items() if (span := _dated(m)[1]) is not None
+}
+"""The ``(start, end)`` date fields of each collection whose records span a time (``After``)."""
 
 
 def column_names(model: type[Model]) -> dict[str, str]:
