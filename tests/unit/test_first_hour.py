@@ -200,3 +200,114 @@ def test_an_invalid_record_comes_before_what_it_causes(
         },
     }
     assert report["summary"]["error"] == 4  # folding hides nothing from the counts
+
+
+# --- 9. the API is the CLI ------------------------------------------------------
+
+
+def test_check_path_is_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import guabao_rules
+    from guabao_rules.report import OutputOptions
+    from guabao_rules.report.json_format import report_dict
+
+    root = example_copy(tmp_path)
+    # A config the bare API used to ignore: an exclude, an as_of and a selection.
+    (root / "junk").mkdir()
+    (root / "junk" / "notes.yaml").write_text("not: [valid", encoding="utf-8")
+    config = root / "guabao-rules.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + 'exclude = ["junk/**"]\nignore = ["S"]\n',
+        encoding="utf-8",
+    )
+    edit(
+        root / "pairings" / "county-links.yaml",
+        'helper: U-ZRT, target: "533323"',
+        'helper: U-NONE, target: "533323"',
+    )
+    for lang in ("en", "zh"):
+        cli = json.loads(run_cli(capsys, "check", str(root), "--format", "json", "--lang", lang)[1])
+        report = guabao_rules.check_path(root, lang=lang)
+        api = json.loads(json.dumps(report_dict(report, OutputOptions()), ensure_ascii=False))
+        assert api == cli
+        assert api["as_of"] == "2019-12-31"
+        assert {d["rule"] for d in api["diagnostics"]} >= {"D002"}
+        assert not [d for d in api["diagnostics"] if d["file"].startswith("junk/")]
+        assert not [s for s in api["rules"] if s["rule"].startswith("S")]
+    # Overrides are the options: --as-of, --select.
+    narrowed = guabao_rules.check_path(str(root), as_of="2018-12-31", select=["D002"])
+    assert narrowed.as_of.isoformat() == "2018-12-31"
+    assert {d.rule for d in narrowed.diagnostics} == {"D002"}
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(guabao_rules.ConfigError, match="no data files"):
+        guabao_rules.check_path(tmp_path / "empty")
+    with pytest.raises(FileNotFoundError):
+        guabao_rules.check_path(tmp_path / "nowhere")
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def readme_api_example() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Python API") :]
+    return section[section.index("```python\n") + len("```python\n") : section.index("```\n", 20)]
+
+
+def test_the_readme_api_example_type_checks_and_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    example = tmp_path / "readme_example.py"
+    example.write_text(readme_api_example(), encoding="utf-8")
+    assert "check_path(" in example.read_text(encoding="utf-8")
+    repo = README.parent
+    typed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(example)],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        check=False,
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    ran = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, cwd=repo, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().splitlines()[-1] == "0"  # the example dataset passes
+
+
+# --- 10. checking one file reports that file ------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("with_config", [True, False])
+def test_checking_one_file_reports_that_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, with_config: bool
+) -> None:
+    root = example_copy(tmp_path)
+    if not with_config:
+        (root / "guabao-rules.toml").unlink()
+    households = root / "counties" / "533323-fugong" / "households"
+    households.mkdir(exist_ok=True)
+    table = households / "extra.csv"
+    table.write_text(
+        "id,village,status\nHH-X-1,533323200205,poor\nHH-X-2,999999999999,poor\n",
+        encoding="utf-8",
+    )
+    argv = ["check", str(table), "--lang", lang, "--as-of", "2019-12-31", "--select", "D"]
+    status, out, _ = run_cli(capsys, *argv)
+    lines = out.splitlines()[:-1]
+    assert lines, out
+    # The root: the config's folder, else the folder above the table folder.
+    shown = "counties/533323-fugong/households/extra.csv:" if with_config else "households/"
+    assert all(line.startswith(shown) for line in lines), out
+    assert any("999999999999" in line and " D002 " in line for line in lines)  # its own
+    assert not any("533323200205" in line for line in lines)  # resolved against the dataset
+    assert status == 1
+    # A file without findings passes, whatever the rest of the dataset holds.
+    table.write_text("id,village,status\nHH-X-1,533323200205,poor\n", encoding="utf-8")
+    (root / "regions.yaml").write_text(
+        (root / "regions.yaml").read_text(encoding="utf-8") + "  - {id: 1}\n", encoding="utf-8"
+    )
+    status, out, _ = run_cli(capsys, *argv)
+    assert status == 0, out
