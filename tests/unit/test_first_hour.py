@@ -311,3 +311,43 @@ def test_checking_one_file_reports_that_file(
     )
     status, out, _ = run_cli(capsys, *argv)
     assert status == 0, out
+
+
+# --- 7. a scorecard that reads as perfect when nothing was checked -------------------
+
+
+@pytest.mark.parametrize(("lang", "legend"), [("en", "— not checked"), ("zh", "— 未检查")])
+def test_a_measure_not_checked_shows_a_dash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, legend: str
+) -> None:
+    import openpyxl
+
+    argv = ("check", str(EXAMPLE), "--statistics", "--ignore", "S1,S3", "--lang", lang)
+    out = run_cli(capsys, *argv)[1]
+    row = next(line for line in out.splitlines() if line.strip().startswith("533323 "))
+    assert row.split()[2:9] == ["—", "0", "—", "0", "0", "0", "0"], row
+    assert legend in out
+    report = json.loads(run_cli(capsys, *argv, "--format", "json")[1])
+    fugong = next(r for r in report["scorecard"] if r["county"] == "533323")
+    from guabao_rules.packs import MEASURES
+
+    s1, _, s3, *_ = MEASURES
+    assert [k for k, v in fugong["failed"].items() if v is None] == [s1, s3]
+    assert 0 in fugong["failed"].values()
+    html = tmp_path / "report.html"
+    run_cli(capsys, *argv, "--format", "html", "-o", str(html))
+    table = html.read_text(encoding="utf-8").split('id="scorecard"')[1].split("</table>")[0]
+    assert table.count(">—</span>") == 2 * 7  # two measures, seven counties
+    book = tmp_path / "report.xlsx"
+    run_cli(capsys, *argv, "--format", "xlsx", "-o", str(book))
+    sheet = openpyxl.load_workbook(book).worksheets[-1]
+    values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    fugong_row = next(r for r in values if r[0] == "533323")
+    assert fugong_row[3:10] == ["—", 0, "—", 0, 0, 0, 0]
+    # Everything ignored: every measure reads "—", never a perfect row of zeros.
+    everything = json.loads(
+        run_cli(capsys, "check", str(EXAMPLE), "--statistics", "--ignore", "S", "--format", "json")[
+            1
+        ]
+    )
+    assert all(v is None for r in everything["scorecard"] for v in r["failed"].values())
