@@ -351,3 +351,126 @@ def test_a_measure_not_checked_shows_a_dash(
         ]
     )
     assert all(v is None for r in everything["scorecard"] for v in r["failed"].values())
+
+
+# --- 1. no silent pass: nothing to read is a usage error ---------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    "files",
+    [{}, {"data.xlsx.bak": "x", "regions.YAML": COUNTY_DATA, "regions.json": "{}"}],
+    ids=["empty", "not-data"],
+)
+def test_no_data_files_is_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, files: dict[str, str]
+) -> None:
+    write(tmp_path, files)
+    status, out, err = run_cli(capsys, "check", str(tmp_path), "--lang", lang)
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1 and "no data files" in err
+    if files:
+        assert "skipped" in err and "regions.YAML" in err
+        listed = run_cli(capsys, "check", str(tmp_path), "--list-files", "--lang", lang)[1]
+        assert ("regions.YAML  (skipped)" if lang == "en" else "regions.YAML  (跳过)") in listed
+
+
+# --- 5. the judging date is printed ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "judged at {day} (as_of from today: no as_of set)"),
+        ("zh", "评估日 {day}(来自 今天:未设置 as_of)"),
+    ],
+)
+def test_the_summary_says_the_judging_date_and_where_it_came_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
+) -> None:
+    from datetime import date
+
+    write(tmp_path, {"regions.yaml": COUNTY_DATA.replace("TAG", "deep_poverty")})
+    out = run_cli(capsys, "check", str(tmp_path), "--lang", lang)[1]
+    assert said.format(day=date.today().isoformat()) in out.splitlines()[-1]
+    out = run_cli(capsys, "check", str(tmp_path), "--lang", lang, "--as-of", "2019-12-31")[1]
+    assert "2019-12-31" in out.splitlines()[-1] and "--as-of" in out.splitlines()[-1]
+    settings = run_cli(capsys, "check", str(tmp_path), "--as-of", "2019-12-31", "--show-settings")[
+        1
+    ]
+    assert "as_of: 2019-12-31 (from --as-of)" in settings and "config file: none" in settings
+
+
+# --- 6. SARIF that code scanning accepts ------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_sarif_result_has_a_physical_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    root = example_copy(tmp_path)
+    edit(root / "pairings" / "county-links.yaml", "role: lead, ", "")  # Q009 and friends
+    (root / "organisation" / "units.yaml").write_text("units: [", encoding="utf-8")  # Q008
+    sarif = json.loads(run_cli(capsys, "check", str(root), "--format", "sarif", "--lang", lang)[1])
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"Q008", "D000", "D002"}
+    assert all(r["locations"] and "physicalLocation" in r["locations"][0] for r in results)
+    q008 = next(r for r in results if r["ruleId"] == "Q008")
+    # At the line that sets the profile, in the user's own config.
+    assert q008["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "guabao-rules.toml"
+    )
+
+
+# --- 9. the API is the CLI (the small traps) ---------------------------------------
+
+
+def test_config_takes_iso_strings_and_find_config_takes_str() -> None:
+    import guabao_rules
+
+    assert guabao_rules.Config(as_of="2019-12-31").as_of == __import__("datetime").date(
+        2019, 12, 31
+    )
+    with pytest.raises(guabao_rules.ConfigError):
+        guabao_rules.Config(as_of="31/12/2019")
+    assert guabao_rules.find_config(str(EXAMPLE)).profile == "yunnan-sanqu-sanzhou"
+
+
+# --- 10. the conventions of ruff and yamllint --------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "[warning]"), ("zh", "[警告]")])
+def test_the_usual_options(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    word: str,
+) -> None:
+    import io
+
+    data = write(tmp_path / "a", {"regions.yaml": COUNTY_DATA.replace("TAG", "深度贫困县")})
+    base = ("check", str(data), "--lang", lang, "--as-of", "2019-12-31")
+    status, out, _ = run_cli(capsys, *base)
+    assert status == 0 and word in out  # D010 warnings do not fail by default
+    extra = 'households:\n  - {id: HH-1, village: "533323100299", status: poor}\n'
+    write(tmp_path / "more", {"regions.yaml": COUNTY_DATA.replace("TAG", "x") + extra})
+    errors = run_cli(capsys, "check", str(tmp_path / "more"), "--lang", lang, "--select", "D002")
+    assert errors[0] == 1
+    assert " D002 " in errors[1] and "] HH-1: " in errors[1]  # the subject id leads the message
+    assert run_cli(capsys, *base, "--fail-on", "warning")[0] == 1
+    assert run_cli(capsys, *base, "--fail-on", "warning", "--exit-zero")[0] == 0
+    quiet = run_cli(capsys, *base, "--quiet")[1]
+    assert quiet.splitlines() == [x for x in out.splitlines() if " D010 " in x]
+    shown = run_cli(capsys, *base, "--show-source")[1]
+    assert "| " in shown and "^" in shown and "\033[" not in shown
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\033[" in run_cli(capsys, *base)[1]
+    monkeypatch.delenv("FORCE_COLOR")
+    piped = (COUNTY_DATA + extra).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(piped)))
+    status, out, _ = run_cli(capsys, "check", "-", "--lang", lang, "--select", "D002")
+    assert status == 1 and out.startswith("-:8:16: D002 ")  # standard input is named `-`
+    listed = run_cli(capsys, "check", str(data), "--list-files")[1]
+    assert listed == "regions.yaml\n"
