@@ -34,15 +34,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _codes(values: list[str] | None, option: str) -> list[str] | None:
-    if values is None:
-        return None
-    from guabao_rules.engine.core import rule_codes
-
-    # Checked here, so an unknown code is blamed on the option, not the config file.
-    return rule_codes((c for value in values for c in value.split(",") if c.strip()), option)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog=PROG, description="Check 挂包帮 pairing data against its policy.")
@@ -134,35 +125,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_for(args: argparse.Namespace) -> Config:
+    from guabao_rules.api import resolve_config
+
     paths = args.paths or ["."]
     for path in paths:
         if not Path(path).exists():
             raise UsageError(f"path does not exist: {path}")
-    if args.config:
-        if not os.path.lexists(args.config):  # a FIFO exists: read_config_file refuses it
-            raise UsageError(f"config file does not exist: {args.config}")
-        config = read_config_file(Path(args.config))
-    else:
-        config = find_config(Path(paths[0]))
-    if args.profile:
-        config.profile = args.profile
-        config.base = Path.cwd()
-        config.origins["profile"] = "--profile"
-    if args.as_of is not None:
-        config.as_of = parse_as_of(args.as_of, "--as-of")
-        config.origins["as_of"] = "--as-of"
-    if args.select is not None:
-        config.select = _codes(args.select, "--select")
-    if args.extend_select:
-        config.select = [
-            *(config.select or ["ALL"]),
-            *(_codes(args.extend_select, "--extend-select") or []),
-        ]
-    if args.ignore:
-        config.ignore = [*config.ignore, *(_codes(args.ignore, "--ignore") or [])]
-    if args.lang:
-        config.lang = args.lang
-    return config
+    return resolve_config(
+        paths,
+        config_file=args.config,
+        profile=args.profile,
+        as_of=args.as_of,
+        select=args.select,
+        extend_select=args.extend_select or (),
+        ignore=args.ignore or (),
+        lang=args.lang,
+        # Errors and the summary name the option the user typed.
+        labels={
+            "as_of": "--as-of",
+            "profile": "--profile",
+            "select": "--select",
+            "extend_select": "--extend-select",
+            "ignore": "--ignore",
+        },
+    )
 
 
 def _write(
@@ -211,6 +197,7 @@ def _refuse_protected(
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``check``."""
+    from guabao_rules.api import load_for, no_data_files, restrict, scope
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
     from guabao_rules.engine.core import plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
@@ -248,29 +235,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     if wanted(args.progress, sys.stderr) and not stdin:
         progress = Progress(sys.stderr, delay=0 if args.progress == "always" else 0.5)
     try:
+        the_scope = scope(paths, config)
         if stdin:  # `check -`: one YAML document on standard input, named `-`
             dataset = loader.load_text(sys.stdin.buffer.read().decode("utf-8", "replace"), "-")
         else:
-            dataset = loader.load(
-                paths if len(paths) > 1 else paths[0],
-                exclude=config.exclude,
-                encoding=config.encoding,
-                max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
-                progress=progress,
-            )
+            dataset = load_for(config, the_plan, the_scope, progress=progress)
         if args.list_files:
             from guabao_rules.report.text import files_text
 
             _write(files_text(dataset, the_plan.lang), None)
             return 0
-        if not dataset.files:
-            skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
-                ", …" if len(dataset.skipped) > 3 else ""
-            )
-            raise UsageError(
-                f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
-                + (skipped if dataset.skipped else "")
-            )
+        problem = no_data_files(dataset, paths)
+        if problem is not None:
+            raise UsageError(problem)
         protected = _inputs(None if stdin else dataset, config, profile, None)
         # The report must not overwrite the baseline read or the one written.
         report_protected = _inputs(None if stdin else dataset, config, profile, args.baseline)
@@ -280,6 +257,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         _refuse_protected([args.output], report_protected)
         waivers = [] if stdin else read_waivers(dataset.root, rules_known())
         report = run(dataset, the_plan, waivers, progress.rule if progress else None)
+        if not stdin:
+            report = restrict(report, the_scope.only)
     finally:
         if progress is not None:
             progress.close()

@@ -12,8 +12,8 @@ from guabao_rules.report.options import OutputOptions
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
-    """One finding as the JSON contract has it."""
-    return {
+    """One finding as the JSON contract has it (``caused_by`` only on a caused one)."""
+    out: dict[str, Any] = {
         "rule": diagnostic.rule,
         "severity": diagnostic.severity.value,
         "subject": diagnostic.subject,
@@ -31,6 +31,17 @@ def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
             for r in diagnostic.related
         ],
     }
+    cause = diagnostic.caused_by
+    if cause is not None:
+        # An added key, only where it applies: reports without causes stay as they were.
+        out["caused_by"] = {
+            "rule": cause.rule,
+            "subject": cause.subject,
+            "file": cause.location.file,
+            "line": cause.location.line,
+            "column": cause.location.column,
+        }
+    return out
 
 
 def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:

@@ -125,10 +125,29 @@ def result(diagnostic: Diagnostic, rule_index: int, options: OutputOptions) -> d
             entry["logicalLocations"] = [{"name": item.subject, "kind": "object"}]
             entry["message"] = {"text": item.subject}
         related.append(entry)
+    cause = diagnostic.caused_by
+    properties: dict[str, Any] = {}
+    if cause is not None:
+        # The cause as a related location (viewers link it) and as a property
+        # (SARIF has no standard "caused by" relation between results).
+        entry = {"id": len(related) + 1, "message": {"text": f"caused by {cause.rule}"}}
+        physical = physical_location(cause.location, options)
+        if physical is not None:
+            entry["physicalLocation"] = physical
+        related.append(entry)
+        properties["caused_by"] = {
+            "rule": cause.rule,
+            "subject": cause.subject,
+            "file": cause.location.file,
+            "line": cause.location.line,
+            "column": cause.location.column,
+        }
     if related:
         out["relatedLocations"] = related
     if diagnostic.subject is not None:
-        out["properties"] = {"subject": diagnostic.subject}
+        out["properties"] = {"subject": diagnostic.subject, **properties}
+    elif properties:
+        out["properties"] = properties
     return out
 
 

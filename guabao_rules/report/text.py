@@ -125,10 +125,45 @@ def _line(diagnostic: Diagnostic, color: bool, lang: str = "en") -> str:
     )
 
 
+SHOWN_CAUSED = 3
+"""Caused findings shown under their cause; the rest are counted (JSON lists them all)."""
+
+
+def root_cause_order(
+    diagnostics: list[Diagnostic],
+) -> list[tuple[Diagnostic, list[Diagnostic]]]:
+    """Causes first, each with the findings it causes; then every other finding.
+
+    A caused finding whose cause is not among ``diagnostics`` (waived, say)
+    stands on its own. Within each part the order is the report's.
+    """
+    keys = {(d.rule, d.subject, d.location): d for d in diagnostics}
+    caused: dict[int, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        cause = diagnostic.caused_by
+        target = keys.get((cause.rule, cause.subject, cause.location)) if cause else None
+        if target is not None:
+            caused.setdefault(id(target), []).append(diagnostic)
+    folded = {id(d) for followers in caused.values() for d in followers}
+    causes = [(d, caused[id(d)]) for d in diagnostics if id(d) in caused]
+    rest: list[tuple[Diagnostic, list[Diagnostic]]] = [
+        (d, []) for d in diagnostics if id(d) not in caused and id(d) not in folded
+    ]
+    return [*causes, *rest]
+
+
+def more_caused(count: int, lang: str) -> str:
+    """The line that counts the caused findings not shown."""
+    if lang == "zh":
+        return f"另有 {count} 个发现由此引起(--format json 列出全部)"
+    return f"{count} more findings caused by this one (--format json lists them all)"
+
+
 def summary_line(report: Report, lang: str) -> str:
     """The closing line: counts by severity, files and records (and files skipped)."""
     counts = report.counts()
     skipped = len(report.skipped)
+    caused = sum(1 for d in report.diagnostics if d.caused_by is not None)
     if lang == "zh":
         text = (
             f"发现 {counts['error']} 个错误、{counts['warning']} 个警告、{counts['info']} 个提示"
@@ -136,6 +171,8 @@ def summary_line(report: Report, lang: str) -> str:
             + (f";跳过 {skipped} 个文件,见 --list-files" if skipped else "")
             + ")"
         )
+        if caused:
+            text += f";其中 {caused} 个由其他发现引起,列在其下"
         if report.waived:
             text += f";{len(report.waived)} 个已豁免"
         if report.baseline_fixed is not None:
@@ -147,6 +184,8 @@ def summary_line(report: Report, lang: str) -> str:
         + (f"; {skipped} files skipped, see --list-files" if skipped else "")
         + ")"
     )
+    if caused:
+        text += f"; {caused} follow from another finding, shown under it"
     if report.waived:
         text += f"; {len(report.waived)} waived"
     if report.baseline_fixed is not None:
@@ -250,10 +289,14 @@ def format_text(report: Report, options: OutputOptions) -> str:
     lines: list[str] = []
     sources = SourceLines(options.dataset)
     show_source = options.color if options.show_source is None else options.show_source
-    for diagnostic in report.diagnostics:
+    for diagnostic, caused in root_cause_order(report.diagnostics):
         lines.append(_line(diagnostic, options.color, report.lang))
         if show_source:
             lines.extend(excerpt(diagnostic, sources, color=options.color))
+        for follower in caused[:SHOWN_CAUSED]:
+            lines.append("  ↳ " + _line(follower, options.color, report.lang))
+        if len(caused) > SHOWN_CAUSED:
+            lines.append("  ↳ " + more_caused(len(caused) - SHOWN_CAUSED, report.lang))
     if options.quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     if options.show_waived and report.waived:

@@ -336,10 +336,12 @@ class _FileReader:
                     en=f"unknown collection `{collection}`"
                     + (f" (did you mean `{guess}`?)" if guess else ""),
                 )
-                self.issue(
-                    "D003",
-                    Violation(None, {"problems": [hint]}, at=SourceRef(self.rel, key_mark)),
-                )
+                at = SourceRef(self.rel, key_mark)
+                self.issue("D003", Violation(None, {"problems": [hint]}, at=at))
+                for item in items if isinstance(items, list) else ():
+                    lost = item.get("id") if isinstance(item, dict) else None
+                    if isinstance(lost, str | int) and not isinstance(lost, bool):
+                        self.dataset.lost_ids.setdefault(str(lost), at)
                 continue
             if items is None:
                 continue
@@ -481,6 +483,9 @@ class _FileReader:
             at = entry.locate(path) if path else source
             if complex_keys and len(problems) == 1:
                 at = SourceRef(self.rel, complex_keys[0][0])
+            entry.problem_at = at
+            if record is None:
+                entry.mentions = frozenset(_scalars(raw))
             self.issue(
                 "D003",
                 Violation(record_id, {"problems": [t for _, t in problems]}, field=path, at=at),
@@ -507,6 +512,21 @@ class _FileReader:
         if record is not None and self.personal_possible:
             entry.personal = scan_personal_data(raw)
         return record_id
+
+
+def _scalars(raw: dict[str, Any]) -> Iterator[str]:
+    """Every text and integer value inside a raw record, as text (no recursion: any depth)."""
+    stack: list[Any] = [raw]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            yield value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            yield str(value)
 
 
 def load(
