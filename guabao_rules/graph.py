@@ -86,12 +86,13 @@ class Index:
                     continue
                 add_edge((source, value, label))
                 incoming[value][(collection, label)].append(source)
-        if collection == "projects":
-            village = getattr(record, "village", None)
-            if village and not any(b.path == ("village",) for b in bad):
-                county = self.county_of(village)
-                if county is not None and county != getattr(record, "county", None):
-                    bad.append(BadReference(("village",), village, "outside", record.county))  # type: ignore[attr-defined]
+        for spec in reference_specs(collection, record):
+            if spec.within is None or any(b.path == spec.path for b in bad):
+                continue
+            county = getattr(record, spec.within, None)
+            for value in reference_values(record, spec):
+                if self.county_of(value) not in (None, county):
+                    bad.append(BadReference(spec.path, value, "outside", str(county)))
         if bad:
             self.bad_references[source] = bad
 

@@ -23,10 +23,16 @@ from pydantic import ValidationError
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry, paused_gc
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.i18n import describe_error
-from guabao_rules.models import COLLECTIONS, Record, Region, _nested_model, unknown_keys
+from guabao_rules.models import (
+    COLLECTIONS,
+    TABLE_COLLECTIONS,
+    Record,
+    Region,
+    _nested_model,
+    unknown_keys,
+)
 from guabao_rules.personal import personal_kind, scan_personal_data
 from guabao_rules.sources.csvsource import (
-    TABLE_COLLECTIONS,
     ParsedTable,
     read_table,
     table_collection,

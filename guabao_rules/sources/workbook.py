@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
 
-from guabao_rules.models import COLLECTIONS
+from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS
 from guabao_rules.sources.csvsource import (
-    TABLE_COLLECTIONS,
     ParsedTable,
     TableProblem,
     TableRow,

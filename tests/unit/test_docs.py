@@ -76,8 +76,7 @@ def test_mkdocs_builds_strictly(tmp_path: Path) -> None:
 
 
 def test_every_chinese_column_name_is_documented() -> None:
-    from guabao_rules.models import COLLECTIONS, Column
-    from guabao_rules.sources.csvsource import TABLE_COLLECTIONS
+    from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Column
 
     text = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
     for collection in sorted(TABLE_COLLECTIONS):
