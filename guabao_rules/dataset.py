@@ -75,10 +75,17 @@ def _cell(record_cell: str | None, mark: Mark) -> str | None:
 
 @dataclass(slots=True)
 class LoadIssue:
-    """A finding the loader made, for the D rule named."""
+    """A finding the loader made, for the D rule named.
+
+    Attributes:
+        rule: The rule id.
+        violation: The finding.
+        record: Where the record it is about starts, when it is about a record.
+    """
 
     rule: str
     violation: Violation
+    record: SourceRef | None = None
 
 
 class Dataset:

@@ -181,29 +181,23 @@ class Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _missing_is_absent(cls, data: Any) -> Any:
-        """A field given as null, or an optional one as an empty string, is missing (rules.md).
+        """A blank field (null, an empty string or an empty list) is missing (rules.md).
 
-        It is read as if absent: an optional field takes its default, a required
-        one is a missing required field. A required string field keeps its empty
-        string (S101 reports an empty project name).
+        It is read as if absent, whatever the field's type and in every reader
+        (an empty CSV or workbook cell is never written at all): an optional
+        field takes its default, a required one is a missing required field.
         """
         if isinstance(data, dict):
             values = data.values()
-            if None not in values and "" not in values:
+            if None not in values and "" not in values and [] not in values:
                 return data  # nothing to drop, as in nearly every record: no copy
-            optional = _optional_fields(cls)
-            return {
-                key: value
-                for key, value in data.items()
-                if value is not None and not (value == "" and key in optional)
-            }
+            return {key: value for key, value in data.items() if not _blank(value)}
         return data
 
 
-@functools.cache
-def _optional_fields(model: type[Model]) -> frozenset[str]:
-    """The fields of ``model`` that have a default."""
-    return frozenset(name for name, info in model.model_fields.items() if not info.is_required())
+def _blank(value: Any) -> bool:
+    """Whether a value means "not filled in": null, ``""`` or ``[]``."""
+    return value is None or (isinstance(value, str | list) and len(value) == 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def check_path(path: Path, *, as_of: date = date(2019, 12, 31), **kwargs: Any) -> Report:
-    """Load and check a dataset folder with English messages."""
-    config = Config(as_of=as_of, lang="en", **kwargs)
+def check_path(
+    path: Path, *, as_of: date = date(2019, 12, 31), lang: str = "en", **kwargs: Any
+) -> Report:
+    """Load and check a dataset folder (English messages unless ``lang`` says)."""
+    config = Config(as_of=as_of, lang=lang, **kwargs)
     return run(load(path), plan(config))
 
 

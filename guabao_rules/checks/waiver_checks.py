@@ -19,12 +19,19 @@ from guabao_rules.kinds.python import register
 
 @register("stale-waiver")
 def stale_waivers(ctx: RuleContext) -> Iterator[Violation]:
-    """Waivers that have lapsed (``expires`` < as_of) or that waive nothing."""
+    """Waivers that have lapsed (``expires`` < as_of) or that waive nothing.
+
+    One finding per subject (rules.md): the stale waivers of one subject are
+    reported together at the first of them, each problem named with its rule,
+    the other entries in ``related``. Waivers for files or the dataset
+    (subject null) are reported one by one.
+    """
     waivers: tuple[Waiver, ...] = tuple(ctx.extra.get("waivers", ()))
     findings: tuple[Diagnostic, ...] = tuple(ctx.extra.get("findings", ()))
     ran: frozenset[str] = frozenset(ctx.extra.get("ran", ()))
     found = {(d.rule, d.subject) for d in findings}
-    for waiver in waivers:
+    stale: dict[object, list[tuple[Waiver, Text]]] = {}
+    for index, waiver in enumerate(waivers):
         ctx.applied += 1
         if waiver.expired(ctx.as_of):
             assert waiver.expires is not None
@@ -34,4 +41,21 @@ def stale_waivers(ctx: RuleContext) -> Iterator[Violation]:
             problem = Text(zh="没有与之匹配的发现", en="it matches no finding")
         else:
             continue
-        yield Violation(waiver.subject, {"rule": waiver.rule, "problem": problem}, at=waiver.source)
+        key = waiver.subject if waiver.subject is not None else ("file", index)
+        stale.setdefault(key, []).append((waiver, problem))
+    for group in stale.values():
+        first, problem = group[0]
+        if len(group) == 1:
+            yield Violation(
+                first.subject, {"rule": first.rule, "problem": problem}, at=first.source
+            )
+            continue
+        rules = list(dict.fromkeys(waiver.rule for waiver, _ in group))
+        combined = Text(
+            zh=";".join(f"{p.zh}({w.rule})" for w, p in group),
+            en="; ".join(f"{p.en} ({w.rule})" for w, p in group),
+        )
+        related = tuple((first.subject, waiver.source) for waiver, _ in group[1:])
+        yield Violation(
+            first.subject, {"rule": rules, "problem": combined}, at=first.source, related=related
+        )

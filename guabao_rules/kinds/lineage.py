@@ -4,20 +4,25 @@ The parent links must form no cycle, and a child's ``order`` field (a fund's
 year) must not come before its parent's. Every record has at most one
 parent, so one walk up from each record not yet seen finds every cycle in
 time linear in the number of records. A cycle is reported once, at its
-smallest id; each finding names the other records involved.
+smallest id; each finding names the other records involved. The order of
+records on a cycle is not judged: around a cycle some record always comes
+"before" its parent, and the cycle is the finding. Other rules leave records
+on a cycle out (``off_cycles`` in a selector), so a cycle is one finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import fill
 from guabao_rules.kinds.schema import Bilingual, CollectionName, Strict
-from guabao_rules.kinds.select import related_ids
+from guabao_rules.kinds.select import parent_cycles, related_ids
 from guabao_rules.sources.positions import Key
+
+__all__ = ["LineageConstraint", "evaluate", "parent_cycles"]
 
 
 class LineageConstraint(Strict):
@@ -36,36 +41,15 @@ class LineageConstraint(Strict):
     order_problem: Bilingual | None = None
 
 
-def parent_cycles(parents: Mapping[str, str | None]) -> list[list[str]]:
-    """The cycles of parent links among the keys of ``parents``, each from its smallest id.
-
-    Returns:
-        Each cycle as the ids met walking from its smallest id up the parents.
-    """
-    cycles: list[list[str]] = []
-    done: set[str] = set()
-    for start in parents:
-        path: dict[str, int] = {}
-        current: str | None = start
-        while current is not None and current not in done and current not in path:
-            path[current] = len(path)
-            parent = parents[current]
-            current = parent if parent in parents else None
-        if current is not None and current in path:
-            walk = list(path)[path[current] :]
-            first = walk.index(min(walk))
-            cycles.append(walk[first:] + walk[:first])
-        done.update(path)
-    return cycles
-
-
 def evaluate(ctx: RuleContext, constraint: LineageConstraint) -> Iterator[Violation]:
     """A violation for each record in a cycle's lead or out of order with its parent."""
     records: dict[str, Any] = {record.id: record for record in ctx.each(constraint.collection)}
     parents = {key: getattr(record, constraint.parent, None) for key, record in records.items()}
     problems: dict[str, list[tuple[tuple[Key, ...], Text]]] = {}
     others: dict[str, list[str]] = {}
+    on_cycle: set[str] = set()
     for cycle in parent_cycles(parents):
+        on_cycle.update(cycle)
         text = fill(
             constraint.cycle.zh, constraint.cycle.en, {"chain": " → ".join([*cycle, cycle[0]])}
         )
@@ -77,7 +61,7 @@ def evaluate(ctx: RuleContext, constraint: LineageConstraint) -> Iterator[Violat
         for key, record in records.items():
             parent_id = parents[key]
             parent = records.get(parent_id) if parent_id is not None else None
-            if parent is None:
+            if parent is None or key in on_cycle:
                 continue
             value, parent_value = getattr(record, order), getattr(parent, order)
             if value < parent_value:

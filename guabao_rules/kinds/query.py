@@ -22,7 +22,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.kinds.schema import AtLeast, Not, ParamRef, Relation, Selector, WhereValue
-from guabao_rules.kinds.select import param_value
+from guabao_rules.kinds.select import param_value, parent_cycles
 from guabao_rules.models import STATUS_ORDER
 
 if TYPE_CHECKING:
@@ -115,7 +115,23 @@ def selected(tables: Tables, selector: Selector, params: Mapping[str, Any]) -> i
     if selector.in_scope:
         scope = in_scope_ids(tables, str(params.get("scope_tag") or "deep_poverty"))
         table = table.semi_join(scope, table.id == scope.id)
+    if selector.off_cycles is not None:
+        cyclic = cycle_ids(tables[selector.collection], selector.off_cycles)
+        if cyclic:
+            table = table.filter(~table.id.isin(cyclic))
     return table.select(table.id.name("subject"), *table.columns)
+
+
+def cycle_ids(table: ir.Table, parent: str) -> list[str]:
+    """The ids on a cycle of ``parent`` links, read once from the table.
+
+    SQL walks a chain of links only with a recursive query; the collections
+    with parent links (funds) are small, so their two columns are fetched and
+    walked as the Python evaluator does.
+    """
+    links = table.select("id", parent).to_pyarrow().to_pydict()
+    parents = dict(zip(links["id"], links[parent], strict=True))
+    return sorted({key for cycle in parent_cycles(parents) for key in cycle})
 
 
 def related_table(

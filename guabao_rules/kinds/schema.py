@@ -69,6 +69,8 @@ class Selector(Strict):
     region tag and ``in_scope`` (the county itself, or the county a region lies
     in, carries the scope tag); or ``ids`` taken from a parameter (subjects
     even when absent from the data); or the ``dataset`` as a whole.
+    ``off_cycles`` names a parent field: records on a cycle of its links are
+    left out (the lineage rule reports the cycle, once).
     """
 
     collection: CollectionName | None = None
@@ -77,6 +79,7 @@ class Selector(Strict):
     in_scope: bool = False
     ids: ParamRef | None = None
     dataset: bool = False
+    off_cycles: str | None = None
 
 
 class RelationEnd(Strict):

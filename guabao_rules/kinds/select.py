@@ -66,6 +66,39 @@ def matches(record: Any, where: Mapping[str, WhereValue], params: Mapping[str, A
     return True
 
 
+def parent_cycles(parents: Mapping[str, str | None]) -> list[list[str]]:
+    """The cycles of parent links among the keys of ``parents``, each from its smallest id.
+
+    Returns:
+        Each cycle as the ids met walking from its smallest id up the parents.
+    """
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    for start in parents:
+        path: dict[str, int] = {}
+        current: str | None = start
+        while current is not None and current not in done and current not in path:
+            path[current] = len(path)
+            parent = parents[current]
+            current = parent if parent in parents else None
+        if current is not None and current in path:
+            walk = list(path)[path[current] :]
+            first = walk.index(min(walk))
+            cycles.append(walk[first:] + walk[:first])
+        done.update(path)
+    return cycles
+
+
+def on_cycles(ctx: RuleContext, collection: str, parent: str) -> set[str]:
+    """The ids of the valid records of ``collection`` on a cycle of ``parent`` links."""
+    parents = {
+        entry.model.id: getattr(entry.model, parent, None)
+        for entry in ctx.index.by_collection.get(collection, ())
+        if entry.model is not None
+    }
+    return {key for cycle in parent_cycles(parents) for key in cycle}
+
+
 def in_scope(ctx: RuleContext, region_id: str | None) -> bool:
     """Whether the county of this region carries the scope tag."""
     return ctx.index.has_tag(ctx.index.county_of(region_id), ctx.scope_tag)
@@ -87,6 +120,8 @@ def select(ctx: RuleContext, selector: Selector) -> Iterator[tuple[str | None, R
     if selector.collection is None:
         return
     tag = param_value(selector.tagged, ctx.params)
+    # Records on a cycle are the lineage rule's finding (T008), and no one else's.
+    cyclic = on_cycles(ctx, selector.collection, selector.off_cycles) if selector.off_cycles else ()
     for entry in ctx.index.by_collection.get(selector.collection, ()):
         record = entry.model
         assert record is not None
@@ -95,6 +130,8 @@ def select(ctx: RuleContext, selector: Selector) -> Iterator[tuple[str | None, R
         if tag is not None and not (isinstance(record, Region) and tag in record.tags):
             continue
         if selector.in_scope and not in_scope(ctx, record.id):
+            continue
+        if record.id in cyclic:
             continue
         ctx.applied += 1
         yield record.id, record

@@ -486,26 +486,32 @@ class _FileReader:
             entry.problem_at = at
             if record is None:
                 entry.mentions = frozenset(_scalars(raw))
-            self.issue(
-                "D003",
-                Violation(record_id, {"problems": [t for _, t in problems]}, field=path, at=at),
+            self.dataset.issues.append(
+                LoadIssue(
+                    "D003",
+                    Violation(record_id, {"problems": [t for _, t in problems]}, field=path, at=at),
+                    source,
+                )
             )
         if record_id is None:
             return None
         first = self.dataset.by_id.get(record_id)
         if first is not None:
-            self.issue(
-                "D001",
-                Violation(
-                    record_id,
-                    {
-                        "first": f"{first.source.file}:{first.source.mark.line}"
-                        if first.source.mark
-                        else first.source.file
-                    },
-                    at=source,
-                    related=((record_id, first.source),),
-                ),
+            self.dataset.issues.append(
+                LoadIssue(
+                    "D001",
+                    Violation(
+                        record_id,
+                        {
+                            "first": f"{first.source.file}:{first.source.mark.line}"
+                            if first.source.mark
+                            else first.source.file
+                        },
+                        at=source,
+                        related=((record_id, first.source),),
+                    ),
+                    source,
+                )
             )
             return record_id
         self.dataset.by_id[record_id] = entry
@@ -527,6 +533,74 @@ def _scalars(raw: dict[str, Any]) -> Iterator[str]:
             yield value
         elif isinstance(value, int) and not isinstance(value, bool):
             yield str(value)
+
+
+MERGED_RULES = frozenset({"D001", "D003", "D007"})
+"""The reader findings about a record, merged to one per id (rules.md: one per subject)."""
+
+
+def _place(source: SourceRef | None) -> str:
+    """``file:line`` of a record, as the messages name places."""
+    if source is None:
+        return "-"
+    return f"{source.file}:{source.mark.line}" if source.mark else source.file
+
+
+def _merged(group: list[LoadIssue]) -> LoadIssue:
+    """One finding for issues of one rule on one id, from records sharing it."""
+    kept = group[0]
+    first = kept.violation
+    subject = first.subject
+    later = [issue.record or issue.violation.at for issue in group[1:]]
+    related = (*first.related, *((subject, at) for at in later if at is not None))
+    args = dict(first.args)
+    at, field = first.at, first.field
+    if kept.rule == "D003":
+        # Each record's problems under its place, so the records can be told apart.
+        parts = [(_place(issue.record), list(issue.violation.args["problems"])) for issue in group]
+        args["problems"] = [
+            Text(
+                zh=";".join(f"{where}:" + "、".join(t.zh for t in texts) for where, texts in parts),
+                en="; ".join(
+                    f"{where}: " + ", ".join(t.en for t in texts) for where, texts in parts
+                ),
+            )
+        ]
+        at, field = kept.record or first.at, None
+    elif kept.rule == "D007":
+        keys = list(first.args["keys"])
+        for issue in group[1:]:
+            where = _place(issue.violation.at)
+            keys.extend(f"{key} ({where})" for key in issue.violation.args["keys"])
+        args["keys"] = keys
+    violation = Violation(subject, args, field=field, at=at, related=related)
+    return LoadIssue(kept.rule, violation, kept.record)
+
+
+def one_per_subject(issues: list[LoadIssue]) -> list[LoadIssue]:
+    """The issues with one finding per (rule, id) for the rules about a record.
+
+    Records that share an id would otherwise each bring their own D001 (from a
+    third record on), D003 or D007 on the same subject. The first finding stays
+    where it was and takes in the later ones: their records go to ``related``,
+    their problems into its message. Findings without a subject (a file, a
+    header cell, a record with no id) are left as they are.
+    """
+    groups: dict[tuple[str, str], list[LoadIssue]] = {}
+    out: list[LoadIssue] = []
+    for issue in issues:
+        subject = issue.violation.subject
+        if issue.rule not in MERGED_RULES or subject is None:
+            out.append(issue)
+            continue
+        group = groups.setdefault((issue.rule, subject), [])
+        if not group:
+            out.append(issue)
+        group.append(issue)
+    if all(len(group) == 1 for group in groups.values()):
+        return out
+    merged = {id(group[0]): _merged(group) for group in groups.values() if len(group) > 1}
+    return [merged.get(id(issue), issue) for issue in out]
 
 
 def load(
@@ -646,6 +720,7 @@ def _read_files(  # noqa: PLR0917 - one private call site
         else:
             reader.read(data)
     CURRENT_FILE = None
+    dataset.issues = one_per_subject(dataset.issues)
     if progress is not None:
         progress(len(ordered), len(ordered), None, len(dataset.entries))
 
@@ -663,4 +738,5 @@ def load_text(text: str, name: str = "data.yaml") -> Dataset:
     dataset = Dataset(Path("."))
     dataset.files.append(name)
     _FileReader(dataset, name).read(text.encode("utf-8"))
+    dataset.issues = one_per_subject(dataset.issues)
     return dataset

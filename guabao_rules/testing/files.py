@@ -21,6 +21,9 @@ from guabao_rules.testing.generated import SHARED, GeneratedDataset, PlainNumber
 
 Style = Literal["single", "per_collection", "per_county", "nested", "scattered"]
 STYLES: tuple[Style, ...] = ("single", "per_collection", "per_county", "nested", "scattered")
+Blank = Literal["absent", "empty_string", "empty_list", "null"]
+BLANKS: dict[Blank, Any] = {"empty_string": "", "empty_list": [], "null": None}
+"""The spellings of "not filled in" (data-format.md): each reads as an absent field."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Layout:
         bare_codes: Write region codes as YAML integers (``533300``, not ``"533300"``).
         bare_amounts: Write amounts as YAML numbers (``1200.50``, not ``"1200.50"``).
         quoted_dates: Write dates as quoted strings (``"2019-01-01"``).
+        blanks: Write every optional top-level field a record leaves out as this
+            blank (``""``, ``[]`` or ``null``; an empty cell in a table), which
+            means the same as leaving it out; ``absent`` writes nothing.
     """
 
     style: Style = "per_collection"
@@ -54,6 +60,7 @@ class Layout:
     bare_codes: bool = False
     bare_amounts: bool = False
     quoted_dates: bool = False
+    blanks: Blank = "absent"
 
 
 def layouts(styles: tuple[Style, ...] = STYLES) -> SearchStrategy[Layout]:
@@ -70,6 +77,7 @@ def layouts(styles: tuple[Style, ...] = STYLES) -> SearchStrategy[Layout]:
         bare_codes=st.booleans(),
         bare_amounts=st.booleans(),
         quoted_dates=st.booleans(),
+        blanks=st.sampled_from(["absent", "empty_string", "empty_list", "null"]),
     )
 
 
@@ -101,14 +109,28 @@ def _tabular(collection: str, record: Record) -> bool:
     for key, value in record.items():
         if key not in fields or isinstance(value, dict):
             return False
-        if isinstance(value, str) and value == "":
-            return False  # an empty cell means an absent field
         if isinstance(value, list) and any(isinstance(v, list | dict) for v in value):
             return False
     return True
 
 
+def _with_blanks(collection: str, record: Record, blanks: Blank) -> Record:
+    """``record`` with each optional field it leaves out written as the blank ``blanks``."""
+    if blanks == "absent" or collection not in COLLECTIONS:
+        return record
+    fields = COLLECTIONS[collection].model_fields
+    blank = BLANKS[blanks]
+    missing = {
+        name: blank
+        for name, info in fields.items()
+        if not info.is_required() and name not in record
+    }
+    return {**record, **missing}
+
+
 def _cell(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date):
@@ -163,7 +185,8 @@ def render_files(dataset: GeneratedDataset, layout: Layout | None = None) -> dic
     grouped: dict[str, dict[str, list[Record]]] = {}
     tables: dict[str, list[Record]] = {}
     for collection, items in dataset.records.items():
-        for record in items:
+        for plain in items:
+            record = _with_blanks(collection, plain, layout.blanks)
             home = dataset.homes.get(str(record.get("id")), SHARED)
             if layout.tables and _tabular(collection, record):
                 tables.setdefault(_table_path(layout, collection, home, rng), []).append(record)

@@ -333,8 +333,14 @@ def _d003(b: Builder) -> tuple[Subject, str]:
     it gets no D002, and no other rule looks at it.
     """
     choice = b.between(0, 4)
-    spare = [h for h in b.where("households", status="lifted")]
-    spare += [p for p in b.all("projects") if p["status"] in ("proposed", "reviewed")]
+    # Not a collection's only record: with none of them valid, the rules that look
+    # at the collection check nothing, and D010 rightly says so.
+    spare = [h for h in b.where("households", status="lifted") if len(b.all("households")) > 1]
+    spare += [
+        p
+        for p in b.all("projects")
+        if p["status"] in ("proposed", "reviewed") and len(b.all("projects")) > 1
+    ]
     if choice == 4 and spare:
         record = b.pick(spare)
         if "village" in record:
@@ -999,9 +1005,7 @@ def _s101(b: Builder) -> tuple[Subject, str]:
             project[name] = ""
         else:
             project.pop(name, None)
-    if b.between(0, 4) == 0:
-        project["name"] = ""
-        chosen.append("name")
+    # A blank `name` is a missing required field (D003), not an S101 finding (issue 14).
     return str(project["id"]), f"project {project['id']} lacks {', '.join(chosen)}"
 
 

@@ -66,7 +66,15 @@ def checked(dataset: GeneratedDataset, layout: Layout | None = None) -> Iterator
         report = guabao_rules.check(guabao_rules.load(root), dataset.config())
         result = Checked(root, files, report)
         note(f"findings:\n{result.describe()}")
+        assert_one_per_subject([(d.rule, d.subject) for d in report.diagnostics])
         yield result
+
+
+def assert_one_per_subject(found: list[Finding]) -> None:
+    """rules.md: one finding per subject per rule (a null subject, a file or the dataset, aside)."""
+    subjects = [f for f in found if f[1] is not None]
+    repeated = sorted({f for f in subjects if subjects.count(f) > 1}, key=str)
+    assert not repeated, f"(rule, subject) reported more than once: {repeated}"
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:

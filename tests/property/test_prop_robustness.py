@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from hypothesis import given, note
 from hypothesis import strategies as st
-from prop_support import run_cli, scaled
+from prop_support import assert_one_per_subject, run_cli, scaled
 
 from guabao_rules.models import COLLECTIONS
 from guabao_rules.testing import datasets, layouts, render_files
@@ -181,3 +181,4 @@ def test_no_input_crashes_the_command_line(
     if fmt == "json":
         report = json.loads(out)
         assert report["summary"]["files"] == len(files)
+        assert_one_per_subject([(d["rule"], d["subject"]) for d in report["diagnostics"]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import applied, findings
+from helpers import applied, findings, run_rules
 
 from guabao_rules.checks.mechanisms import short_periods
 from guabao_rules.timecal import Quarter
@@ -402,3 +402,15 @@ def test_m008_open_finding_is_overdue_only_after_its_deadline() -> None:
     ]
     # A deadline before the finding's date is D005's finding.
     assert findings("M008", finding(None, day="2019-11-05"), date(2019, 12, 31)) == []
+
+
+def test_a_record_with_impossible_dates_is_d005_alone() -> None:
+    # Issue 14: M007 and M008 skip a D005 record (docs/data-format.md); nothing else does.
+    as_of = date(2019, 12, 31)
+    data = term("2019-07-01", "2019-06-30") + finding(None, day="2019-11-05")
+    found = run_rules(data, "D005", "M006", "M007", "M008", as_of=as_of).diagnostics
+    assert sorted({(d.rule, d.subject) for d in found}) == [
+        ("D005", "FD-1"),
+        ("D005", "WT-1"),
+        ("M006", "WT-1"),  # the team is still judged by the rules its dates do not decide
+    ]

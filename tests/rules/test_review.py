@@ -303,14 +303,29 @@ def test_m006_first_secretary_given_as_empty_string_is_missing() -> None:
     assert [d.message for d in report.diagnostics] == ["work team composition: no first secretary"]
 
 
-def test_s101_required_name_given_as_empty_string_stays_valid_and_is_missing() -> None:
+@pytest.mark.parametrize("blank", ['""', "[]", "null"])
+def test_a_required_field_given_blank_is_a_missing_required_field(blank: str) -> None:
+    # As an empty CSV cell is (issue 14): blank means "not filled in", whatever the reader.
     data = LIBRARY_PROJECT.replace("COUNTY", "533323").replace(
-        "name: 腊竹底村草果种植项目", 'name: ""'
+        "name: 腊竹底村草果种植项目", f"name: {blank}"
     )
     report = run_rules(data, "S101", "D003")
+    assert found(report, "D003") == ["PJ-1"]
+    assert found(report, "S101") == []  # an invalid record: no other rule looks at it
+    (d003,) = report.diagnostics
+    assert d003.message == "record breaks the format: missing required field `name`"
+
+
+@pytest.mark.parametrize("blank", ['""', "[]", "null"])
+def test_a_scalar_or_optional_field_given_blank_is_absent(blank: str) -> None:
+    data = (
+        "work_teams:\n"
+        f"  - {{id: WT-1, village: '533323101201', unit: U-1, first_secretary: {blank},"
+        f" members: [C-1, C-2, C-3], start: 2019-07-01, end: {blank}}}\n"
+    )
+    report = run_rules(data, "M006", "D003")
     assert found(report, "D003") == []
-    assert found(report, "S101") == ["PJ-1"]
-    assert report.diagnostics[0].message.startswith("project in the library lacks name, nature")
+    assert [d.message for d in report.diagnostics] == ["work team composition: no first secretary"]
 
 
 def test_m005_prefecture_listed_twice_is_one_subject() -> None:

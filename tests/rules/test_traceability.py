@@ -186,12 +186,13 @@ def test_t002_a_child_fund_or_an_allocation_is_use_and_unreceived_funds_are_skip
             fund("F-2", "50.00", received="2019-01-01", parent="F-1"),
             fund("F-3", "50.00"),
             fund("F-4", "50.00", received="2019-01-01", parent="F-4"),
+            fund("F-5", "50.00", received="2019-01-01"),
         ],
         projects=[project("PJ-1")],
         allocations=[allocation("AL-1", "50.00", fund="F-2")],
     )
-    # F-4 names itself as parent: that is no use of the money (T008 reports the loop).
-    assert [d.subject for d in findings("T002", data)] == ["F-4"]
+    # F-4 names itself as parent: a cycle, which T008 alone reports (issue 14).
+    assert [d.subject for d in findings("T002", data)] == ["F-5"]
     assert applied("T002", data) == 3
     assert findings("T002", data, idle_days=400) == []
 
@@ -373,22 +374,52 @@ def test_t008_one_finding_per_cycle(links: dict[str, str], subject: str, chain: 
     assert sorted(r.subject or "" for r in finding.related) == sorted(set(links) - {subject})
 
 
-def test_t008_year_before_the_parent_and_merged_with_a_cycle() -> None:
+@pytest.mark.parametrize("years", [(2018, 2019), (2019, 2017)])
+def test_t008_year_before_the_parent_and_no_year_order_around_a_cycle(
+    years: tuple[int, int],
+) -> None:
+    year_a, year_b = years
     data = dataset(
         funds=[
-            fund("F-A", "1.00", parent="F-B", year=2018),
-            fund("F-B", "1.00", parent="F-A"),
-            fund("F-C", "1.00", parent="F-B", year=2018),
+            fund("F-A", "1.00", parent="F-B", year=year_a),
+            fund("F-B", "1.00", parent="F-A", year=year_b),
+            fund("F-C", "1.00", parent="F-B", year=year_b - 1),
             fund("F-D", "1.00", parent="F-B", year=2020),
         ]
     )
+    # Around a cycle some fund always comes before its parent: the cycle is the one finding.
     found = {d.subject: d.message for d in findings("T008", data)}
     assert found == {
-        "F-A": "fund parent links are wrong: the parent links form a cycle F-A → F-B → F-A, "
-        "its year 2018 is before the year 2019 of its parent F-B",
+        "F-A": "fund parent links are wrong: the parent links form a cycle F-A → F-B → F-A",
         "F-C": "fund parent links are wrong: "
-        "its year 2018 is before the year 2019 of its parent F-B",
+        f"its year {year_b - 1} is before the year {year_b} of its parent F-B",
     }
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        {"F-A": "F-A"},
+        {"F-A": "F-B", "F-B": "F-A"},
+        {"F-A": "F-B", "F-B": "F-C", "F-C": "F-A"},
+    ],
+)
+def test_t002_and_t003_stay_off_funds_on_a_cycle(links: dict[str, str]) -> None:
+    funds = [
+        fund(fid, "1.00", parent=parent, received="2019-01-01") for fid, parent in links.items()
+    ]
+    # F-X hangs below the cycle and is over-committed: it is still judged.
+    funds.append(fund("F-X", "1.00", parent="F-A", received="2019-01-01"))
+    data = dataset(
+        funds=funds,
+        projects=[project("PJ-1")],
+        allocations=[allocation(f"AL-{fid}", "5.00", fund=fid) for fid in (*links, "F-X")],
+    )
+    assert [d.subject for d in findings("T003", data)] == ["F-X"]
+    assert applied("T003", data) == 1
+    data = dataset(funds=funds)
+    assert [d.subject for d in findings("T002", data)] == ["F-X"]
+    assert [d.subject for d in findings("T008", data)] == ["F-A"]
 
 
 # --- T009 ------------------------------------------------------------------------------

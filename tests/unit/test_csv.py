@@ -288,3 +288,35 @@ def test_the_csv_field_limit_is_left_as_it_was() -> None:
     before = csv.field_size_limit()
     read_table(b"id,name,unit\nC-1,x,U\n", "cadres")
     assert csv.field_size_limit() == before
+
+
+def test_an_unknown_column_is_one_d003_about_the_file_however_many_rows(
+    write_dataset: Write,
+) -> None:
+    rows = "".join(f"HH-{i},533323200205,poor,x\n" for i in range(5))
+    root = write_dataset({"base.yaml": BASE, "households.csv": "id,village,status,note\n" + rows})
+    report = check_path(root, select=["D003"])
+    assert [(d.subject, d.line, d.column) for d in report.diagnostics] == [(None, 1, 19)]
+    assert len(load(root).by_id) == 5 + 6  # the rows still load
+
+
+@pytest.mark.parametrize("blank", ['""', "[]", "null"])
+def test_blank_yaml_values_read_as_empty_cells(write_dataset: Write, blank: str) -> None:
+    # Issue 14: blank means "not filled in" in every reader, required fields included.
+    table = "id,name,unit\nC-1,,U-SLT\nC-2,丰某勇,\n"
+    yaml_text = (
+        f"cadres:\n  - {{id: C-1, name: {blank}, unit: U-SLT}}\n"
+        f"  - {{id: C-2, name: 丰某勇, unit: {blank}}}\n"
+    )
+    as_table = write_dataset({"base.yaml": BASE, "cadres.csv": table})
+    as_yaml = write_dataset({"base.yaml": BASE, "cadres.yaml": yaml_text})
+    messages = [
+        [(d.rule, d.subject, d.message) for d in check_path(root, select=["D"]).diagnostics]
+        for root in (as_table, as_yaml)
+    ]
+    assert messages[0] == messages[1]
+    assert [(rule, subject) for rule, subject, _ in messages[0] if rule == "D003"] == [
+        ("D003", "C-1"),
+        ("D003", "C-2"),
+    ]
+    assert "missing required field `name`" in messages[0][0][2]

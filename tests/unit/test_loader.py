@@ -228,3 +228,52 @@ def test_a_fifo_named_like_data_is_d000_not_a_hang(write_dataset: Write) -> None
             raise
     assert [(i.rule, i.violation.at.file) for i in dataset.issues] == [("D000", "a.yaml")]
     assert "U-1" in dataset.by_id
+
+
+# --- one finding per (rule, id) when records share an id (issue 14) ----------------------
+
+
+def test_three_records_sharing_an_id_are_one_d001_with_the_others_related(
+    write_dataset: Write,
+) -> None:
+    root = write_dataset(
+        {
+            "a.yaml": UNIT,
+            "b.yaml": "leaders:\n  - {id: U-1, name: 甲, rank: other}\n",
+            "c.yaml": "cadres:\n  - {id: U-1, name: 乙, unit: U-1}\n",
+        }
+    )
+    (diagnostic,) = check_path(root, select=["D001"]).diagnostics
+    assert (diagnostic.subject, diagnostic.file, diagnostic.line) == ("U-1", "b.yaml", 2)
+    assert [(r.subject, r.location.file, r.location.line) for r in diagnostic.related] == [
+        ("U-1", "a.yaml", 2),
+        ("U-1", "c.yaml", 2),
+    ]
+
+
+def test_invalid_records_sharing_an_id_are_one_d003_listing_each_records_problems(
+    write_dataset: Write,
+) -> None:
+    root = write_dataset(
+        {
+            "a.yaml": "units:\n  - {id: U-1, kind: provincial_unit}\n",
+            "b.yaml": "leaders:\n  - {id: U-1, name: 甲, rank: boss, extra: 1}\n",
+        }
+    )
+    (diagnostic,) = check_path(root, select=["D003"]).diagnostics
+    assert (diagnostic.subject, diagnostic.file, diagnostic.line) == ("U-1", "a.yaml", 2)
+    assert [(r.location.file, r.location.line) for r in diagnostic.related] == [("b.yaml", 2)]
+    first, second = diagnostic.message.split("; ")
+    assert first.startswith("record breaks the format: a.yaml:2: ") and "`name`" in first
+    assert second.startswith("b.yaml:2: ") and "`rank`" in second and "`extra`" in second
+    zh = check_path(root, select=["D003"], lang="zh").diagnostics[0].message
+    assert "a.yaml:2:" in zh and ";b.yaml:2:" in zh
+
+
+def test_duplicate_keys_in_records_sharing_an_id_are_one_d007(write_dataset: Write) -> None:
+    record = "  - id: U-1\n    name: 甲\n    name: 乙\n    kind: other\n"
+    root = write_dataset({"a.yaml": "units:\n" + record, "b.yaml": "units:\n" + record})
+    (diagnostic,) = check_path(root, select=["D007"]).diagnostics
+    assert (diagnostic.file, diagnostic.line) == ("a.yaml", 4)
+    assert "name, name (b.yaml:4)" in diagnostic.message
+    assert [(r.location.file, r.location.line) for r in diagnostic.related] == [("b.yaml", 4)]

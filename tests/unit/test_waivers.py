@@ -330,3 +330,28 @@ def test_a_bad_baseline_is_one_line_and_exit_2(
     assert captured.out == ""
     assert len(captured.err.splitlines()) == 1
     assert "baseline" in captured.err
+
+
+def test_stale_waivers_of_one_subject_are_one_d009(
+    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_dataset(
+        {
+            "guabao-rules.toml": TOML,
+            "data.yaml": CADRES,
+            "guabao-rules-waivers.yaml": (
+                "waivers:\n"
+                "  - {rule: D002, subject: C-01, reason: 单位更名中, expires: 2019-06-30}\n"
+                "  - {rule: D004, subject: C-01, reason: 无}\n"
+                "  - {rule: D002, subject: C-02, reason: 待核实, expires: 2019-01-31}\n"
+            ),
+        }
+    )
+    _, report = check_json(root, capsys)
+    stale = [d for d in report["diagnostics"] if d["rule"] == "D009"]
+    assert [(d["subject"], d["line"]) for d in stale] == [("C-01", 2), ("C-02", 4)]
+    assert stale[0]["message"] == (
+        "stale waiver for D002, D004: it expired on 2019-06-30 (D002); it matches no finding (D004)"
+    )
+    assert [(r["subject"], r["line"]) for r in stale[0]["related"]] == [("C-01", 3)]
+    assert stale[1]["message"] == "stale waiver for D002: it expired on 2019-01-31"
