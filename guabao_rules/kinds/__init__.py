@@ -85,6 +85,8 @@ KINDS: dict[str, Kind] = {
             periodic.PeriodicConstraint,
             periodic.evaluate,
             "at least N events in each complete year or quarter",
+            periodic.compile_query,
+            periodic.violations,
         ),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )

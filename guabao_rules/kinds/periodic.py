@@ -23,12 +23,13 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.query import CompileError, Tables, related_table, selected, where_filter
 from guabao_rules.kinds.schema import (
     Bound,
     CollectionName,
@@ -39,6 +40,7 @@ from guabao_rules.kinds.schema import (
     WhereValue,
 )
 from guabao_rules.kinds.select import (
+    RELATED_CAP,
     bound,
     end_holds,
     field_value,
@@ -49,6 +51,9 @@ from guabao_rules.kinds.select import (
 )
 from guabao_rules.models import Record
 from guabao_rules.timecal import Quarter, complete_quarters, complete_years
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 Period = Literal["year", "quarter"]
 
@@ -377,3 +382,208 @@ def evaluate(ctx: RuleContext, constraint: PeriodicConstraint) -> Iterator[Viola
         values = {ref: _resolve(ref, record, terms[0]) for ref in refs}
         args, ids = finding(constraint, minimum, values, [t.id for t in terms], short)
         yield Violation(subject, args, related=related_ids(ctx.index, ids))
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+def _last_year(day: date) -> int:
+    """The last year that ends on or before ``day``."""
+    return day.year if (day.month, day.day) == (12, 31) else day.year - 1
+
+
+def _last_quarter(day: date) -> int:
+    """The number of the last quarter that ends on or before ``day``."""
+    number = day.year * 4 + (day.month - 1) // 3
+    quarter_ends = {(3, 31), (6, 30), (9, 30), (12, 31)}
+    return number if (day.month, day.day) in quarter_ends else number - 1
+
+
+def _period_bounds(period: Period, start: Any, end: Any, as_of: date) -> tuple[Any, Any]:
+    """The first and last complete period numbers of a term, as ibis expressions."""
+    import ibis
+
+    if period == "year":
+        first = ibis.cases(
+            ((start.month() == 1) & (start.day() == 1), start.year()), else_=start.year() + 1
+        )
+        end_last = ibis.cases(
+            ((end.month() == 12) & (end.day() == 31), end.year()), else_=end.year() - 1
+        )
+        cap = _last_year(as_of)
+    else:
+        number = start.year() * 4 + (start.month() - 1) // 3
+        starts_quarter = (start.day() == 1) & start.month().isin([1, 4, 7, 10])
+        first = ibis.cases((starts_quarter, number), else_=number + 1)
+        end_number = end.year() * 4 + (end.month() - 1) // 3
+        ends_quarter = (
+            ((end.month() == 3) & (end.day() == 31))
+            | ((end.month() == 6) & (end.day() == 30))
+            | ((end.month() == 9) & (end.day() == 30))
+            | ((end.month() == 12) & (end.day() == 31))
+        )
+        end_last = ibis.cases((ends_quarter, end_number), else_=end_number - 1)
+        cap = _last_quarter(as_of)
+    last = ibis.cases((end.isnull(), cap), else_=ibis.least(end_last, cap))
+    return first.cast("int64"), last.cast("int64")
+
+
+def _event_number(period: Period, column: Any) -> Any:
+    """The period number of an event's ``at`` column (a date, or a ``YYYY-Qn`` string)."""
+    import ibis
+
+    if column.type().is_date():
+        if period == "year":
+            return column.year().cast("int64")
+        return (column.year() * 4 + (column.month() - 1) // 3).cast("int64")
+    if not column.type().is_string():
+        raise CompileError(f"the events' `at` column is {column.type()}, not a date or period")
+    valid = column.re_search(r"^[0-9]{4}-Q[1-4]$") & (column.substr(0, 4) != "0000")
+    year = column.substr(0, 4).cast("int64")
+    quarter = column.substr(6, 1).cast("int64")
+    number = year if period == "year" else year * 4 + quarter - 1
+    return ibis.cases((valid, number), else_=ibis.null("int64"))
+
+
+def _ref_column(ref: str, table: ir.Table) -> Any:
+    """The column of the subject-and-term table a ``subject.``/``term.`` reference reads."""
+    owner, _, name = ref.partition(".")
+    column = f"{'s' if owner == 'subject' else 't'}_{name}"
+    if "." in name or column not in table.columns:
+        raise CompileError(f"no column for {ref!r}")
+    return table[column]
+
+
+def _terms_table(
+    constraint: PeriodicConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """One row per (subject, term): the subject's columns as ``s_*``, the term's as ``t_*``."""
+    subjects = selected(tables, constraint.select, params)
+    subjects = subjects.select(
+        subject=subjects.subject, **{f"s_{c}": subjects[c] for c in subjects.columns[1:]}
+    )
+    terms = constraint.terms
+    if terms.relation is None:
+        for end in terms.ends:
+            if end.in_scope:
+                raise CompileError("an in_scope end does not compile")
+            targets = where_filter(tables[end.collection].view(), end.where, params)
+            targets = targets.select(_target="id")
+            subjects = subjects.semi_join(targets, subjects[f"s_{end.field}"] == targets._target)
+        return subjects.select(
+            "subject",
+            *subjects.columns[1:],
+            **{f"t_{c[2:]}": subjects[c] for c in subjects.columns[1:]},
+        )
+    if f"s_{terms.from_}" not in subjects.columns:
+        raise CompileError(f"no subject column {terms.from_!r}")
+    records = related_table(tables, terms.relation, params, as_of)
+    records = records.select(**{f"t_{c}": records[c] for c in records.columns})
+    assert terms.relation.via is not None
+    joined = subjects.join(
+        records, subjects[f"s_{terms.from_}"] == records[f"t_{terms.relation.via}"]
+    )
+    if terms.exactly_one:
+        counted = joined.group_by("subject").aggregate(_terms=joined.count())
+        single = counted.filter(counted._terms == 1).select(_single="subject")
+        joined = joined.semi_join(single, joined.subject == single._single)
+    return joined
+
+
+def compile_query(
+    constraint: PeriodicConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """Every term of each subject with a short period: one row per short period.
+
+    Columns: ``subject``, ``term`` (its id), ``term_order`` (its ``_ordinal``),
+    ``period`` and ``n`` (null on a term with no short period), and ``ref_i``
+    for each ``subject.``/``term.`` value the message names.
+    """
+    import ibis
+
+    pairs = _terms_table(constraint, params, tables, as_of)
+    refs = named_refs(constraint)
+    minimum = bound(constraint.min, params)
+    for column in ("t_id", "t_start", "t_end", "t__ordinal"):
+        if column not in pairs.columns:
+            raise CompileError(f"the terms have no {column[2:]!r} column")
+    first, last = _period_bounds(constraint.period, pairs.t_start, pairs.t_end, as_of)
+    periods = pairs.select(
+        "subject", term="t_id", period=ibis.range(first, last + 1).unnest().cast("int64")
+    ).view()  # a relation of its own, not a step of the pairs' join
+    # The events joined to the (subject, term) pairs they match on every `match` field;
+    # a list field (a team's members) is unnested, each value once.
+    events = tables[constraint.events.collection]
+    events = where_filter(events, constraint.events.where, params)
+    for name in [*constraint.events.match, constraint.events.at]:
+        if name not in events.columns:
+            raise CompileError(f"the events have no column {name!r}")
+    keys: dict[str, Any] = {}
+    for position, ref in enumerate(constraint.events.match.values()):
+        column = _ref_column(ref, pairs)
+        keys[f"k{position}"] = column.unnest() if column.type().is_array() else column
+    wanted = pairs.select("subject", term="t_id", **keys).distinct()
+    happened = events.select(
+        _period=_event_number(constraint.period, events[constraint.events.at]),
+        **{f"e{i}": events[name] for i, name in enumerate(constraint.events.match)},
+    )
+    matched = wanted.join(
+        happened, [wanted[f"k{i}"] == happened[f"e{i}"] for i in range(len(keys))]
+    )
+    counts = matched.group_by(
+        _subject=matched.subject, _term=matched.term, _period=matched._period
+    ).aggregate(n=matched.count())
+    counts = counts.view()  # the periods come from the same pairs
+    judged = periods.left_join(
+        counts,
+        [
+            periods.subject == counts._subject,
+            periods.term == counts._term,
+            periods.period == counts._period,
+        ],
+    )
+    judged = judged.select(
+        judged.subject, judged.term, judged.period, n=ibis.coalesce(judged.n, 0).cast("int64")
+    )
+    if minimum is None:
+        short = judged.filter(ibis.literal(False))
+    else:
+        short = judged.filter(judged.n < minimum)
+    flagged = short.select(_flagged="subject").distinct()
+    rows = pairs.semi_join(flagged, pairs.subject == flagged._flagged)
+    rows = rows.select(
+        "subject",
+        term=rows.t_id,
+        term_order=rows.t__ordinal,
+        **{f"ref_{i}": _ref_column(ref, rows) for i, ref in enumerate(refs)},
+    )
+    shorts = short.select(_subject="subject", _term="term", period="period", n="n").view()
+    out = rows.left_join(shorts, [rows.subject == shorts._subject, rows.term == shorts._term])
+    return out.select(
+        "subject", "term", "term_order", "period", "n", *[f"ref_{i}" for i in range(len(refs))]
+    )
+
+
+def violations(
+    constraint: PeriodicConstraint, params: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[Violation]:
+    """The violations of the compiled query's rows, as :func:`evaluate` yields them."""
+    minimum = bound(constraint.min, params)
+    if minimum is None:
+        return
+    refs = named_refs(constraint)
+    by_subject: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_subject.setdefault(row["subject"], []).append(row)
+    for subject, found in by_subject.items():
+        found.sort(key=lambda r: (r["term_order"], -1 if r["period"] is None else r["period"]))
+        term_ids = list(dict.fromkeys(r["term"] for r in found))
+        short = [
+            Shortfall(r["term"], int(r["period"]), int(r["n"]))
+            for r in found
+            if r["period"] is not None
+        ]
+        values = {ref: found[0][f"ref_{i}"] for i, ref in enumerate(refs)}
+        args, ids = finding(constraint, minimum, values, term_ids, short)
+        related = tuple(dict.fromkeys(i for i in ids if i is not None))[:RELATED_CAP]
+        yield Violation(subject, args, related=related)
