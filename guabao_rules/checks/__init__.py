@@ -17,7 +17,6 @@ def load_builtin_checks() -> None:
     from guabao_rules.checks import (  # noqa: F401
         coverage,
         data,
-        mechanisms,
         standards,
         traceability,
         waiver_checks,

@@ -23,6 +23,7 @@ from guabao_rules.kinds import (
     count,
     forbidden,
     lineage,
+    periodic,
     presence,
     python,
     reader,
@@ -79,6 +80,14 @@ KINDS: dict[str, Kind] = {
         Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
         Kind("compare", compare.CompareConstraint, compare.evaluate, "properties compared"),
         Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
+        Kind(
+            "periodic",
+            periodic.PeriodicConstraint,
+            periodic.evaluate,
+            "at least N events in each complete year or quarter",
+            periodic.compile_query,
+            periodic.violations,
+        ),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )
 }
@@ -93,6 +102,7 @@ Constraint = Annotated[
     | sum_kind.SumConstraint
     | compare.CompareConstraint
     | lineage.LineageConstraint
+    | periodic.PeriodicConstraint
     | python.PythonConstraint,
     Field(discriminator="kind"),
 ]

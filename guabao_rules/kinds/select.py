@@ -36,6 +36,8 @@ def bound(value: Bound, params: Mapping[str, Any]) -> int | None:
 
 def field_value(record: Any, path: str) -> Any:
     """A field of a record by dotted path (None when absent)."""
+    if "." not in path:  # the common case, on every record a selector reads
+        return getattr(record, path, None)
     value = record
     for part in path.split("."):
         value = getattr(value, part, None)
@@ -165,11 +167,12 @@ def related(ctx: RuleContext, subject: str | None, relation: Relation) -> Iterat
             getattr(record, "start", None), getattr(record, "end", None), ctx.as_of
         ):
             continue
-        if all(_end_ok(ctx, record, end) for end in relation.ends):
+        if all(end_holds(ctx, record, end) for end in relation.ends):
             yield record
 
 
-def _end_ok(ctx: RuleContext, record: Record, end: Any) -> bool:
+def end_holds(ctx: RuleContext, record: Record, end: Any) -> bool:
+    """Whether the record this one refers to through ``end.field`` meets the end's conditions."""
     target_id = getattr(record, end.field, None)
     if not isinstance(target_id, str):
         return False

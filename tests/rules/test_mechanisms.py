@@ -7,18 +7,18 @@ from datetime import date
 import pytest
 from helpers import applied, findings, run_rules
 
-from guabao_rules.checks.mechanisms import short_periods
+from guabao_rules.kinds.periodic import shortfalls
 from guabao_rules.timecal import Quarter
 
 # --- the shared helper ---------------------------------------------------------------------
 
 
-def test_short_periods_counts_only_listed_periods_in_order() -> None:
+def test_shortfalls_counts_only_listed_periods_in_order() -> None:
     events = [2019, 2019, 2020, 2017, 2021]
-    assert short_periods([2019, 2020, 2018], events, 2) == [(2020, 1), (2018, 0)]
-    assert short_periods([], events, 5) == []
+    assert shortfalls([2019, 2020, 2018], events, 2) == [(2020, 1), (2018, 0)]
+    assert shortfalls([], events, 5) == []
     quarters = [Quarter(2019, 3), Quarter(2019, 4)]
-    assert short_periods(quarters, [Quarter(2019, 3)], 1) == [(Quarter(2019, 4), 0)]
+    assert shortfalls(quarters, [Quarter(2019, 3)], 1) == [(Quarter(2019, 4), 0)]
 
 
 # --- M001 ----------------------------------------------------------------------------------
