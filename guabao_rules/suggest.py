@@ -1,0 +1,95 @@
+"""Suggested ids: the nearest existing id for a reference that names none.
+
+A province holds a million ids, so a dangling reference is never compared with
+all of them. :class:`IdSuggester` keeps, per set of target collections, the ids
+sorted as written and sorted reversed, and a map by a folded form (case, width,
+separators and leading zeros ignored: ``C-02`` and ``C-002`` fold alike). A
+missing id is looked up in the map, then compared with its few neighbours in
+both orders (a typo at the end keeps the prefix, one at the start keeps the
+suffix). Each lookup costs a logarithmic search and a bounded comparison; the
+tables are built only for collections a dangling reference points into.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable
+
+_NEIGHBOURS = 4
+"""Ids compared on each side of the lookup position, in each order."""
+
+_SEPARATORS = re.compile(r"[\s\-_./]+")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def folded(value: str) -> str:
+    """``value`` with case, full-width forms, separators and leading zeros ignored."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    return _SEPARATORS.sub("", _LEADING_ZEROS.sub("", text))
+
+
+def edit_distance(a: str, b: str, bound: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``bound + 1`` when it is over ``bound``."""
+    if abs(len(a) - len(b)) > bound:
+        return bound + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if min(current) > bound:
+            return bound + 1
+        previous = current
+    return previous[-1]
+
+
+class _Table:
+    """The ids of some collections, ordered for neighbour lookups."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.forward = sorted(ids)
+        self.backward = sorted(i[::-1] for i in self.forward)
+        self.by_fold: dict[str, str] = {}
+        for record_id in self.forward:  # sorted: the first id of a fold wins, always the same
+            self.by_fold.setdefault(folded(record_id), record_id)
+
+    def nearest(self, value: str) -> str | None:
+        same = self.by_fold.get(folded(value))
+        if same is not None and same != value:
+            return same
+        bound = max(1, len(value) // 4)
+        candidates = set(_around(self.forward, value))
+        candidates.update(i[::-1] for i in _around(self.backward, value[::-1]))
+        candidates.discard(value)
+        best: tuple[int, str] | None = None
+        for candidate in candidates:
+            distance = edit_distance(value, candidate, bound)
+            if distance <= bound and (best is None or (distance, candidate) < best):
+                best = (distance, candidate)
+        return best[1] if best else None
+
+
+def _around(ordered: list[str], value: str) -> list[str]:
+    at = bisect_left(ordered, value)
+    return ordered[max(0, at - _NEIGHBOURS) : at + _NEIGHBOURS]
+
+
+class IdSuggester:
+    """Nearest existing ids, per set of target collections, built when first asked."""
+
+    def __init__(self, ids_of: dict[str, list[str]]) -> None:
+        """Args: ids_of: the ids of each collection."""
+        self.ids_of = ids_of
+        self.tables: dict[tuple[str, ...], _Table] = {}
+
+    def nearest(self, value: str, collections: tuple[str, ...]) -> str | None:
+        """The existing id of ``collections`` nearest to ``value``, if one is near enough."""
+        table = self.tables.get(collections)
+        if table is None:
+            ids = (i for c in collections for i in self.ids_of.get(c, ()))
+            table = self.tables[collections] = _Table(ids)
+        return table.nearest(value)
