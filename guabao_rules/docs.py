@@ -82,7 +82,6 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         lines.append(f"- {h['measure']}: {rule.measure}")
     lines += ["", f"## {h['what']}", "", rule.description.get(lang), ""]
     source = rule.source
-    cite = "seed" if source.document == "seed" else source.document
     lines += [
         f"## {h['why']}",
         "",
@@ -90,7 +89,7 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         "",
         f"> {source.quote}",
         ">",
-        f"> — {cite} {source.clause}",
+        f"> — {source.citation(lang)}",
         "",
     ]
     for key, example in (("fail", rule.examples.fail), ("pass", rule.examples.pass_)):
