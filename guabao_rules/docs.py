@@ -15,6 +15,7 @@ from typing import Any
 
 from guabao_rules.engine.core import catalogue
 from guabao_rules.engine.render import render_value
+from guabao_rules.format_reference import refreshed
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import WAIVER_FILE
 
@@ -219,6 +220,16 @@ def write_pages(directory: Path) -> list[str]:
     return changed
 
 
+DATA_FORMAT = "data-format.md"
+"""The page beside ``docs/rules`` whose fields and tags block is generated."""
+
+
+def data_format_is_stale(path: Path) -> bool:
+    """Whether the generated block of ``docs/data-format.md`` differs from the models'."""
+    text = path.read_text(encoding="utf-8")
+    return refreshed(text) != text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m guabao_rules.docs --write DIR`` (or ``--check DIR``)."""
     parser = argparse.ArgumentParser(
@@ -231,8 +242,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         for name in write_pages(Path(args.write)):
             sys.stdout.write(f"updated {Path(args.write) / name}\n")
+        data_format = Path(args.write).parent / DATA_FORMAT
+        if data_format.is_file() and data_format_is_stale(data_format):
+            data_format.write_text(
+                refreshed(data_format.read_text(encoding="utf-8")), encoding="utf-8"
+            )
+            sys.stdout.write(f"updated {data_format}\n")
         return 0
     stale = stale_pages(Path(args.check))
+    data_format = Path(args.check).parent / DATA_FORMAT
+    if data_format.is_file() and data_format_is_stale(data_format):
+        stale.append(f"../{DATA_FORMAT}")
     for name in stale:
         sys.stdout.write(f"stale: {Path(args.check) / name}\n")
     if stale:
