@@ -20,6 +20,10 @@ from collections.abc import Iterable
 _NEIGHBOURS = 4
 """Ids compared on each side of the lookup position, in each order."""
 
+_MAX_EDITS = 2
+"""Edits a suggestion may be away (one for short ids): typos, not other records."""
+_SHORT = 6
+
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
@@ -34,15 +38,31 @@ def edit_distance(a: str, b: str, bound: int) -> int:
     """Levenshtein distance of ``a`` and ``b``, or ``bound + 1`` when it is over ``bound``."""
     if abs(len(a) - len(b)) > bound:
         return bound + 1
-    previous = list(range(len(b) + 1))
+    # Ids that differ by a typo share most of their text: compare only the middle.
+    start = 0
+    shortest = min(len(a), len(b))
+    while start < shortest and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < shortest - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
+    if not a or not b:
+        return len(a) + len(b) if len(a) + len(b) <= bound else bound + 1
+    # Only the cells within ``bound`` of the diagonal can lie on a path within it.
+    over = bound + 1
+    previous = [j if j <= bound else over for j in range(len(b) + 1)]
     for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+        low, high = max(1, i - bound), min(len(b), i + bound)
+        current = [over] * (len(b) + 1)
+        if i <= bound:
+            current[0] = i
+        for j in range(low, high + 1):
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != b[j - 1]), over
             )
-        if min(current) > bound:
-            return bound + 1
+        if min(current[max(0, low - 1) : high + 1]) > bound:
+            return over
         previous = current
     return previous[-1]
 
@@ -61,7 +81,7 @@ class _Table:
         same = self.by_fold.get(folded(value))
         if same is not None and same != value:
             return same
-        bound = max(1, len(value) // 4)
+        bound = _MAX_EDITS if len(value) > _SHORT else 1
         candidates = set(_around(self.forward, value))
         candidates.update(i[::-1] for i in _around(self.backward, value[::-1]))
         candidates.discard(value)
