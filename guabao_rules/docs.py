@@ -15,6 +15,7 @@ from typing import Any
 
 from guabao_rules.engine.core import catalogue
 from guabao_rules.engine.render import render_value
+from guabao_rules.format_reference import refreshed
 from guabao_rules.packs import Example, Expect, RuleSpec
 from guabao_rules.sources.loader import WAIVER_FILE
 
@@ -84,7 +85,6 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         lines.append(f"- {h['measure']}: {rule.measure}")
     lines += ["", f"## {h['what']}", "", rule.description.get(lang), ""]
     source = rule.source
-    cite = "seed" if source.document == "seed" else source.document
     lines += [
         f"## {h['why']}",
         "",
@@ -92,7 +92,7 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         "",
         f"> {source.quote}",
         ">",
-        f"> — {cite} {source.clause}",
+        f"> — {source.citation(lang)}",
         "",
     ]
     for key, examples in (("fail", rule.examples.fail), ("pass", rule.examples.pass_)):
@@ -253,6 +253,16 @@ def write_pages(directory: Path) -> list[str]:
     return changed
 
 
+DATA_FORMAT = "data-format.md"
+"""The page beside ``docs/rules`` whose fields and tags block is generated."""
+
+
+def data_format_is_stale(path: Path) -> bool:
+    """Whether the generated block of ``docs/data-format.md`` differs from the models'."""
+    text = path.read_text(encoding="utf-8")
+    return refreshed(text) != text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m guabao_rules.docs --write DIR`` (or ``--check DIR``)."""
     parser = argparse.ArgumentParser(
@@ -265,8 +275,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         for name in write_pages(Path(args.write)):
             sys.stdout.write(f"updated {Path(args.write) / name}\n")
+        data_format = Path(args.write).parent / DATA_FORMAT
+        if data_format.is_file() and data_format_is_stale(data_format):
+            data_format.write_text(
+                refreshed(data_format.read_text(encoding="utf-8")), encoding="utf-8"
+            )
+            sys.stdout.write(f"updated {data_format}\n")
         return 0
     stale = stale_pages(Path(args.check))
+    data_format = Path(args.check).parent / DATA_FORMAT
+    if data_format.is_file() and data_format_is_stale(data_format):
+        stale.append(f"../{DATA_FORMAT}")
     for name in stale:
         sys.stdout.write(f"stale: {Path(args.check) / name}\n")
     if stale:

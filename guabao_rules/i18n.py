@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from guabao_rules.diagnostics import Text
+from guabao_rules.hints import joined, number_hint, value_hints
 from guabao_rules.sources.positions import Key
 
 LANGS = ("zh", "en")
+
+_NO_VALUE: Any = object()
+"""No value given to :func:`describe_error` (None is a value: YAML's ``null``)."""
 
 _ZH_ERRORS: dict[str, str] = {
     "missing": "缺少必填字段",
@@ -56,14 +62,64 @@ def field_name(loc: tuple[Key, ...]) -> str:
     return out
 
 
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+"""A value quoted in pydantic's ``expected`` list: ``'a', 'b' or 'c'``."""
+
+
+def allowed_values(ctx: Mapping[str, Any] | None) -> list[str]:
+    """The allowed values of a literal (enum) error, as pydantic lists them."""
+    if not ctx or "expected" not in ctx:
+        return []
+    return _QUOTED.findall(str(ctx["expected"]))
+
+
+def nearest_value(value: Any, allowed: list[str]) -> str | None:
+    """The allowed value nearest to what was written, when one is near enough to suggest."""
+    if not isinstance(value, str) or not allowed:
+        return None
+    folded = {a.casefold(): a for a in allowed}
+    if value.strip().casefold() in folded:  # `Province`, ` lead `: the case or spaces
+        return folded[value.strip().casefold()]
+    matches = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
 def describe_error(
-    loc: tuple[Key, ...], kind: str, message: str, ctx: Mapping[str, Any] | None = None
+    loc: tuple[Key, ...],
+    kind: str,
+    message: str,
+    ctx: Mapping[str, Any] | None = None,
+    value: Any = _NO_VALUE,
 ) -> Text:
-    """One pydantic validation error as a bilingual phrase naming its field."""
+    """One pydantic validation error as a bilingual phrase naming its field.
+
+    Args:
+        loc: The field path.
+        kind: pydantic's error type (``literal_error``, ``string_type``, ...).
+        message: pydantic's English message.
+        ctx: pydantic's error context (the allowed values of an enum).
+        value: The value written, when known: a "did you mean" or a typing-trap hint.
+    """
     name = field_name(loc) or "record"
     zh = _ZH_ERRORS.get(kind, message)
-    if kind == "literal_error" and ctx and "expected" in ctx:
-        zh = f"{zh}(应为 {ctx['expected']})"
+    en = f"{message[:1].lower()}{message[1:]}"
+    allowed = allowed_values(ctx) if kind == "literal_error" else []
+    if allowed:
+        zh = f"{zh}(应为 " + "、".join(f"'{a}'" for a in allowed) + ")"
     if kind == "missing":
         return Text(zh=f"缺少必填字段 `{name}`", en=f"missing required field `{name}`")
-    return Text(zh=f"`{name}`:{zh}", en=f"`{name}`: {message[:1].lower()}{message[1:]}")
+    text = Text(zh=f"`{name}`:{zh}", en=f"`{name}`: {en}")
+    hints: list[Text] = []
+    if value is not _NO_VALUE:
+        guess = nearest_value(value, allowed)
+        if guess is not None:
+            text = Text(
+                zh=f"{text.zh};`{value}` 是否应为 `{guess}`?",
+                en=f"{text.en}; did you mean `{guess}` for `{value}`?",
+            )
+        if kind in ("string_type", "id_type", "period_format", "date_format"):
+            number = number_hint(value)
+            if number is not None:
+                hints.append(number)
+        hints.extend(value_hints(value))
+    return joined(text, hints)

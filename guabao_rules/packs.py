@@ -19,7 +19,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+)
 
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.kinds import Constraint
@@ -50,12 +56,51 @@ class ParamSpec(Strict):
     description: Text
 
 
+SEED_FILE = "000_c5d3c9bf12f5ab75.txt"
+"""The policy text the rules encode (``spec/README.md``: the seed)."""
+
+SEED_TITLE = Text(
+    zh="“三区三州”“挂包帮”扶贫组织模式",
+    en="The 挂包帮 poverty-alleviation organisation of the 三区三州",
+)
+"""The seed's subject in its own first sentence ("“三区三州”实行“挂包帮”的扶贫组织模式"):
+the file has no title line, so this names it."""
+
+SEED_SECTIONS: dict[str, Text] = {
+    "导语": Text(zh="导语", en="introduction"),
+    "(一)": Text(zh="(一)组织领导机制", en="(一) organisational leadership"),
+    "(二)": Text(zh="(二)项目管理机制", en="(二) project management"),
+    "(三)": Text(zh="(三)协作帮扶机制", en="(三) cooperation in helping"),
+    "(四)": Text(zh="(四)社会动员机制", en="(四) social mobilisation"),
+    "(五)": Text(zh="(五)宣传培训机制", en="(五) publicity and training"),
+    "(六)": Text(zh="(六)督导考核机制", en="(六) supervision and assessment"),
+}
+"""The seed's sections as a rule's ``source.clause`` names them, with their headings."""
+
+
 class Source(Strict):
     """The policy clause a rule encodes."""
 
     document: str = "seed"
     clause: str
     quote: str
+
+    @field_validator("clause")
+    @classmethod
+    def _seed_section(cls, clause: str, info: ValidationInfo) -> str:
+        if info.data.get("document", "seed") == "seed" and clause not in SEED_SECTIONS:
+            known = ", ".join(SEED_SECTIONS)
+            raise ValueError(f"the seed has no section {clause!r} (sections: {known})")
+        return clause
+
+    def citation(self, lang: str) -> str:
+        """Where the quote stands: the document's title and its section."""
+        if self.document != "seed":
+            return f"{self.document} {self.clause}"
+        section = SEED_SECTIONS[self.clause].get(lang)
+        if lang == "zh":
+            return f"《{SEED_TITLE.zh}》{section}(seed `{SEED_FILE}`)"
+        return f"{SEED_TITLE.en}, {section} (seed `{SEED_FILE}`)"
 
 
 class Expect(Strict):

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry, paused_gc
 from guabao_rules.diagnostics import SourceRef, Text, Violation
+from guabao_rules.hints import joined, line_hints, split_number_hint
 from guabao_rules.i18n import describe_error
 from guabao_rules.models import (
     COLLECTIONS,
@@ -217,7 +218,20 @@ def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
+def _unknown_texts(
+    found: Iterable[tuple[tuple[Key, ...], list[str]]],
+) -> list[tuple[tuple[Key, ...], Text]]:
+    """The unknown fields of a record; a number split by its commas is explained once."""
+    texts = []
+    explained = False
+    for path, known in found:
+        text = _unknown_text(path, known, explain_split=not explained)
+        explained = explained or split_number_hint(str(path[-1])) is not None
+        texts.append((path, text))
+    return texts
+
+
+def _unknown_text(path: tuple[Key, ...], known: list[str], explain_split: bool = True) -> Text:
     key = str(path[-1])
     name = ".".join(str(p) for p in path)
     if len(name) > MAX_VALUE:
@@ -229,11 +243,16 @@ def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
         )
     guess = did_you_mean(key, known)
     if guess:
-        return Text(
+        text = Text(
             zh=f"未知字段 `{name}`(是否应为 `{guess}`?)",
             en=f"unknown field `{name}` (did you mean `{guess}`?)",
         )
-    return Text(zh=f"未知字段 `{name}`", en=f"unknown field `{name}`")
+    else:
+        text = Text(zh=f"未知字段 `{name}`", en=f"unknown field `{name}`")
+    split = split_number_hint(key)
+    if split is not None:
+        return joined(text, [split] if explain_split else [])
+    return joined(text, line_hints(key))
 
 
 _DIGIT_RUN = re.compile(rb"[0-9]{11,}[Xx]?")
@@ -357,11 +376,14 @@ class _FileReader:
                 item_tree = subtree.children.get(index) if subtree else None
                 item_mark = subtree.keys.get(index, key_mark) if subtree else key_mark
                 if not isinstance(raw, dict):
-                    self.file_problem(
-                        item_mark,
-                        f"`{collection}` 的第 {index + 1} 项不是映射(记录)",
-                        f"item {index + 1} of `{collection}` is not a mapping (a record)",
+                    text = joined(
+                        Text(
+                            zh=f"`{collection}` 的第 {index + 1} 项不是映射(记录)",
+                            en=f"item {index + 1} of `{collection}` is not a mapping (a record)",
+                        ),
+                        line_hints(raw) if isinstance(raw, str) else [],
                     )
+                    self.file_problem(item_mark, text.zh, text.en)
                     continue
                 mark = item_tree.anchor if item_tree else item_mark
                 record_ids[(collection, index)] = self.read_record(
@@ -455,16 +477,17 @@ class _FileReader:
         problems: list[tuple[tuple[Key, ...], Text]] = []
         flat_fields = _flat_fields(model)
         if flat_fields is None or not raw.keys() <= flat_fields:
-            problems = [
-                (path, _unknown_text(path, known)) for path, known in unknown_keys(model, raw)
-            ]
+            problems = _unknown_texts(unknown_keys(model, raw))
         record: Record | None = None
         try:
             record = model.model_validate(raw)
         except ValidationError as error:
             for detail in error.errors(include_url=False, include_context=True):
                 loc = tuple(detail["loc"])
-                problems.append((loc, describe_error(loc, detail["type"], detail["msg"])))
+                error_text = describe_error(
+                    loc, detail["type"], detail["msg"], detail.get("ctx"), detail.get("input")
+                )
+                problems.append((loc, error_text))
         except (RecursionError, ValueError, TypeError) as error:  # defensive: never raise
             problems.append(((), Text(zh=f"无法校验记录:{error}", en=f"cannot validate: {error}")))
         if isinstance(record, Region) and record.level != "province" and record.parent is None:

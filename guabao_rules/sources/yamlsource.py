@@ -39,6 +39,8 @@ from typing import Any, Final, Literal, Protocol
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from guabao_rules.diagnostics import Text
+from guabao_rules.hints import joined, line_hints, yaml_detail_zh
 from guabao_rules.sources.positions import Key, Mark, PositionTree
 from guabao_rules.sources.yamlfast import parse_plain
 
@@ -714,21 +716,41 @@ def _syntax_problem(error: yaml.YAMLError, text: str, data: bytes) -> YamlProble
                 mark,
             )
         detail = f"{error.context}: {problem}" if error.context else problem
+        detail_zh = yaml_detail_zh(error.context, problem)
+        first = error.context_mark.line if error.context_mark is not None else mark.line - 1
+        hints = _trap_hints(text, first, mark.line - 1)
     elif isinstance(error, yaml.reader.ReaderError):
         position = int(error.position)
         if _LOADER is not _PyLoader:  # libyaml counts bytes of the UTF-8 text
             position = len(data[:position].decode("utf-8", "replace"))
         mark = _char_mark(text, position)
         detail = f"{error.reason} (character U+{int(error.character):04X})"
+        detail_zh = yaml_detail_zh(None, detail)
+        hints = []
     else:  # pragma: no cover - PyYAML raises only the errors above
         mark = Mark(1, 1)
-        detail = str(error)
-    return _problem(
-        "syntax",
-        f"YAML syntax error: {detail}.",
-        f"YAML 语法错误:{detail}。",
-        mark,
+        detail = detail_zh = str(error)
+        hints = []
+    message = joined(
+        Text(zh=f"YAML 语法错误:{detail_zh}", en=f"YAML syntax error: {detail}"), hints
     )
+    return _problem("syntax", f"{message.en}.", f"{message.zh}。", mark)
+
+
+_TRAP_LINES = 3
+"""Lines a syntax error's hints look at, back from the line it points to."""
+
+
+def _trap_hints(text: str, first: int, last: int) -> list[Text]:
+    """Typing-trap hints from the lines (0-based) a syntax error spans, nearest first."""
+    first = max(first, last - _TRAP_LINES + 1, 0)
+    lines = text.splitlines()
+    hints: list[Text] = []
+    for number in range(min(last, len(lines) - 1), first - 1, -1):
+        for hint in line_hints(lines[number]):
+            if hint not in hints:
+                hints.append(hint)
+    return hints
 
 
 def _fatal(problem: YamlProblem, nodes: int = 0) -> ParsedYaml:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,44 @@ def test_every_chinese_column_name_is_documented() -> None:
             for meta in info.metadata:
                 if isinstance(meta, Column):
                     assert f"{meta.zh} `{name}`" in text, (collection, name, meta.zh)
+
+
+def test_the_fields_and_tags_of_the_data_format_page_are_fresh() -> None:
+    from guabao_rules.docs import data_format_is_stale
+
+    assert not data_format_is_stale(ROOT / "docs" / "data-format.md"), (
+        f"docs/data-format.md's generated block is stale; regenerate with: {REGENERATE}"
+    )
+
+
+def test_the_data_format_page_lists_every_reference_and_every_tag_with_an_effect() -> None:
+    from guabao_rules.format_reference import _tag_uses
+    from guabao_rules.models import COLLECTIONS
+
+    text = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    for collection, model in COLLECTIONS.items():
+        section = text.split(f"### `{collection}`", 1)[1].split("###", 1)[0]
+        for name, info in model.model_fields.items():
+            required = "yes" if info.is_required() else "no"
+            assert re.search(rf"\| `{name}(\[\])?` \| {required} \|", section), (collection, name)
+    tags = _tag_uses()
+    assert {"deep_poverty", "poor_village"} <= set(tags)
+    for tag, rules in tags.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{tag}` |"))
+        for rule in rules:
+            assert f"[{rule}](rules/{rule}.md)" in row
+
+
+def test_a_stale_data_format_block_is_reported_and_rewritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    (docs / "rules").mkdir(parents=True)
+    main(["--write", str(docs / "rules")])
+    page = docs / "data-format.md"
+    original = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    page.write_text(original.replace("| `tags` | no |", "| `tags` | yes |"), encoding="utf-8")
+    assert main(["--check", str(docs / "rules")]) == 1
+    assert "data-format.md" in capsys.readouterr().out
+    main(["--write", str(docs / "rules")])
+    assert page.read_text(encoding="utf-8") == original
