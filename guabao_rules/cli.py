@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import NoReturn
 
 from guabao_rules import __version__
-from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
+from guabao_rules.config import (
+    ENGINES,
+    Config,
+    ConfigError,
+    find_config,
+    parse_as_of,
+    read_config_file,
+)
 from guabao_rules.i18n import LANGS, default_lang
 from guabao_rules.packs import PackError
 
@@ -93,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the files that would be read, and those skipped, and exit",
     )
     check.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="python, or the compiled rules as queries on duckdb or spark (default: auto)",
+    )
+    check.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
@@ -157,6 +169,8 @@ def _config_for(args: argparse.Namespace) -> Config:
         config.ignore = [*config.ignore, *(_codes(args.ignore, "--ignore") or [])]
     if args.lang:
         config.lang = args.lang
+    if getattr(args, "engine", None):
+        config.engine = args.engine
     return config
 
 
@@ -177,8 +191,9 @@ def _write(text: str | bytes, output: str | None) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``check``."""
+    from guabao_rules.columnar.engine import EngineError
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
-    from guabao_rules.engine.core import plan, rules_known, run
+    from guabao_rules.engine.core import evaluator_for, plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
     from guabao_rules.report import BINARY, OutputOptions, load_formatters
     from guabao_rules.report.progress import Progress, wanted
@@ -232,7 +247,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                 + (skipped if dataset.skipped else "")
             )
         waivers = [] if stdin else read_waivers(dataset.root, rules_known())
-        report = run(dataset, the_plan, waivers, progress.rule if progress else None)
+        try:
+            evaluator = evaluator_for(dataset, config)
+        except EngineError as error:
+            raise UsageError(str(error)) from None
+        report = run(dataset, the_plan, waivers, progress.rule if progress else None, evaluator)
     finally:
         if progress is not None:
             progress.close()

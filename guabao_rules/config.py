@@ -29,13 +29,32 @@ KNOWN_KEYS = {
     "severity",
     "lang",
     "encoding",
+    "engine",
+    "spark",
 }
+ENGINES = ("auto", "python", "duckdb", "spark")
+"""The values of ``engine`` (and of ``--engine``)."""
 ENCODINGS = ("utf-8", "gb18030", "gbk")
 """The values of ``encoding`` (the same as :data:`guabao_rules.sources.csvsource.ENCODINGS`)."""
 
 
 class ConfigError(Exception):
     """A configuration or command line that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class SparkSettings:
+    """The ``[spark]`` table: where Spark runs and with what settings.
+
+    Attributes:
+        master: The master URL (``local[*]``, ``spark://host:7077``, ``yarn``).
+        conf: Spark settings (``"spark.executor.memory" = "8g"``).
+        session: An existing ``SparkSession`` (Python API); master and conf are then unused.
+    """
+
+    master: str = "local[*]"
+    conf: dict[str, str] = field(default_factory=dict)
+    session: Any = None
 
 
 @dataclass(slots=True)
@@ -56,6 +75,9 @@ class Config:
             order written (``encoding = "gb18030"`` is ``[("**", "gb18030")]``).
         base: The folder the config file is in (relative profile paths start there).
         path: The config file read, if any.
+        engine: ``auto``, ``python``, ``duckdb`` or ``spark``
+            (:mod:`guabao_rules.columnar.engine`).
+        spark: Where the ``spark`` engine runs.
     """
 
     profile: str | None = None
@@ -69,6 +91,8 @@ class Config:
     encoding: list[tuple[str, str]] = field(default_factory=list)
     base: Path | None = None
     path: Path | None = None
+    engine: str = "auto"
+    spark: SparkSettings = field(default_factory=SparkSettings)
     origins: dict[str, str] = field(default_factory=dict)
     """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
 
@@ -132,7 +156,35 @@ def from_mapping(table: dict[str, Any], where: str, base: Path | None = None) ->
         config.lang = table["lang"]
     if "encoding" in table:
         config.encoding = _encoding(table["encoding"], where)
+    if "engine" in table:
+        if table["engine"] not in ENGINES:
+            raise ConfigError(f"{where}: `engine` must be one of {', '.join(ENGINES)}")
+        config.engine = table["engine"]
+    if "spark" in table:
+        config.spark = _spark(table["spark"], where)
     return config
+
+
+def _spark(value: Any, where: str) -> SparkSettings:
+    """The ``[spark]`` table: ``master`` and a ``[spark.conf]`` of string settings."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: `[spark]` must be a table")
+    unknown = sorted(set(value) - {"master", "conf"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting `spark.{unknown[0]}`")
+    master = value.get("master", "local[*]")
+    if not isinstance(master, str):
+        raise ConfigError(f"{where}: `spark.master` must be a string")
+    conf = value.get("conf", {})
+    if not isinstance(conf, dict):
+        raise ConfigError(f"{where}: `[spark.conf]` must be a table")
+    out: dict[str, str] = {}
+    for key, setting in conf.items():
+        if not isinstance(setting, str | int | float):
+            raise ConfigError(f"{where}: `spark.conf.{key}` must be a string or a number")
+        # Spark reads its booleans as lower-case words.
+        out[key] = str(setting).lower() if isinstance(setting, bool) else str(setting)
+    return SparkSettings(master=master, conf=out)
 
 
 def _encoding(value: Any, where: str) -> list[tuple[str, str]]:
