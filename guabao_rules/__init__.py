@@ -11,10 +11,11 @@ Typical use::
 """
 
 from guabao_rules.config import Config, ConfigError, find_config
+from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Location, Related, Severity
 from guabao_rules.engine.core import Catalogue, Report, RuleStat, catalogue, check
 from guabao_rules.packs import PackError, RuleSpec
-from guabao_rules.sources.loader import Dataset, load
+from guabao_rules.sources.loader import load
 
 __version__ = "0.1.0"
 

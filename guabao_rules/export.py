@@ -20,7 +20,7 @@ import networkx as nx
 from guabao_rules.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from guabao_rules.sources.loader import Dataset
+    from guabao_rules.dataset import Dataset
 
 FORMATS = ("graphml", "json", "dot")
 

@@ -26,13 +26,12 @@ from guabao_rules.models import (
     reference_specs,
     reference_values,
 )
-from guabao_rules.sources.loader import paused_gc
 from guabao_rules.timecal import is_active
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from guabao_rules.sources.loader import Dataset, RecordEntry
+    from guabao_rules.dataset import Dataset, RecordEntry
 
 R = TypeVar("R", bound=Record)
 
@@ -62,10 +61,10 @@ class Index:
         for entry in dataset.by_id.values():
             if entry.model is not None:
                 self.by_collection[entry.collection].append(entry)
-        with paused_gc():
-            for entries in self.by_collection.values():
-                for entry in entries:
-                    self._resolve(entry)
+        # Built under the dataset's paused_gc (see Dataset.index): millions of entries.
+        for entries in self.by_collection.values():
+            for entry in entries:
+                self._resolve(entry)
 
     # --- building ---------------------------------------------------------------
 
@@ -87,12 +86,13 @@ class Index:
                     continue
                 add_edge((source, value, label))
                 incoming[value][(collection, label)].append(source)
-        if collection == "projects":
-            village = getattr(record, "village", None)
-            if village and not any(b.path == ("village",) for b in bad):
-                county = self.county_of(village)
-                if county is not None and county != getattr(record, "county", None):
-                    bad.append(BadReference(("village",), village, "outside", record.county))  # type: ignore[attr-defined]
+        for spec in reference_specs(collection, record):
+            if spec.within is None or any(b.path == spec.path for b in bad):
+                continue
+            county = getattr(record, spec.within, None)
+            for value in reference_values(record, spec):
+                if self.county_of(value) not in (None, county):
+                    bad.append(BadReference(spec.path, value, "outside", str(county)))
         if bad:
             self.bad_references[source] = bad
 

@@ -14,10 +14,11 @@ import functools
 import re
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -216,6 +217,42 @@ class Column:
     zh: str
 
 
+@dataclass(frozen=True, slots=True)
+class To:
+    """The collections a reference field may name, declared on the field.
+
+    ``Annotated[Ref, To(("regions",), level="village")]``: the id must be a
+    record of one of ``targets`` (a region of ``level``, a unit of one of
+    ``unit_kinds``). :data:`REFERENCES` is read off these. A pairing's ends
+    depend on its kind: :class:`ByKind` maps each kind to its ``To``.
+    """
+
+    targets: tuple[str, ...]
+    level: str | None = None
+    unit_kinds: tuple[str, ...] | None = None
+    within: str | None = None
+    """A field of the same record naming the county the target region must lie in."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Declared on a date field holding when something happened: it must not lie after as_of."""
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """Declared on the date field that ends a span: it must not lie before ``start``."""
+
+    start: str
+
+
+@dataclass(frozen=True, slots=True)
+class ByKind:
+    """A reference whose targets depend on the record's ``kind`` (a pairing's ends)."""
+
+    ends: tuple[tuple[str, To], ...]
+
+
 Notes = Annotated[
     Any, Column("备注"), WithJsonSchema({"description": "备注 (notes): free text, never checked"})
 ]
@@ -223,7 +260,13 @@ Notes = Annotated[
 
 
 class Record(Model):
-    """A record of a top-level collection: it has a dataset-wide unique id."""
+    """A record of a top-level collection: it has a dataset-wide unique id.
+
+    ``bulk`` marks the collections that come in bulk (hundreds of thousands of
+    records): they may be tables (CSV, workbook sheets, Parquet) as well as YAML.
+    """
+
+    bulk: ClassVar[bool] = False
 
     id: Annotated[Id, Column("编号")]
     notes: Notes = None
@@ -234,7 +277,7 @@ class Region(Record):
 
     name: str
     level: Level
-    parent: Ref | None = None
+    parent: Annotated[Ref | None, To(("regions",))] = None
     tags: list[str] = Field(default_factory=list)
 
 
@@ -244,7 +287,7 @@ class Leader(Record):
     name: str
     rank: Literal["provincial", "departmental", "other"]
     post: Literal["party_secretary", "governor", "other"] = "other"
-    unit: Ref | None = None
+    unit: Annotated[Ref | None, To(("units",))] = None
 
 
 class Unit(Record):
@@ -265,16 +308,20 @@ class Unit(Record):
 class Cadre(Record):
     """An individual cadre or work-team member (干部 / 工作队员)."""
 
+    bulk = True
+
     id: Annotated[Id, Column("干部编号")]
     name: Annotated[str, Column("姓名")]
-    unit: Annotated[Ref, Column("派出单位")]
+    unit: Annotated[Ref, Column("派出单位"), To(("units",))]
 
 
 class Household(Record):
     """A registered poor household (建档立卡贫困户), pseudonymous id."""
 
+    bulk = True
+
     id: Annotated[Id, Column("户编号")]
-    village: Annotated[Ref, Column("所属村")]
+    village: Annotated[Ref, Column("所属村"), To(("regions",), level="village")]
     status: Annotated[Literal["poor", "lifted"], Column("贫困状态")]
 
 
@@ -283,73 +330,104 @@ PairingKind = Literal[
 ]
 
 
+HELPERS = ByKind(
+    (
+        ("prefecture_link", To(("leaders",))),
+        ("county_link", To(("leaders", "units"))),
+        ("village_package", To(("units",))),
+        ("household_help", To(("cadres",))),
+        ("east_west", To(("units",), unit_kinds=("partner_city",))),
+    )
+)
+"""Who may help, by pairing kind."""
+
+TARGETS = ByKind(
+    (
+        ("prefecture_link", To(("regions",), level="prefecture")),
+        ("county_link", To(("regions",), level="county")),
+        ("village_package", To(("regions",), level="village")),
+        ("household_help", To(("households",))),
+        ("east_west", To(("regions",), level="prefecture")),
+    )
+)
+"""Who may be helped, by pairing kind."""
+
+
 class Pairing(Record):
     """Who helps whom: 挂 (link), 包 (package), 帮 (help)."""
 
+    bulk = True
+
     id: Annotated[Id, Column("结对编号")]
     kind: Annotated[PairingKind, Column("结对类型")]
-    helper: Annotated[Ref, Column("帮扶干部")]
-    target: Annotated[Ref, Column("帮扶对象")]
+    helper: Annotated[Ref, Column("帮扶干部"), HELPERS]
+    target: Annotated[Ref, Column("帮扶对象"), TARGETS]
     role: Annotated[Literal["lead", "member"], Column("角色")] = "member"
     start: Annotated[Day, Column("开始日期")]
-    end: Annotated[Day | None, Column("结束日期")] = None
+    end: Annotated[Day | None, Column("结束日期"), After("start")] = None
 
 
 class WorkTeam(Record):
     """A village work team (驻村扶贫工作队)."""
 
-    village: Ref
-    unit: Ref
-    first_secretary: Ref | None = None
-    members: Annotated[list[Ref], Field(min_length=1)]
+    village: Annotated[Ref, To(("regions",), level="village")]
+    unit: Annotated[Ref, To(("units",))]
+    first_secretary: Annotated[Ref | None, To(("cadres",))] = None
+    members: Annotated[list[Ref], Field(min_length=1), To(("cadres",))]
     start: Day
-    end: Day | None = None
+    end: Annotated[Day | None, After("start")] = None
 
 
 class SupervisionGroup(Record):
     """A county supervision group (工作督导组)."""
 
-    county: Ref
-    head: Ref
+    county: Annotated[Ref, To(("regions",), level="county")]
+    head: Annotated[Ref, To(("leaders",))]
 
 
 class Visit(Record):
     """A research and guidance visit (调研指导)."""
 
+    bulk = True
+
     id: Annotated[Id, Column("调研编号")]
-    visitor: Annotated[Ref, Column("调研人")]
-    county: Annotated[Ref, Column("所到县")]
-    date: Annotated[Day, Column("调研日期")]
+    visitor: Annotated[Ref, Column("调研人"), To(("leaders", "units"))]
+    county: Annotated[Ref, Column("所到县"), To(("regions",), level="county")]
+    date: Annotated[Day, Column("调研日期"), Event()]
     main_leader: Annotated[bool, Column("主要领导带队")] = False
 
 
 class Report(Record):
     """A work-team report on a paired household (帮扶工作报告)."""
 
+    bulk = True
+
     id: Annotated[Id, Column("报告编号")]
-    reporter: Annotated[Ref, Column("报告人")]
-    household: Annotated[Ref, Column("帮扶户")]
+    reporter: Annotated[Ref, Column("报告人"), To(("cadres",))]
+    household: Annotated[Ref, Column("帮扶户"), To(("households",))]
     period: Annotated[Period, Column("报告季度")]
-    date: Annotated[Day, Column("报送日期")]
-    recipients: Annotated[list[Ref], Column("报送对象")] = Field(default_factory=list)
+    date: Annotated[Day, Column("报送日期"), Event()]
+    recipients: Annotated[list[Ref], Column("报送对象"), To(("units", "cadres"))] = Field(
+        default_factory=list
+    )
 
 
 class Meeting(Record):
     """A joint meeting of a county's pairing units (联席会议)."""
 
-    county: Ref
-    convened_by: Ref
-    date: Day
+    county: Annotated[Ref, To(("regions",), level="county")]
+    convened_by: Annotated[Ref, To(("units",))]
+    date: Annotated[Day, Event()]
 
 
 class SupervisionFinding(Record):
     """A problem found by supervision, to be corrected (督导发现问题)."""
 
-    county: Ref
-    raised_by: Ref
-    date: Day
-    deadline: Day
-    closed: Day | None = None
+    county: Annotated[Ref, To(("regions",), level="county")]
+    raised_by: Annotated[Ref, To(("supervision_groups",))]
+    date: Annotated[Day, Event()]
+    deadline: Annotated[Day, After("date")]
+    closed: Annotated[Day | None, Event()] = None
     summary: str
 
 
@@ -360,8 +438,8 @@ class Fund(Record):
     source: Literal["central", "provincial", "prefecture", "county", "east_west", "social", "other"]
     year: int
     amount: Amount
-    received: Day | None = None
-    parent: Ref | None = None
+    received: Annotated[Day | None, Event()] = None
+    parent: Annotated[Ref | None, To(("funds",))] = None
 
 
 class PlannedPeriod(Model):
@@ -396,7 +474,7 @@ class Performance(Model):
 
     targets: list[Target] = Field(default_factory=list)
     poor_households: NonNegativeInt | None = None
-    beneficiaries: list[Ref] = Field(default_factory=list)
+    beneficiaries: Annotated[list[Ref], To(("households",))] = Field(default_factory=list)
 
 
 class Announcement(Model):
@@ -419,8 +497,8 @@ class Project(Record):
     """A project in the county project library (项目库)."""
 
     name: str
-    county: Ref
-    village: Ref | None = None
+    county: Annotated[Ref, To(("regions",), level="county")]
+    village: Annotated[Ref | None, To(("regions",), level="village", within="county")] = None
     category: Literal[
         "industry",
         "infrastructure",
@@ -437,7 +515,7 @@ class Project(Record):
     task: str | None = None
     mechanism: str | None = None
     period: PlannedPeriod | None = None
-    implementer: Ref | None = None
+    implementer: Annotated[Ref | None, To(("units",))] = None
     year: int
     budget: Amount
     status: Status
@@ -445,26 +523,30 @@ class Project(Record):
     performance: Performance = Field(default_factory=Performance)
     announcements: list[Announcement] = Field(default_factory=list)
     progress: list[Progress] = Field(default_factory=list)
-    updated: Day | None = None
+    updated: Annotated[Day | None, Event()] = None
 
 
 class Allocation(Record):
     """A fund line assigned to a project (资金安排)."""
 
+    bulk = True
+
     id: Annotated[Id, Column("安排编号")]
-    fund: Annotated[Ref, Column("资金")]
-    project: Annotated[Ref, Column("项目")]
+    fund: Annotated[Ref, Column("资金"), To(("funds",))]
+    project: Annotated[Ref, Column("项目"), To(("projects",))]
     amount: Annotated[Amount, Column("安排金额")]
-    date: Annotated[Day, Column("安排日期")]
+    date: Annotated[Day, Column("安排日期"), Event()]
 
 
 class Disbursement(Record):
     """Money actually paid out (资金支出)."""
 
+    bulk = True
+
     id: Annotated[Id, Column("支出编号")]
-    allocation: Annotated[Ref, Column("资金安排")]
+    allocation: Annotated[Ref, Column("资金安排"), To(("allocations",))]
     amount: Annotated[Amount, Column("支出金额")]
-    date: Annotated[Day, Column("支出日期")]
+    date: Annotated[Day, Column("支出日期"), Event()]
 
 
 COLLECTIONS: dict[str, type[Record]] = {
@@ -487,6 +569,35 @@ COLLECTIONS: dict[str, type[Record]] = {
 }
 """Every collection name and the model of its records."""
 
+TABLE_COLLECTIONS: frozenset[str] = frozenset(c for c, m in COLLECTIONS.items() if m.bulk)
+"""The collections that may be given as tables (their models are ``bulk``)."""
+
+
+def _dated(model: type[Record]) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    events = tuple(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(m, Event) for m in info.metadata)
+    )
+    spans = [
+        (meta.start, name)
+        for name, info in model.model_fields.items()
+        for meta in info.metadata
+        if isinstance(meta, After)
+    ]
+    return events, spans[0] if spans else None
+
+
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    c: events for c, m in COLLECTIONS.items() if (events := _dated(m)[0])
+}
+"""The fields of each collection holding the date of an event (declared ``Event``)."""
+
+SPAN_FIELDS: dict[str, tuple[str, str]] = {
+    c: span for c, m in COLLECTIONS.items() if (span := _dated(m)[1]) is not None
+}
+"""The ``(start, end)`` date fields of each collection whose records span a time (``After``)."""
+
 
 def column_names(model: type[Model]) -> dict[str, str]:
     """Each field's Chinese column name (from its :class:`Column`), by field name."""
@@ -503,6 +614,25 @@ def _column_names(model: type[Model]) -> dict[str, str]:
     return names
 
 
+def _nested_model(annotation: Any) -> tuple[type[Model] | None, bool]:
+    """The nested model type of a field annotation and whether it is a list of it."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _nested_model(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found, many = _nested_model(arg)
+            if found is not None:
+                return found, many
+        return None, False
+    if origin is list:
+        inner, _ = _nested_model(typing.get_args(annotation)[0])
+        return inner, True
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return annotation, False
+    return None, False
+
+
 # --- references -------------------------------------------------------------------
 
 
@@ -515,6 +645,8 @@ class RefSpec:
     level: str | None = None
     unit_kinds: tuple[str, ...] | None = None
     many: bool = False
+    within: str | None = None
+    """A field of the same record naming the county the target must lie in."""
     label: str = field(init=False, compare=False)
     """The field path written with dots."""
     expected: str = field(init=False, compare=False)
@@ -526,78 +658,58 @@ class RefSpec:
         object.__setattr__(self, "expected", "/".join(self.targets))
 
 
-REFERENCES: dict[str, tuple[RefSpec, ...]] = {
-    "regions": (RefSpec(("parent",), ("regions",)),),
-    "leaders": (RefSpec(("unit",), ("units",)),),
-    "units": (),
-    "cadres": (RefSpec(("unit",), ("units",)),),
-    "households": (RefSpec(("village",), ("regions",), level="village"),),
-    "pairings": (),  # depend on the kind: see PAIRING_ENDS
-    "work_teams": (
-        RefSpec(("village",), ("regions",), level="village"),
-        RefSpec(("unit",), ("units",)),
-        RefSpec(("first_secretary",), ("cadres",)),
-        RefSpec(("members",), ("cadres",), many=True),
-    ),
-    "supervision_groups": (
-        RefSpec(("county",), ("regions",), level="county"),
-        RefSpec(("head",), ("leaders",)),
-    ),
-    "visits": (
-        RefSpec(("visitor",), ("leaders", "units")),
-        RefSpec(("county",), ("regions",), level="county"),
-    ),
-    "reports": (
-        RefSpec(("reporter",), ("cadres",)),
-        RefSpec(("household",), ("households",)),
-        RefSpec(("recipients",), ("units", "cadres"), many=True),
-    ),
-    "meetings": (
-        RefSpec(("county",), ("regions",), level="county"),
-        RefSpec(("convened_by",), ("units",)),
-    ),
-    "findings": (
-        RefSpec(("county",), ("regions",), level="county"),
-        RefSpec(("raised_by",), ("supervision_groups",)),
-    ),
-    "funds": (RefSpec(("parent",), ("funds",)),),
-    "projects": (
-        RefSpec(("county",), ("regions",), level="county"),
-        RefSpec(("village",), ("regions",), level="village"),
-        RefSpec(("implementer",), ("units",)),
-        RefSpec(("performance", "beneficiaries"), ("households",), many=True),
-    ),
-    "allocations": (
-        RefSpec(("fund",), ("funds",)),
-        RefSpec(("project",), ("projects",)),
-    ),
-    "disbursements": (RefSpec(("allocation",), ("allocations",)),),
-}
-"""The reference fields of each collection (pairings aside)."""
+def _field_references(
+    model: type[Model], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], To | ByKind, bool]]:
+    """Each reference field of ``model`` and its nested models: path, declaration, many."""
+    for name, info in model.model_fields.items():
+        nested, _ = _nested_model(info.annotation)
+        if nested is not None:
+            yield from _field_references(nested, (*path, name))
+            continue
+        for meta in info.metadata:
+            if isinstance(meta, To | ByKind):
+                yield (*path, name), meta, _is_list(info.annotation)
 
-PAIRING_ENDS: dict[str, tuple[RefSpec, RefSpec]] = {
-    "prefecture_link": (
-        RefSpec(("helper",), ("leaders",)),
-        RefSpec(("target",), ("regions",), level="prefecture"),
-    ),
-    "county_link": (
-        RefSpec(("helper",), ("leaders", "units")),
-        RefSpec(("target",), ("regions",), level="county"),
-    ),
-    "village_package": (
-        RefSpec(("helper",), ("units",)),
-        RefSpec(("target",), ("regions",), level="village"),
-    ),
-    "household_help": (
-        RefSpec(("helper",), ("cadres",)),
-        RefSpec(("target",), ("households",)),
-    ),
-    "east_west": (
-        RefSpec(("helper",), ("units",), unit_kinds=("partner_city",)),
-        RefSpec(("target",), ("regions",), level="prefecture"),
-    ),
+
+def _is_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is Annotated:
+        return _is_list(typing.get_args(annotation)[0])
+    return typing.get_origin(annotation) is list
+
+
+def _spec(path: tuple[str, ...], to: To, many: bool) -> RefSpec:
+    return RefSpec(
+        path, to.targets, level=to.level, unit_kinds=to.unit_kinds, many=many, within=to.within
+    )
+
+
+REFERENCES: dict[str, tuple[RefSpec, ...]] = {
+    collection: tuple(
+        _spec(path, meta, many)
+        for path, meta, many in _field_references(model)
+        if isinstance(meta, To)
+    )
+    for collection, model in COLLECTIONS.items()
 }
-"""The allowed helper and target of each pairing kind."""
+"""The reference fields of each collection (pairings aside), read off the models' fields."""
+
+
+def _pairing_ends() -> dict[str, tuple[RefSpec, RefSpec]]:
+    by_field = {
+        path: dict(meta.ends)
+        for path, meta, _ in _field_references(Pairing)
+        if isinstance(meta, ByKind)
+    }
+    helper, target = by_field[("helper",)], by_field[("target",)]
+    return {
+        kind: (_spec(("helper",), helper[kind], False), _spec(("target",), target[kind], False))
+        for kind in typing.get_args(PairingKind)
+    }
+
+
+PAIRING_ENDS: dict[str, tuple[RefSpec, RefSpec]] = _pairing_ends()
+"""The allowed helper and target of each pairing kind, read off the pairing's fields."""
 
 
 def reference_specs(collection: str, record: Record) -> tuple[RefSpec, ...]:
@@ -620,25 +732,6 @@ def reference_values(record: BaseModel, spec: RefSpec) -> list[str]:
 
 
 # --- structure introspection ---------------------------------------------------
-
-
-def _nested_model(annotation: Any) -> tuple[type[Model] | None, bool]:
-    """The nested model type of a field annotation and whether it is a list of it."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _nested_model(typing.get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found, many = _nested_model(arg)
-            if found is not None:
-                return found, many
-        return None, False
-    if origin is list:
-        inner, _ = _nested_model(typing.get_args(annotation)[0])
-        return inner, True
-    if isinstance(annotation, type) and issubclass(annotation, Model):
-        return annotation, False
-    return None, False
 
 
 @functools.cache

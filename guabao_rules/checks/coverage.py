@@ -13,15 +13,14 @@ import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from guabao_rules.checks import register
+from guabao_rules.dataset import RecordEntry
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds.python import PythonConstraint
+from guabao_rules.kinds.python import PythonConstraint, register
 from guabao_rules.kinds.schema import Selector
 from guabao_rules.kinds.select import param_value
 from guabao_rules.models import Region
 from guabao_rules.packs import RuleSpec
-from guabao_rules.sources.loader import RecordEntry
 
 COVERAGE_RULE = "D010"
 

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.i18n import field_name
-from guabao_rules.models import LEVELS, Project, Region
+from guabao_rules.kinds.python import register
+from guabao_rules.models import EVENT_FIELDS, LEVELS, SPAN_FIELDS, Project, Region
 from guabao_rules.sources.positions import Key
 
 # --- regions ------------------------------------------------------------------------
@@ -76,23 +76,6 @@ def region_codes(ctx: RuleContext) -> Iterator[Violation]:
 
 # --- dates ---------------------------------------------------------------------------
 
-# Fields holding the date of an event (it must not lie after as_of), per collection.
-_EVENTS: dict[str, tuple[str, ...]] = {
-    "visits": ("date",),
-    "reports": ("date",),
-    "meetings": ("date",),
-    "allocations": ("date",),
-    "disbursements": ("date",),
-    "funds": ("received",),
-    "findings": ("date", "closed"),
-    "projects": ("updated",),
-}
-_SPANS: dict[str, tuple[str, str]] = {
-    "pairings": ("start", "end"),
-    "work_teams": ("start", "end"),
-    "findings": ("date", "deadline"),
-}
-
 
 def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tuple[Key, ...], Text]]:
     problems: list[tuple[tuple[Key, ...], Text]] = []
@@ -121,10 +104,10 @@ def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tupl
                 )
             )
 
-    span = _SPANS.get(collection)
+    span = SPAN_FIELDS.get(collection)
     if span:
         order((span[1],), getattr(record, span[0]), getattr(record, span[1]), span[0])
-    for name in _EVENTS.get(collection, ()):
+    for name in EVENT_FIELDS.get(collection, ()):
         future((name,), getattr(record, name))
     if isinstance(record, Project):
         if record.period is not None:

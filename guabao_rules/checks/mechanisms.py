@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds.python import PythonConstraint
+from guabao_rules.kinds.python import PythonConstraint, register
 from guabao_rules.kinds.schema import Selector
 from guabao_rules.kinds.select import select
 from guabao_rules.models import (

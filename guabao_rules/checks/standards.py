@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
 
-from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.python import register
 from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import (
     Announcement,

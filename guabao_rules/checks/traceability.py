@@ -15,9 +15,9 @@ from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from guabao_rules.checks import register
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.python import register
 from guabao_rules.kinds.select import related_ids
 from guabao_rules.models import Project
 from guabao_rules.money import money_graph, yuan

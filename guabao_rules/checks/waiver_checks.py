@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from guabao_rules.checks import register
 from guabao_rules.diagnostics import Diagnostic, Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.waivers import Waiver
+from guabao_rules.kinds.python import register
 
 
 @register("stale-waiver")

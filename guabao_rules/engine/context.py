@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from guabao_rules.models import Record
 
 if TYPE_CHECKING:
+    from guabao_rules.dataset import Dataset, RecordEntry
     from guabao_rules.graph import Index
     from guabao_rules.packs import RuleSpec
-    from guabao_rules.sources.loader import Dataset, RecordEntry
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from typing import Any
 from guabao_rules.checks import load_builtin_checks
 from guabao_rules.checks.coverage import COVERAGE_RULE
 from guabao_rules.config import Config, ConfigError, parse_as_of, setting_line
+from guabao_rules.dataset import Dataset, paused_gc
 from guabao_rules.diagnostics import (
     Diagnostic,
     Location,
@@ -41,7 +42,6 @@ from guabao_rules.packs import (
     profile_file,
     validate_rule,
 )
-from guabao_rules.sources.loader import Dataset, paused_gc
 from guabao_rules.timecal import as_date
 
 

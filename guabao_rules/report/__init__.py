@@ -1,64 +1,45 @@
-"""Output formats: each turns a :class:`~guabao_rules.engine.core.Report` into text."""
+"""Output formats: each turns a :class:`~guabao_rules.engine.core.Report` into text.
+
+Each format is a module of this package with one function ``(report, options)``;
+:data:`FORMATS` names them, so the package imports a format only when it is
+asked for, and no format module imports the package.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from guabao_rules.config import ConfigError
-from guabao_rules.engine.core import Report
-from guabao_rules.sources.loader import Dataset
+from guabao_rules.report.options import Formatter, OutputOptions
 
+__all__ = ["BINARY", "FORMATS", "Formatter", "OutputOptions", "load_formatters", "write_atomic"]
 
-@dataclass(frozen=True, slots=True)
-class OutputOptions:
-    """What a formatter may use besides the report.
+FORMATS: Final = {
+    "text": ("text", "format_text"),
+    "json": ("json_format", "format_json"),
+    "sarif": ("sarif", "format_sarif"),
+    "junit": ("junit", "format_junit"),
+    "github": ("github", "format_github"),
+    "gitlab": ("gitlab", "format_gitlab"),
+    "html": ("html", "format_html"),
+    "xlsx": ("xlsx", "format_xlsx"),
+}
+"""Every output format: its module in this package and the function that renders it."""
 
-    Attributes:
-        dataset: The dataset checked (for source excerpts), when at hand.
-        color: Whether to colour text output (a terminal).
-        show_waived: List waived findings too.
-        statistics: Print the per-rule table.
-        quiet: Text output: the findings and nothing else (``--quiet``).
-        show_source: Text output: source excerpts under the findings (None:
-            with colour, that is on a terminal).
-    """
-
-    dataset: Dataset | None = None
-    color: bool = False
-    show_waived: bool = False
-    statistics: bool = False
-    quiet: bool = False
-    show_source: bool | None = None
-
-
-Formatter = Callable[[Report, OutputOptions], str | bytes]
-
-FORMATTERS: dict[str, Formatter] = {}
-BINARY: set[str] = set()
+BINARY: Final = frozenset({"xlsx"})
 """The formats whose output is bytes (a workbook), never written to a terminal."""
-
-
-def formatter(name: str, *, binary: bool = False) -> Callable[[Formatter], Formatter]:
-    """Register an output format under ``name`` (``binary``: it returns bytes)."""
-
-    def decorate(func: Formatter) -> Formatter:
-        FORMATTERS[name] = func
-        if binary:
-            BINARY.add(name)
-        return func
-
-    return decorate
 
 
 def load_formatters() -> dict[str, Formatter]:
     """Every output format, by name."""
-    from guabao_rules.report import github, gitlab, html, json_format, junit, sarif, text, xlsx  # noqa: F401  # noqa: F401
-
-    return FORMATTERS
+    formats: dict[str, Formatter] = {}
+    for name, (module, function) in FORMATS.items():
+        formats[name] = getattr(importlib.import_module(f"guabao_rules.report.{module}"), function)
+    return formats
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report
-from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.options import OutputOptions
 from guabao_rules.report.sarif import display_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -42,7 +42,6 @@ def command(diagnostic: Diagnostic, options: OutputOptions) -> str:
     return f"::{COMMANDS[diagnostic.severity]} {joined}::{escape_data(message)}"
 
 
-@formatter("github")
 def format_github(report: Report, options: OutputOptions) -> str:
     """Render the report as GitHub Actions workflow commands."""
     from guabao_rules.report.text import summary_line

@@ -20,7 +20,7 @@ from typing import Any
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report
-from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.options import OutputOptions
 from guabao_rules.report.sarif import display_path
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -56,7 +56,6 @@ def issue(diagnostic: Diagnostic, options: OutputOptions, fingerprint: str) -> d
     }
 
 
-@formatter("gitlab")
 def format_gitlab(report: Report, options: OutputOptions) -> str:
     """Render the report as a GitLab Code Quality report."""
     seen: Counter[str] = Counter()

@@ -30,18 +30,18 @@ from importlib import resources
 from typing import Any
 
 from guabao_rules import __version__
+from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Severity, Text
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.kinds.schema import Bilingual
 from guabao_rules.models import Allocation, Fund, Project
 from guabao_rules.packs import MEASURES
-from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import html as escape
 from guabao_rules.report.escape import terminal
 from guabao_rules.report.office import NO_COUNTY, SEVERITY_NAMES, Counties, family_counts
+from guabao_rules.report.options import OutputOptions
 from guabao_rules.report.statistics import FAMILIES, CountyScore, scorecard
 from guabao_rules.report.text import SourceLines
-from guabao_rules.sources.loader import Dataset
 
 PAGE_SIZE = 100
 """Findings shown at once; the rest are a page away (and found by the filter)."""
@@ -493,7 +493,6 @@ def page(report: Report, options: OutputOptions) -> str:
     )
 
 
-@formatter("html")
 def format_html(report: Report, options: OutputOptions) -> str:
     """Render the report as one self-contained HTML page."""
     return page(report, options)

@@ -8,7 +8,7 @@ from typing import Any
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import Report
-from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.options import OutputOptions
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -71,7 +71,6 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
     return out
 
 
-@formatter("json")
 def format_json(report: Report, options: OutputOptions) -> str:
     """Render the report as JSON."""
     return json.dumps(report_dict(report, options), ensure_ascii=False, indent=2) + "\n"

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report, catalogue
-from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.options import OutputOptions
 
 # Characters XML 1.0 cannot carry, even escaped; data files may hold them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -32,7 +32,6 @@ def _finding_line(diagnostic: Diagnostic) -> str:
     )
 
 
-@formatter("junit")
 def format_junit(report: Report, options: OutputOptions) -> str:
     """Render the report as a JUnit XML document."""
     cat = catalogue()

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Severity, Text
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.graph import Index
@@ -30,7 +31,6 @@ from guabao_rules.models import (
 from guabao_rules.models import (
     Report as WorkReport,
 )
-from guabao_rules.sources.loader import Dataset
 
 SEVERITY_NAMES: dict[Severity, Text] = {
     Severity.ERROR: Text(zh="错误", en="error"),

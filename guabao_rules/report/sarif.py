@@ -20,7 +20,7 @@ from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic, Location, Severity
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.packs import RuleSpec
-from guabao_rules.report import OutputOptions, formatter
+from guabao_rules.report.options import OutputOptions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/guabao-rules/"
@@ -176,7 +176,6 @@ def sarif_log(report: Report, options: OutputOptions) -> dict[str, Any]:
     }
 
 
-@formatter("sarif")
 def format_sarif(report: Report, options: OutputOptions) -> str:
     """Render the report as a SARIF 2.1.0 log."""
     return json.dumps(sarif_log(report, options), ensure_ascii=False, indent=2) + "\n"

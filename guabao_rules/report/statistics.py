@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Text
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.models import Project, Region
 from guabao_rules.packs import MEASURES
-from guabao_rules.sources.loader import Dataset
 
 FAMILIES: dict[str, Text] = {
     "D": Text(zh="数据完整性", en="Data integrity"),

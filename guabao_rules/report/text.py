@@ -11,12 +11,12 @@ import unicodedata
 from pathlib import Path
 
 from guabao_rules.config import Config
+from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Plan, Report, Settings
 from guabao_rules.engine.render import render_value
-from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import terminal
-from guabao_rules.sources.loader import Dataset
+from guabao_rules.report.options import OutputOptions
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -221,7 +221,6 @@ def baseline_line(report: Report) -> str | None:
     return f"{len(fixed)} baseline entries no longer occur (update the baseline): {listed}"
 
 
-@formatter("text")
 def format_text(report: Report, options: OutputOptions) -> str:
     """Render the report as one line per finding and a summary line.
 

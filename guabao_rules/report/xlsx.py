@@ -26,7 +26,6 @@ from typing import Any
 from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.packs import MEASURES
-from guabao_rules.report import OutputOptions, formatter
 from guabao_rules.report.escape import cap, cell
 from guabao_rules.report.office import (
     NO_COUNTY,
@@ -35,6 +34,7 @@ from guabao_rules.report.office import (
     FindingRow,
     finding_rows,
 )
+from guabao_rules.report.options import OutputOptions
 from guabao_rules.report.statistics import FAMILIES, scorecard
 from guabao_rules.report.text import display_width
 
@@ -296,7 +296,6 @@ def _without_county(row: FindingRow, lang: str) -> FindingRow:
     return FindingRow(row.diagnostic, row.title, None, NO_COUNTY.get(lang), row.related)
 
 
-@formatter("xlsx", binary=True)
 def format_xlsx(report: Report, options: OutputOptions) -> bytes:
     """Render the report as an Excel workbook (bytes)."""
     try:

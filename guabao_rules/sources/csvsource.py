@@ -29,13 +29,12 @@ from functools import cache
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Final, Literal, Union
 
-from guabao_rules.models import COLLECTIONS, Record, column_names
+from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Record, column_names
 from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
 from guabao_rules.sources.yamlsource import _encoding_problem  # the same words for YAML and CSV
 
 __all__ = [
     "ENCODINGS",
-    "TABLE_COLLECTIONS",
     "ParsedTable",
     "TableProblem",
     "TableRow",
@@ -45,11 +44,6 @@ __all__ = [
     "read_table",
     "table_collection",
 ]
-
-TABLE_COLLECTIONS: Final = frozenset(
-    {"households", "cadres", "pairings", "visits", "reports", "allocations", "disbursements"}
-)
-"""The collections that may be given as CSV tables."""
 
 LIST_SEPARATOR: Final = ";"
 

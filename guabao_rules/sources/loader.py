@@ -8,40 +8,41 @@ engine can point each finding at ``file:line:column``.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import fnmatch
 import functools
-import gc
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry, paused_gc
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.i18n import describe_error
-from guabao_rules.models import COLLECTIONS, Record, Region, _nested_model, unknown_keys
+from guabao_rules.models import (
+    COLLECTIONS,
+    TABLE_COLLECTIONS,
+    Record,
+    Region,
+    _nested_model,
+    unknown_keys,
+)
 from guabao_rules.personal import personal_kind, scan_personal_data
 from guabao_rules.sources.csvsource import (
-    TABLE_COLLECTIONS,
     ParsedTable,
     read_table,
     table_collection,
 )
-from guabao_rules.sources.positions import Key, Mark, PositionTree
-from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES, cell_name, read_workbook
+from guabao_rules.sources.positions import Key, Mark, PositionTree, cell_name
+from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES, read_workbook
 from guabao_rules.sources.yamlsource import YamlProblem, parse_yaml
 
 if TYPE_CHECKING:
-    import networkx as nx
-
-    from guabao_rules.graph import Index
+    pass
 
 WAIVER_FILE = "guabao-rules-waivers.yaml"
 
@@ -49,105 +50,6 @@ CURRENT_FILE: str | None = None
 """The data file being read, for the one-line message of an internal error."""
 DATA_SUFFIXES = (".yaml", ".yml")
 TABLE_SUFFIX = ".csv"
-
-
-@dataclass(slots=True, eq=False)
-class RecordEntry:
-    """One record as read: where it stands, and its model when it is valid.
-
-    Attributes:
-        collection: The collection it was listed under.
-        id: Its id, when it has a usable one.
-        model: The validated record, or None when it could not be validated.
-        source: Its file and the mark of its first key.
-        positions: Positions of its fields.
-        personal: Field paths holding personal data (candidates for D006).
-    """
-
-    collection: str
-    id: str | None
-    model: Record | None
-    source: SourceRef
-    positions: PositionTree | None
-    personal: list[tuple[tuple[Key, ...], str]] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """Whether the record passed validation."""
-        return self.model is not None
-
-    def locate(self, path: tuple[Key, ...] | None) -> SourceRef:
-        """The location of a field of this record (the record itself when None)."""
-        if path and self.positions is not None:
-            mark = self.positions.locate(path)
-            return SourceRef(self.source.file, mark, _cell(self.source.cell, mark))
-        return self.source
-
-
-def _cell(record_cell: str | None, mark: Mark) -> str | None:
-    """A workbook cell's ``Sheet!C12`` for ``mark``, in the sheet of ``record_cell``."""
-    if record_cell is None:
-        return None
-    return f"{record_cell.rpartition('!')[0]}!{cell_name(mark.line, mark.column)}"
-
-
-@dataclass(slots=True)
-class LoadIssue:
-    """A finding the loader made, for the D rule named."""
-
-    rule: str
-    violation: Violation
-
-
-class Dataset:
-    """A loaded dataset: its records, where they came from, and what was wrong.
-
-    Attributes:
-        root: The dataset root directory.
-        files: Data files read, relative to the root with ``/`` separators.
-        skipped: Files that look like data but are not read (other suffixes,
-            upper-case suffixes, CSV files no collection is named for).
-        entries: Every record read, in file then document order.
-        by_id: The first record of each id (later duplicates are D001 and ignored).
-        issues: Loader findings (D000, D001, D003, D007) in reading order.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files: list[str] = []
-        self.skipped: list[str] = []
-        self.entries: list[RecordEntry] = []
-        self.by_id: dict[str, RecordEntry] = {}
-        self.issues: list[LoadIssue] = []
-        self.encodings: dict[str, str] = {}
-        """Files read in an encoding other than UTF-8 (the ``encoding`` setting)."""
-
-    def records(self, collection: str) -> list[Record]:
-        """The valid records of ``collection`` (first occurrence of each id), in order."""
-        return [e.model for e in self.index.by_collection.get(collection, []) if e.model]
-
-    @cached_property
-    def index(self) -> Index:
-        """Typed adjacency of the records, built once, for the rules."""
-        from guabao_rules.graph import Index
-
-        return Index(self)
-
-    @cached_property
-    def graph(self) -> nx.MultiDiGraph[str]:
-        """The networkx graph of the records, built once.
-
-        A node per record, keyed by id, with its ``collection`` and ``valid``
-        (False when it could not be validated) as attributes; an edge per
-        resolved reference, from the referring record to its target, keyed by
-        the field name and with it as the ``field`` attribute.
-        """
-        from guabao_rules.graph import to_networkx
-
-        return to_networkx(self.index)
-
-    def __len__(self) -> int:
-        return len(self.entries)
 
 
 def _is_hidden(rel: PurePosixPath) -> bool:
@@ -264,30 +166,6 @@ def may_hold_personal_data(data: bytes) -> bool:
         if run.startswith(b"0") or personal_kind(run.decode("ascii")):
             return True
     return False
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Turn the cyclic garbage collector off for a block, then back on if it was.
-
-    Loading, indexing and checking make millions of long-lived objects and no
-    garbage cycles; the collector would rescan them again and again, which
-    took three quarters of the time on a province. Reference counting still
-    frees everything as usual. Also a decorator.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Everything made meanwhile is still "young": the first collection would
-        # scan it all. Move it to the oldest generation instead, where only a
-        # full collection looks, as the collector would after a few rounds.
-        if not gc.get_freeze_count():  # never thaw what someone else froze
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 @functools.cache

@@ -116,3 +116,12 @@ class LazyPositionTree(PositionTree):
         return (self.start, self.keys, self.children) == (other.start, other.keys, other.children)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def cell_name(row: int, column: int) -> str:
+    """The A1-style name of a cell, 1-based: ``cell_name(12, 3) == "C12"``."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{row}"

@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
 
-from guabao_rules.models import COLLECTIONS
+from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS
 from guabao_rules.sources.csvsource import (
-    TABLE_COLLECTIONS,
     ParsedTable,
     TableProblem,
     TableRow,
@@ -40,7 +39,7 @@ from guabao_rules.sources.csvsource import (
     read_header,
     table_collection,
 )
-from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
+from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree, cell_name
 
 if TYPE_CHECKING:
     import zipfile
@@ -66,15 +65,6 @@ RATIO_FROM: Final = 32 << 20
 _OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO: Final = "EncryptionInfo".encode("utf-16-le")
 _MIDNIGHT: Final = dt.time()
-
-
-def cell_name(row: int, column: int) -> str:
-    """The A1-style name of a cell, 1-based: ``cell_name(12, 3) == "C12"``."""
-    letters = ""
-    while column > 0:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return f"{letters}{row}"
 
 
 def _column_number(letters: str) -> int:

@@ -15,8 +15,7 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from guabao_rules.models import COLLECTIONS
-from guabao_rules.sources.csvsource import TABLE_COLLECTIONS
+from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS
 from guabao_rules.sources.loader import WAIVER_FILE
 from guabao_rules.testing.generated import SHARED, GeneratedDataset, PlainNumber, Record, dump_yaml
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guabao_rules.config import Config
+from guabao_rules.dataset import Dataset
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.core import catalogue, plan
 from guabao_rules.engine.render import render
@@ -26,7 +27,7 @@ from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError
 from guabao_rules.models import COLLECTIONS
 from guabao_rules.packs import RuleSpec
-from guabao_rules.sources.loader import Dataset, load, load_text
+from guabao_rules.sources.loader import load, load_text
 from guabao_rules.testing import VIOLATIONS, render_files, violations
 
 ibis = pytest.importorskip("ibis")

@@ -73,3 +73,14 @@ def test_mkdocs_builds_strictly(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "rules" / "Q003" / "index.html").is_file()
     assert (tmp_path / "site" / "rules" / "zh" / "Q003" / "index.html").is_file()
     assert (tmp_path / "site" / "api" / "index.html").is_file()
+
+
+def test_every_chinese_column_name_is_documented() -> None:
+    from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Column
+
+    text = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    for collection in sorted(TABLE_COLLECTIONS):
+        for name, info in COLLECTIONS[collection].model_fields.items():
+            for meta in info.metadata:
+                if isinstance(meta, Column):
+                    assert f"{meta.zh} `{name}`" in text, (collection, name, meta.zh)

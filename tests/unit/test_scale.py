@@ -13,10 +13,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guabao_rules.dataset import paused_gc
 from guabao_rules.engine.core import check
 from guabao_rules.personal import scan_personal_data
 from guabao_rules.sources import yamlsource
-from guabao_rules.sources.loader import load, may_hold_personal_data, paused_gc
+from guabao_rules.sources.loader import load, may_hold_personal_data
 from guabao_rules.sources.yamlfast import parse_plain
 from guabao_rules.sources.yamlsource import parse_yaml
 

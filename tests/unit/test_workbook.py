@@ -15,10 +15,12 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from guabao_rules.config import Config, ConfigError, from_mapping
+from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import plan, run
-from guabao_rules.sources.loader import Dataset, discover, load
-from guabao_rules.sources.workbook import cell_name, cell_text, read_workbook
+from guabao_rules.sources.loader import discover, load
+from guabao_rules.sources.positions import cell_name
+from guabao_rules.sources.workbook import cell_text, read_workbook
 
 Write = Callable[[dict[str, str | bytes]], Path]
 

@@ -7,30 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import applied, findings
 
-from guabao_rules.config import Config
-from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine.core import plan, run
 from guabao_rules.kinds.lineage import parent_cycles
 from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import Fund
 from guabao_rules.money import exact_difference, money_graph, yuan
 from guabao_rules.sources.loader import load_text
-
-AS_OF = date(2019, 12, 31)
-
-
-def check(rule: str, data: str, lang: str = "en", **params: Any) -> list[Diagnostic]:
-    """The findings of one rule on a YAML dataset judged at AS_OF."""
-    config = Config(select=[rule], as_of=AS_OF, params=params, lang=lang)
-    report = run(load_text(data), plan(config))
-    return [d for d in report.diagnostics if d.rule == rule]
-
-
-def applied(rule: str, data: str) -> int:
-    """How many subjects a rule looked at."""
-    report = run(load_text(data), plan(Config(select=[rule], as_of=AS_OF, lang="en")))
-    return next(s.applied for s in report.rules if s.rule == rule)
 
 
 def flow(record: dict[str, Any]) -> str:
@@ -181,7 +164,7 @@ def test_t001_statuses_that_need_money(status: str, expected: list[str]) -> None
         projects=[project("PJ-1"), project("PJ-2", status=status)],
         allocations=[allocation("AL-1", "0.00")],  # an allocation of 0 is still one
     )
-    assert [d.subject for d in check("T001", data)] == expected
+    assert [d.subject for d in findings("T001", data)] == expected
 
 
 # --- T002 ------------------------------------------------------------------------------
@@ -190,7 +173,7 @@ def test_t001_statuses_that_need_money(status: str, expected: list[str]) -> None
 @pytest.mark.parametrize(("received", "idle"), [("2019-10-02", True), ("2019-10-03", False)])
 def test_t002_fires_from_exactly_idle_days(received: str, idle: bool) -> None:
     data = dataset(funds=[fund("F-1", "100.00", received=received)])
-    found = check("T002", data)
+    found = findings("T002", data)
     assert [d.subject for d in found] == (["F-1"] if idle else [])
     if idle:
         assert "for 90 days" in found[0].message
@@ -208,9 +191,9 @@ def test_t002_a_child_fund_or_an_allocation_is_use_and_unreceived_funds_are_skip
         allocations=[allocation("AL-1", "50.00", fund="F-2")],
     )
     # F-4 names itself as parent: that is no use of the money (T008 reports the loop).
-    assert [d.subject for d in check("T002", data)] == ["F-4"]
+    assert [d.subject for d in findings("T002", data)] == ["F-4"]
     assert applied("T002", data) == 3
-    assert check("T002", data, idle_days=400) == []
+    assert findings("T002", data, idle_days=400) == []
 
 
 # --- T003 ------------------------------------------------------------------------------
@@ -223,7 +206,7 @@ def test_t003_exact_bound(allocated: str, over: bool) -> None:
         projects=[project("PJ-1")],
         allocations=[allocation("AL-1", allocated)],
     )
-    found = check("T003", data)
+    found = findings("T003", data)
     assert [d.subject for d in found] == (["F-1"] if over else [])
     if over:
         assert found[0].message == (
@@ -236,7 +219,7 @@ def test_t003_exact_bound(allocated: str, over: bool) -> None:
 def test_t003_a_fund_with_nothing_passed_on_and_related_capped() -> None:
     children = [fund(f"F-C{n:02}", "1.00", parent="F-1") for n in range(30)]
     data = dataset(funds=[fund("F-1", "29.99"), fund("F-0", "0.00"), *children])
-    (finding,) = check("T003", data)
+    (finding,) = findings("T003", data)
     assert finding.subject == "F-1"
     assert len(finding.related) == RELATED_CAP
     assert "by 0.01" in finding.message
@@ -255,7 +238,7 @@ def test_t004_exact_bound(second: str, expected: list[str]) -> None:
         projects=[project("PJ-1")],
         allocations=[allocation("AL-1", "700000.00"), allocation("AL-2", second, fund="F-2")],
     )
-    found = check("T004", data)
+    found = findings("T004", data)
     assert [d.subject for d in found] == expected
     if second == "500000.00":
         assert found[0].message == (
@@ -266,7 +249,7 @@ def test_t004_exact_bound(second: str, expected: list[str]) -> None:
 
 def test_t004_zero_allocations_never_exceed() -> None:
     data = dataset(projects=[project("PJ-1", budget="0.00"), project("PJ-2")])
-    assert check("T004", data) == []
+    assert findings("T004", data) == []
     assert applied("T004", data) == 2
 
 
@@ -284,7 +267,7 @@ def test_t005_exact_bound(second: str, over: bool) -> None:
             disbursement("PAY-2", second, on="2019-06-01"),
         ],
     )
-    found = check("T005", data, lang="zh")
+    found = findings("T005", data, lang="zh")
     assert [d.subject for d in found] == (["AL-1"] if over else [])
     if over:
         assert found[0].message == "支出合计 500,000.01 元,超出资金安排 500,000.00 元 0.01 元"
@@ -308,7 +291,7 @@ def test_t006_allocation_dates_against_the_library() -> None:
             allocation("AL-DANGLING", "1.00", to="PJ-GONE", on="2019-05-01"),
         ],
     )
-    found = {d.subject: d.message for d in check("T006", data)}
+    found = {d.subject: d.message for d in findings("T006", data)}
     assert found == {
         "AL-EARLY": "allocated on 2019-02-28, before project PJ-1 entered the library: "
         "it entered the library on 2019-03-01",
@@ -330,7 +313,7 @@ def test_t007_same_day_is_fine_the_day_before_is_not() -> None:
             disbursement("PAY-DANGLING", "50.00", of="AL-GONE", on="2019-01-01"),
         ],
     )
-    found = check("T007", data)
+    found = findings("T007", data)
     assert [d.subject for d in found] == ["PAY-EARLY"]
     # The allocation's fund and project are not in the data: only the allocation is named.
     assert [r.subject for r in found[0].related] == ["AL-1"]
@@ -384,7 +367,7 @@ def test_parent_cycles_walks_a_long_chain_without_recursion() -> None:
 )
 def test_t008_one_finding_per_cycle(links: dict[str, str], subject: str, chain: str) -> None:
     data = dataset(funds=[fund(fid, "1.00", parent=parent) for fid, parent in links.items()])
-    (finding,) = check("T008", data)
+    (finding,) = findings("T008", data)
     assert finding.subject == subject
     assert finding.message == f"fund parent links are wrong: the parent links form a cycle {chain}"
     assert sorted(r.subject or "" for r in finding.related) == sorted(set(links) - {subject})
@@ -399,7 +382,7 @@ def test_t008_year_before_the_parent_and_merged_with_a_cycle() -> None:
             fund("F-D", "1.00", parent="F-B", year=2020),
         ]
     )
-    found = {d.subject: d.message for d in check("T008", data)}
+    found = {d.subject: d.message for d in findings("T008", data)}
     assert found == {
         "F-A": "fund parent links are wrong: the parent links form a cycle F-A → F-B → F-A, "
         "its year 2018 is before the year 2019 of its parent F-B",
@@ -429,9 +412,9 @@ def t009_data(progress: list[dict[str, Any]]) -> str:
 
 def test_t009_report_before_any_disbursement() -> None:
     early = [{"date": "2019-05-31", "physical_pct": 30}]
-    assert check("T009", t009_data(early)) == []  # 0 % spent, 30 points: not more than 30
+    assert findings("T009", t009_data(early)) == []  # 0 % spent, 30 points: not more than 30
     early = [{"date": "2019-05-31", "physical_pct": Decimal("30.01")}]
-    (finding,) = check("T009", t009_data(early))
+    (finding,) = findings("T009", t009_data(early))
     assert "2019-05-31: physical 30.01%, funds 0.00% spent (0.00 / 1,000,000.00)" in finding.message
 
 
@@ -441,7 +424,7 @@ def test_t009_counts_same_day_disbursements_and_lists_every_report_at_fault() ->
         {"date": "2019-06-10", "physical_pct": 40},  # 10 % spent: exactly 30 points, fine
         {"date": "2019-06-09", "physical_pct": 35},  # nothing spent yet: 35 points
     ]
-    (finding,) = check("T009", t009_data(progress))
+    (finding,) = findings("T009", t009_data(progress))
     assert finding.message == (
         "spending and physical progress differ by more than 30 points: "
         "2019-06-09: physical 35%, funds 0.00% spent (0.00 / 1,000,000.00), "
@@ -459,11 +442,11 @@ def test_t009_compares_exactly_where_the_share_does_not_terminate() -> None:
         allocations=[allocation("AL-1", "300000.00")],
         disbursements=[disbursement("PAY-1", "100000.00", on="2019-06-10")],
     )
-    (finding,) = check("T009", data)
+    (finding,) = findings("T009", data)
     assert "funds ≈33.33% spent" in finding.message
     assert finding.line == 2
-    assert check("T009", data.replace("63.34", "63.33")) == []
-    assert check("T009", data, max_progress_gap_pct=31) == []
+    assert findings("T009", data.replace("63.34", "63.33")) == []
+    assert findings("T009", data, max_progress_gap_pct=31) == []
 
 
 def test_t009_skips_projects_without_money() -> None:
@@ -474,7 +457,7 @@ def test_t009_skips_projects_without_money() -> None:
         ],
         allocations=[allocation("AL-1", "0.00")],
     )
-    assert check("T009", data) == []
+    assert findings("T009", data) == []
     assert applied("T009", data) == 0
 
 
@@ -499,11 +482,11 @@ def test_t010_settled_exactly(status: str, paid: str, balance: str | None) -> No
             disbursement("PAY-2", paid, of="AL-2", on="2019-05-01"),
         ],
     )
-    found = check("T010", data)
+    found = findings("T010", data)
     assert [d.message.split(": ")[-1] for d in found] == ([balance] if balance else [])
 
 
 def test_t010_completed_without_any_money_is_settled() -> None:
     data = dataset(projects=[project("PJ-1", status="completed")])
-    assert check("T010", data) == []
+    assert findings("T010", data) == []
     assert applied("T010", data) == 1

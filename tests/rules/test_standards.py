@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import findings
 
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
@@ -121,8 +122,7 @@ def check(
     }
     dataset = load_text(json.dumps(data, ensure_ascii=False))
     assert not dataset.issues, dataset.issues
-    report = run(dataset, plan(Config(select=[rule], as_of=as_of, params=params or {}, lang="en")))
-    return [d for d in report.diagnostics if d.rule == rule]
+    return findings(rule, dataset, as_of, **(params or {}))
 
 
 def subjects(diagnostics: list[Diagnostic]) -> list[str | None]:

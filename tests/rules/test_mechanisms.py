@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
+from helpers import applied, findings
 
 from guabao_rules.checks.mechanisms import short_periods
-from guabao_rules.config import Config
-from guabao_rules.diagnostics import Diagnostic
-from guabao_rules.engine.core import plan, run
-from guabao_rules.sources.loader import load_text
 from guabao_rules.timecal import Quarter
-
-
-def check(rule: str, data: str, as_of: date, lang: str = "en", **params: Any) -> list[Diagnostic]:
-    """The findings of one rule on a YAML dataset."""
-    config = Config(select=[rule], as_of=as_of, params=params, lang=lang)
-    report = run(load_text(data), plan(config))
-    return [d for d in report.diagnostics if d.rule == rule]
-
-
-def applied(rule: str, data: str, as_of: date) -> int:
-    """How many subjects a rule looked at."""
-    report = run(load_text(data), plan(Config(select=[rule], as_of=as_of, lang="en")))
-    return next(s.applied for s in report.rules if s.rule == rule)
-
 
 # --- the shared helper ---------------------------------------------------------------------
 
@@ -65,9 +47,9 @@ def test_m001_pairing_starting_mid_year_is_not_judged_on_that_year() -> None:
         "  - {id: V-1, visitor: U-SLT, county: '533323', date: 2019-03-01, main_leader: true}\n"
         "  - {id: V-2, visitor: U-SLT, county: '533323', date: 2019-09-01, main_leader: true}\n",
     )
-    assert check("M001", data, date(2019, 12, 31)) == []
+    assert findings("M001", data, date(2019, 12, 31)) == []
     # From 1 January 2018 the same data misses the whole of 2018.
-    found = check("M001", m001("2018-01-01", data.split("visits:\n")[1]), date(2019, 12, 31))
+    found = findings("M001", m001("2018-01-01", data.split("visits:\n")[1]), date(2019, 12, 31))
     assert [(d.subject, d.message) for d in found] == [
         ("P-1", "too few main-leader visits by U-SLT to 533323 (at least 2 a year): 0 in 2018")
     ]
@@ -78,8 +60,8 @@ def test_m001_year_ending_exactly_on_as_of_is_judged() -> None:
         "2019-01-01",
         "  - {id: V-1, visitor: U-SLT, county: '533323', date: 2019-03-01, main_leader: true}\n",
     )
-    assert [d.subject for d in check("M001", data, date(2019, 12, 31))] == ["P-1"]
-    assert check("M001", data, date(2019, 12, 30)) == []
+    assert [d.subject for d in findings("M001", data, date(2019, 12, 31))] == ["P-1"]
+    assert findings("M001", data, date(2019, 12, 30)) == []
 
 
 def test_m001_counts_only_main_leader_visits_by_the_unit_to_its_county() -> None:
@@ -90,11 +72,11 @@ def test_m001_counts_only_main_leader_visits_by_the_unit_to_its_county() -> None
         "  - {id: V-3, visitor: U-SLT, county: '533324', date: 2019-05-01, main_leader: true}\n"
         "  - {id: V-4, visitor: U-NYT, county: '533323', date: 2019-06-01, main_leader: true}\n",
     )
-    found = check("M001", data, date(2019, 12, 31), lang="zh")
+    found = findings("M001", data, date(2019, 12, 31), lang="zh")
     assert [d.message for d in found] == [
         "U-SLT 主要领导到挂联县 533323 调研指导每年应不少于 2 次:2019 年 1 次"
     ]
-    assert check("M001", data, date(2019, 12, 31), min_visits_per_year=1) == []
+    assert findings("M001", data, date(2019, 12, 31), min_visits_per_year=1) == []
 
 
 def test_m001_lists_every_short_year_in_one_finding() -> None:
@@ -104,7 +86,7 @@ def test_m001_lists_every_short_year_in_one_finding() -> None:
         "  - {id: V-2, visitor: U-SLT, county: '533323', date: 2018-09-01, main_leader: true}\n"
         "  - {id: V-3, visitor: U-SLT, county: '533323', date: 2019-09-01, main_leader: true}\n",
     )
-    found = check("M001", data, date(2019, 12, 31))
+    found = findings("M001", data, date(2019, 12, 31))
     assert len(found) == 1
     assert found[0].message.endswith(": 0 in 2017, 1 in 2019")
     assert [r.subject for r in found[0].related] == ["U-SLT", "533323"]
@@ -116,7 +98,7 @@ def test_m001_ended_pairing_is_judged_only_on_its_complete_years() -> None:
         "  - {id: V-1, visitor: U-SLT, county: '533323', date: 2017-03-01, main_leader: true}\n"
         "  - {id: V-2, visitor: U-SLT, county: '533323', date: 2017-09-01, main_leader: true}\n",
     ).replace("start: 2017-01-01}", "start: 2017-01-01, end: 2018-12-30}")
-    assert check("M001", data, date(2019, 12, 31)) == []
+    assert findings("M001", data, date(2019, 12, 31)) == []
 
 
 def test_m001_leader_links_and_dangling_targets_are_not_subjects() -> None:
@@ -126,7 +108,7 @@ def test_m001_leader_links_and_dangling_targets_are_not_subjects() -> None:
         "  - {id: P-L, kind: county_link, helper: L-1, target: '533323', start: 2017-01-01}\n"
         "  - {id: P-X, kind: county_link, helper: U-NYT, target: '533399', start: 2017-01-01}\n",
     )
-    assert [d.subject for d in check("M001", data, date(2019, 12, 31))] == ["P-1"]
+    assert [d.subject for d in findings("M001", data, date(2019, 12, 31))] == ["P-1"]
     assert applied("M001", data, date(2019, 12, 31)) == 1
 
 
@@ -161,10 +143,10 @@ def report(rid: str, reporter: str, period: str, household: str = "HH-1") -> str
 
 
 def test_m002_quarter_ending_on_as_of_is_required() -> None:
-    assert [d.subject for d in check("M002", M002_BASE, date(2019, 9, 30))] == ["HH-1"]
-    assert check("M002", M002_BASE, date(2019, 9, 29)) == []
+    assert [d.subject for d in findings("M002", M002_BASE, date(2019, 9, 30))] == ["HH-1"]
+    assert findings("M002", M002_BASE, date(2019, 9, 29)) == []
     data = M002_BASE + "reports:\n" + report("R-1", "C-03", "2019-Q3")
-    assert check("M002", data, date(2019, 9, 30)) == []
+    assert findings("M002", data, date(2019, 9, 30)) == []
 
 
 def test_m002_lists_missing_quarters_and_ignores_non_members_and_other_periods() -> None:
@@ -175,7 +157,7 @@ def test_m002_lists_missing_quarters_and_ignores_non_members_and_other_periods()
         + report("R-2", "C-01", "2020-Q1")  # a later quarter
         + report("R-3", "C-01", "2019-Q4", household="HH-2")
     )
-    found = check("M002", data, date(2020, 3, 31))
+    found = findings("M002", data, date(2020, 3, 31))
     assert [(d.subject, d.message) for d in found] == [
         ("HH-1", "no report on the household from a work-team member for 2019-Q3, 2019-Q4")
     ]
@@ -184,14 +166,14 @@ def test_m002_lists_missing_quarters_and_ignores_non_members_and_other_periods()
 
 def test_m002_team_starting_mid_quarter_owes_nothing_for_that_quarter() -> None:
     data = M002_BASE.replace("start: 2019-07-01", "start: 2019-07-02")
-    assert check("M002", data, date(2019, 12, 30)) == []
-    assert [d.message[-7:] for d in check("M002", data, date(2019, 12, 31))] == ["2019-Q4"]
+    assert findings("M002", data, date(2019, 12, 30)) == []
+    assert [d.message[-7:] for d in findings("M002", data, date(2019, 12, 31))] == ["2019-Q4"]
 
 
 def test_m002_subjects_are_poor_households_in_villages_with_an_active_team() -> None:
     assert applied("M002", M002_BASE, date(2019, 12, 31)) == 1  # HH-1 only
     ended = M002_BASE.replace("start: 2019-07-01", "start: 2019-07-01, end: 2019-12-30")
-    assert check("M002", ended, date(2019, 12, 31)) == []
+    assert findings("M002", ended, date(2019, 12, 31)) == []
     assert applied("M002", ended, date(2019, 12, 31)) == 0
 
 
@@ -203,13 +185,13 @@ def test_m002_each_active_team_is_satisfied_by_its_own_members() -> None:
         + report("R-1", "C-01", "2019-Q3")
         + report("R-2", "C-01", "2019-Q4")
     )
-    found = check("M002", data, date(2019, 12, 31))
+    found = findings("M002", data, date(2019, 12, 31))
     assert [d.message for d in found] == [
         "no report on the household from a work-team member for 2019-Q4 (WT-2)"
     ]
     assert [r.subject for r in found[0].related] == ["WT-1", "WT-2"]
     fixed = data + report("R-3", "C-05", "2019-Q4")
-    assert check("M002", fixed, date(2019, 12, 31)) == []
+    assert findings("M002", fixed, date(2019, 12, 31)) == []
 
 
 # --- M003 ----------------------------------------------------------------------------------
@@ -233,7 +215,7 @@ meetings:
 
 
 def test_m003_counts_only_meetings_the_lead_convened_in_the_county() -> None:
-    found = check("M003", M003_BASE, date(2019, 12, 31))
+    found = findings("M003", M003_BASE, date(2019, 12, 31))
     assert [(d.subject, d.severity.value, d.message) for d in found] == [
         (
             "533323",
@@ -242,12 +224,12 @@ def test_m003_counts_only_meetings_the_lead_convened_in_the_county() -> None:
         )
     ]
     # 2018 is not a complete year of the lead pairing (it started on 1 July).
-    assert check("M003", M003_BASE, date(2019, 12, 30)) == []
+    assert findings("M003", M003_BASE, date(2019, 12, 30)) == []
     fixed = M003_BASE + "  - {id: MT-3, county: '533323', convened_by: U-ZRT, date: 2019-11-01}\n"
-    assert check("M003", fixed, date(2019, 12, 31)) == []
+    assert findings("M003", fixed, date(2019, 12, 31)) == []
     assert [
         d.message[-9:]
-        for d in check("M003", fixed, date(2019, 12, 31), min_joint_meetings_per_year=2)
+        for d in findings("M003", fixed, date(2019, 12, 31), min_joint_meetings_per_year=2)
     ] == ["1 in 2019"]
 
 
@@ -263,7 +245,7 @@ def test_m003_needs_exactly_one_lead_unit(change: str, reason: str) -> None:
         data = M003_BASE.replace("start: 2018-01-01}", "role: lead, start: 2018-01-01}")
     else:
         data = M003_BASE.replace(change, "")
-    assert check("M003", data, date(2019, 12, 31)) == [], reason
+    assert findings("M003", data, date(2019, 12, 31)) == [], reason
 
 
 def test_m003_leader_leads_and_out_of_scope_counties_are_ignored() -> None:
@@ -273,8 +255,8 @@ def test_m003_leader_leads_and_out_of_scope_counties_are_ignored() -> None:
         "  - {id: P-L, kind: county_link, helper: L-1, target: '533323', role: lead,"
         " start: 2018-01-01}\n",
     )
-    assert [d.subject for d in check("M003", data, date(2019, 12, 31))] == ["533323"]
-    assert check("M003", M003_BASE, date(2019, 12, 31), scope_tag="poverty_county") == []
+    assert [d.subject for d in findings("M003", data, date(2019, 12, 31))] == ["533323"]
+    assert findings("M003", M003_BASE, date(2019, 12, 31), scope_tag="poverty_county") == []
 
 
 # --- M004 ----------------------------------------------------------------------------------
@@ -290,7 +272,7 @@ projects:
   - {id: PJ-3, name: 慰问金, county: "533323", category: cash_handout, year: 2020, budget: 1,
      status: cancelled}
 """
-    found = check("M004", data, date(2019, 12, 31), lang="zh")
+    found = findings("M004", data, date(2019, 12, 31), lang="zh")
     lines = data.splitlines()
     assert [(d.subject, d.line) for d in found] == [("PJ-1", 2), ("PJ-3", 6)]
     # Columns are 1-based character positions of the `category` key.
@@ -315,18 +297,22 @@ def team(members: str, extra: str = "") -> str:
 
 def test_m006_a_team_of_two_is_too_small() -> None:
     data = team("C-01, C-02", ", first_secretary: C-01")
-    found = check("M006", data, date(2019, 12, 31))
+    found = findings("M006", data, date(2019, 12, 31))
     assert [d.message for d in found] == ["work team composition: only 2 members (fewer than 3)"]
     assert found[0].column == data.splitlines()[1].index("members") + 1
 
 
 def test_m006_duplicate_members_count_once() -> None:
-    found = check("M006", team("C-01, C-02, C-02", ", first_secretary: C-01"), date(2019, 12, 31))
+    found = findings(
+        "M006", team("C-01, C-02, C-02", ", first_secretary: C-01"), date(2019, 12, 31)
+    )
     assert [d.message for d in found] == ["work team composition: only 2 members (fewer than 3)"]
 
 
 def test_m006_first_secretary_not_a_member() -> None:
-    found = check("M006", team("C-01, C-02, C-03", ", first_secretary: C-09"), date(2019, 12, 31))
+    found = findings(
+        "M006", team("C-01, C-02, C-03", ", first_secretary: C-09"), date(2019, 12, 31)
+    )
     assert [d.message for d in found] == [
         "work team composition: first secretary C-09 is not a member"
     ]
@@ -334,14 +320,14 @@ def test_m006_first_secretary_not_a_member() -> None:
 
 def test_m006_lists_every_problem_in_one_finding() -> None:
     data = team("C-01, C-02, C-03, C-04, C-05, C-06")
-    assert check("M006", data, date(2019, 12, 31), max_team_members=5)[0].message == (
+    assert findings("M006", data, date(2019, 12, 31), max_team_members=5)[0].message == (
         "work team composition: 6 members (more than 5), no first secretary"
     )
-    assert [d.message for d in check("M006", data, date(2019, 12, 31))] == [
+    assert [d.message for d in findings("M006", data, date(2019, 12, 31))] == [
         "work team composition: no first secretary"
     ]
     good = team("C-01, C-02, C-03, C-04, C-05", ", first_secretary: C-05")
-    assert check("M006", good, date(2019, 12, 31), max_team_members=5) == []
+    assert findings("M006", good, date(2019, 12, 31), max_team_members=5) == []
 
 
 # --- M007 ----------------------------------------------------------------------------------
@@ -368,20 +354,22 @@ def term(start: str, end: str | None) -> str:
     ],
 )
 def test_m007_term_boundaries(start: str, end: str, short: bool) -> None:
-    found = check("M007", term(start, end), date(2020, 12, 31))
+    found = findings("M007", term(start, end), date(2020, 12, 31))
     assert bool(found) is short
     if short:
         assert found[0].message == (f"the team served from {start} to {end}, less than 2 years")
 
 
 def test_m007_only_ended_teams_are_judged() -> None:
-    assert check("M007", term("2019-07-01", None), date(2019, 12, 31)) == []
-    assert check("M007", term("2019-07-01", "2020-01-31"), date(2019, 12, 31)) == []
-    assert len(check("M007", term("2019-07-01", "2019-12-31"), date(2019, 12, 31))) == 1
+    assert findings("M007", term("2019-07-01", None), date(2019, 12, 31)) == []
+    assert findings("M007", term("2019-07-01", "2020-01-31"), date(2019, 12, 31)) == []
+    assert len(findings("M007", term("2019-07-01", "2019-12-31"), date(2019, 12, 31))) == 1
     # An end before the start is D005's finding, not a short term.
-    assert check("M007", term("2019-07-01", "2019-06-30"), date(2019, 12, 31)) == []
+    assert findings("M007", term("2019-07-01", "2019-06-30"), date(2019, 12, 31)) == []
     assert (
-        check("M007", term("2019-07-01", "2020-06-30"), date(2020, 12, 31), min_team_term_years=1)
+        findings(
+            "M007", term("2019-07-01", "2020-06-30"), date(2020, 12, 31), min_team_term_years=1
+        )
         == []
     )
 
@@ -399,18 +387,18 @@ def finding(closed: str | None, deadline: str = "2019-10-31", day: str = "2019-0
 
 
 def test_m008_closed_on_the_deadline_passes_one_day_late_fails() -> None:
-    assert check("M008", finding("2019-10-31"), date(2019, 12, 31)) == []
-    found = check("M008", finding("2019-11-01"), date(2019, 12, 31))
+    assert findings("M008", finding("2019-10-31"), date(2019, 12, 31)) == []
+    found = findings("M008", finding("2019-11-01"), date(2019, 12, 31))
     assert [d.message for d in found] == [
         "not corrected by its deadline: closed on 2019-11-01, after its deadline 2019-10-31"
     ]
 
 
 def test_m008_open_finding_is_overdue_only_after_its_deadline() -> None:
-    assert check("M008", finding(None), date(2019, 10, 31)) == []
-    found = check("M008", finding(None), date(2019, 11, 1))
+    assert findings("M008", finding(None), date(2019, 10, 31)) == []
+    found = findings("M008", finding(None), date(2019, 11, 1))
     assert [d.message for d in found] == [
         "not corrected by its deadline: still open after its deadline 2019-10-31"
     ]
     # A deadline before the finding's date is D005's finding.
-    assert check("M008", finding(None, day="2019-11-05"), date(2019, 12, 31)) == []
+    assert findings("M008", finding(None, day="2019-11-05"), date(2019, 12, 31)) == []
