@@ -25,7 +25,7 @@ from guabao_rules.kinds.query import CompileError
 
 if TYPE_CHECKING:
     from guabao_rules.engine.context import RuleContext
-    from guabao_rules.sources.loader import Dataset
+    from guabao_rules.dataset import Dataset
 
 __all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose"]
 

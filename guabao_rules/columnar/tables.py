@@ -29,7 +29,7 @@ from guabao_rules.models import COLLECTIONS, Record
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from guabao_rules.sources.loader import Dataset
+    from guabao_rules.dataset import Dataset
 
 ColumnType = Literal["string", "date", "decimal", "int", "bool", "strings"]
 """A column's type in the contract, before it is an Arrow type."""
