@@ -14,8 +14,10 @@ duckdb, ibis and pyspark are imported only when a query engine runs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, SparkSettings
@@ -24,8 +26,8 @@ from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError
 
 if TYPE_CHECKING:
-    from guabao_rules.engine.context import RuleContext
     from guabao_rules.dataset import Dataset
+    from guabao_rules.engine.context import RuleContext
 
 __all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose"]
 
@@ -64,13 +66,20 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
                 "--engine spark needs pyspark: pip install 'guabao-rules[spark]'"
             ) from None
         builder = SparkSession.builder.master(settings.master).appName("guabao-rules")
-        for key, value in settings.conf.items():
+        conf = dict(settings.conf)
+        # The findings are the output: no progress bars over them.
+        conf.setdefault("spark.ui.showConsoleProgress", "false")
+        if settings.master.startswith("local"):
+            # One machine: a few shuffle partitions, not the cluster default of 200.
+            conf.setdefault("spark.sql.shuffle.partitions", "4")
+        for key, value in conf.items():
             builder = builder.config(key, value)
         try:
             session = builder.getOrCreate()
         except Exception as error:  # Java missing or the master unreachable
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             raise EngineError(f"--engine spark: cannot start Spark: {first}") from None
+        session.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(session)
 
 
@@ -121,10 +130,27 @@ class QueryEvaluator:
             self.in_python.append(rule.id)
             return evaluate(ctx)
         self.as_queries.append(rule.id)
-        rows = con.to_pyarrow(query).to_pylist()
-        ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
+        with _quiet_libraries():
+            rows = con.to_pyarrow(query).to_pylist()
+            ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
         found = violations_of_rows(rule, ctx.params, rows)
         return sorted(found, key=_python_order(ctx, rule))
+
+
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Silence pandas 3's deprecation warnings raised inside ibis and pyspark.
+
+    Both still pass pandas arguments pandas 3 deprecates; the warnings are
+    theirs to fix and say nothing about the data.
+    """
+    with warnings.catch_warnings():
+        import pandas.errors
+
+        category = getattr(pandas.errors, "Pandas4Warning", None)
+        if category is not None:
+            warnings.simplefilter("ignore", category)
+        yield
 
 
 def _applied_query(rule: Any, params: Mapping[str, Any], tables: Mapping[str, Any]) -> Any:
