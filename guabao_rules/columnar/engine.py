@@ -6,8 +6,8 @@ dataset's index. ``duckdb`` and ``spark`` run every rule whose kind compiles
 tables of the collections, and turn the query's rows into the violations the
 Python evaluator yields; a rule whose kind (or whose use of it) does not
 compile yet is evaluated in Python on the same records, and is listed in
-:attr:`QueryEvaluator.in_python` (never skipped). ``auto`` takes ``python``
-below :data:`AUTO_RECORDS` records, else ``duckdb`` when it is installed.
+:attr:`QueryEvaluator.in_python` (never skipped). ``auto`` takes ``duckdb``
+from :data:`AUTO_RECORDS` records, else ``python``.
 
 duckdb, ibis and pyspark are imported only when a query engine runs.
 """
@@ -31,8 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose"]
 
-AUTO_RECORDS = 200_000
-"""From this many records, ``auto`` runs the compiled rules on DuckDB."""
+AUTO_RECORDS: int | None = None
+"""From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
+
+None until the bulk tables are read columnar: today the query engines read
+through the Python readers and build their tables from the records, which
+costs more than the queries save (10^5 records: 21.6 s against Python's
+13.9 s, docs/performance.md), so ``auto`` keeps every dataset on Python.
+"""
 
 
 class EngineError(Exception):
@@ -43,7 +49,11 @@ def choose(engine: str, dataset: Dataset) -> str:
     """The engine that runs: ``engine`` itself, or what ``auto`` picks for this dataset."""
     if engine != "auto":
         return engine
-    if len(dataset.entries) >= AUTO_RECORDS and importlib.util.find_spec("duckdb") is not None:
+    if (
+        AUTO_RECORDS is not None
+        and len(dataset.entries) >= AUTO_RECORDS
+        and importlib.util.find_spec("duckdb") is not None
+    ):
         return "duckdb"
     return "python"
 
