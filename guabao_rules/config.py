@@ -7,35 +7,25 @@ profile overrides the rules' defaults. Anything unknown is a
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from guabao_rules.diagnostics import Severity
-from guabao_rules.i18n import LANGS
+from guabao_rules.sources.positions import Key, PositionTree, exact_mark
+from guabao_rules.sources.tomlpositions import toml_positions
+from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
 from guabao_rules.timecal import as_date
 
 CONFIG_FILE = "guabao-rules.toml"
-KNOWN_KEYS = {
-    "profile",
-    "as_of",
-    "select",
-    "ignore",
-    "exclude",
-    "params",
-    "severity",
-    "lang",
-    "encoding",
-    "engine",
-    "spark",
-}
-ENGINES = ("auto", "python", "duckdb", "spark")
-"""The values of ``engine`` (and of ``--engine``)."""
 ENCODINGS = ("utf-8", "gb18030", "gbk")
 """The values of ``encoding`` (the same as :data:`guabao_rules.sources.csvsource.ENCODINGS`)."""
+ENGINES = ("auto", "python", "duckdb", "spark")
+"""The values of ``engine`` (and of ``--engine``)."""
 
 
 class ConfigError(Exception):
@@ -95,19 +85,24 @@ class Config:
     spark: SparkSettings = field(default_factory=SparkSettings)
     origins: dict[str, str] = field(default_factory=dict)
     """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
+    positions: PositionTree | None = None
+    """Where each setting stands in ``path`` (for errors found after reading, in :func:`plan`)."""
+
+    def line_of(self, *path: Key) -> int | None:
+        """The line where the file sets ``path`` (``line_of("params", "x")``), if it does."""
+        mark = exact_mark(self.positions, path)
+        return mark.line if mark else None
+
+    def where(self, *path: Key, default: str = "configuration") -> str:
+        """``file:line:column`` of a setting in the file (``default`` with no file)."""
+        if self.path is None:
+            return default
+        return located(str(self.path), self.positions, path) if path else str(self.path)
 
     def __post_init__(self) -> None:
         # Callers write dates as ISO strings (`Config(as_of="2019-12-31")`).
         if self.as_of is not None and not isinstance(self.as_of, date):
             self.as_of = parse_as_of(self.as_of, "Config")
-
-
-def _str_list(value: Any, key: str, where: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ConfigError(f"{where}: `{key}` must be a list of strings")
 
 
 def parse_as_of(value: Any, where: str) -> date:
@@ -118,125 +113,145 @@ def parse_as_of(value: Any, where: str) -> date:
     raise ConfigError(f"{where}: `as_of` must be a date written YYYY-MM-DD, not {value!r}")
 
 
-def from_mapping(table: dict[str, Any], where: str, base: Path | None = None) -> Config:
-    """Build a :class:`Config` from a TOML table, strictly."""
-    unknown = sorted(set(table) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting `{unknown[0]}`")
-    config = Config(base=base)
-    if "profile" in table:
-        if not isinstance(table["profile"], str):
-            raise ConfigError(f"{where}: `profile` must be a string")
-        config.profile = table["profile"]
-    if "as_of" in table:
-        config.as_of = parse_as_of(table["as_of"], where)
-    if "select" in table:
-        config.select = _str_list(table["select"], "select", where)
-    if "ignore" in table:
-        config.ignore = _str_list(table["ignore"], "ignore", where)
-    if "exclude" in table:
-        config.exclude = _str_list(table["exclude"], "exclude", where)
-    if "params" in table:
-        if not isinstance(table["params"], dict):
-            raise ConfigError(f"{where}: `[params]` must be a table")
-        config.params = dict(table["params"])
-    if "severity" in table:
-        if not isinstance(table["severity"], dict):
-            raise ConfigError(f"{where}: `[severity]` must be a table")
-        for rule, value in table["severity"].items():
-            try:
-                config.severity[rule] = Severity(value)
-            except ValueError:
-                raise ConfigError(
-                    f"{where}: severity of {rule} must be error, warning or info"
-                ) from None
-    if "lang" in table:
-        if table["lang"] not in LANGS:
-            raise ConfigError(f"{where}: `lang` must be zh or en")
-        config.lang = table["lang"]
-    if "encoding" in table:
-        config.encoding = _encoding(table["encoding"], where)
-    if "engine" in table:
-        if table["engine"] not in ENGINES:
-            raise ConfigError(f"{where}: `engine` must be one of {', '.join(ENGINES)}")
-        config.engine = table["engine"]
-    if "spark" in table:
-        config.spark = _spark(table["spark"], where)
-    return config
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
 
 
-def _spark(value: Any, where: str) -> SparkSettings:
-    """The ``[spark]`` table: ``master`` and a ``[spark.conf]`` of string settings."""
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: `[spark]` must be a table")
-    unknown = sorted(set(value) - {"master", "conf"})
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting `spark.{unknown[0]}`")
-    master = value.get("master", "local[*]")
-    if not isinstance(master, str):
-        raise ConfigError(f"{where}: `spark.master` must be a string")
-    conf = value.get("conf", {})
-    if not isinstance(conf, dict):
-        raise ConfigError(f"{where}: `[spark.conf]` must be a table")
-    out: dict[str, str] = {}
-    for key, setting in conf.items():
-        if not isinstance(setting, str | int | float):
-            raise ConfigError(f"{where}: `spark.conf.{key}` must be a string or a number")
-        # Spark reads its booleans as lower-case words.
-        out[key] = str(setting).lower() if isinstance(setting, bool) else str(setting)
-    return SparkSettings(master=master, conf=out)
+StrList = Annotated[list[str], BeforeValidator(_one_or_more)]
+"""A list of strings; one string is a list of one."""
 
 
-def _encoding(value: Any, where: str) -> list[tuple[str, str]]:
-    """``encoding = "gb18030"``, or ``[encoding]`` with a path glob per encoding."""
-    pairs = [("**", value)] if isinstance(value, str) else None
-    if isinstance(value, dict):
-        pairs = list(value.items())
-    if pairs is None:
-        raise ConfigError(f"{where}: `encoding` must be an encoding or a table of path globs")
-    for pattern, name in pairs:
-        if not isinstance(name, str) or name.lower() not in ENCODINGS:
-            raise ConfigError(
-                f"{where}: encoding for `{pattern}` must be one of {', '.join(ENCODINGS)}, "
-                f"not {name!r}"
+def _everywhere(value: Any) -> Any:
+    return {"**": value} if isinstance(value, str) else value
+
+
+def _known_encoding(name: str) -> str:
+    if name.lower() not in ENCODINGS:
+        raise bilingual_error(
+            "encoding",
+            zh=f"编码应为 {'、'.join(ENCODINGS)} 之一,不是 {name!r}",
+            en=f"the encoding must be one of {', '.join(ENCODINGS)}, not {name!r}",
+        )
+    return name.lower()
+
+
+Encoding = Annotated[str, AfterValidator(_known_encoding)]
+"""The name of an encoding CSV tables may be written in (any letter case)."""
+
+
+class SparkTable(BaseModel):
+    """The ``[spark]`` table as written: ``master`` and ``[spark.conf]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    master: str = "local[*]"
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class Settings(BaseModel):
+    """The settings of a configuration file, as written (the schema it is validated against)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    profile: str | None = None
+    as_of: date | None = None
+    select: StrList | None = None
+    ignore: StrList = Field(default_factory=list)
+    exclude: StrList = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    lang: Literal["zh", "en"] | None = None
+    encoding: Annotated[dict[str, Encoding], BeforeValidator(_everywhere)] = Field(
+        default_factory=dict
+    )
+    engine: Literal["auto", "python", "duckdb", "spark"] = "auto"
+    spark: SparkTable = Field(default_factory=SparkTable)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of_is_a_day(cls, value: Any) -> Any:
+        day = as_date(value)
+        if day is None:
+            raise bilingual_error(
+                "as_of",
+                zh=f"应为 YYYY-MM-DD 格式的日期,不是 {value!r}",
+                en=f"must be a date written YYYY-MM-DD, not {value!r}",
             )
-    return [(pattern, name.lower()) for pattern, name in pairs]
+        return day
+
+
+def from_mapping(
+    table: dict[str, Any],
+    where: str,
+    base: Path | None = None,
+    positions: PositionTree | None = None,
+) -> Config:
+    """Build a :class:`Config` from a TOML table, strictly.
+
+    Args:
+        table: The settings.
+        where: The file they come from, for messages.
+        base: The folder relative profile paths start from.
+        positions: Where each key of ``table`` stands in the file, if known.
+
+    Raises:
+        ConfigError: A setting is unknown or has a wrong value (one line,
+            ``file:line:column`` when ``positions`` are given).
+    """
+    try:
+        settings = validate(Settings, table, positions, where)
+    except PositionedError as error:
+        if positions is None:  # no file positions: name the file alone, not a made-up 1:1
+            first = error.problems[0]
+            raise ConfigError(f"{where}: {first.text.en}") from None
+        raise ConfigError(str(error)) from None
+    return Config(
+        profile=settings.profile,
+        as_of=settings.as_of,
+        select=None if settings.select is None else list(settings.select),
+        ignore=list(settings.ignore),
+        exclude=list(settings.exclude),
+        params=dict(settings.params),
+        severity=dict(settings.severity),
+        lang=settings.lang,
+        encoding=list(settings.encoding.items()),
+        base=base,
+        engine=settings.engine,
+        spark=SparkSettings(
+            master=settings.spark.master,
+            # Spark reads its booleans as lower-case words.
+            conf={
+                key: str(value).lower() if isinstance(value, bool) else str(value)
+                for key, value in settings.spark.conf.items()
+            },
+        ),
+    )
 
 
 def read_config_file(path: Path) -> Config:
     """Read a ``guabao-rules.toml`` or a ``pyproject.toml``."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
+    positions: PositionTree | None
+    try:
+        positions = toml_positions(text)
+    except (ValueError, IndexError):  # defensive: a scanner slip costs positions, never the run
+        positions = None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("guabao-rules", {})
-    config = from_mapping(data, str(path), base=path.parent)
+        tool = positions.children.get("tool") if positions else None
+        positions = tool.children.get("guabao-rules") if tool else None
+    config = from_mapping(data, str(path), base=path.parent, positions=positions)
     config.path = path
+    config.positions = positions
     return config
-
-
-def setting_line(path: Path, key: str, table: str | None = None) -> int | None:
-    """The 1-based line where a TOML or YAML file sets ``key`` (inside ``[table]``)."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[:=]""")
-    inside = table is None
-    for number, text in enumerate(lines, 1):
-        header = re.match(r"^\s*\[([^\]]+)\]", text)
-        if header and table is not None:
-            inside = header.group(1).strip() in (table, f"tool.guabao-rules.{table}")
-            continue
-        if inside and pattern.match(text):
-            return number
-    return None
 
 
 def find_config(start: Path | str) -> Config:

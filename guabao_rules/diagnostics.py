@@ -31,10 +31,18 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Text:
-    """A piece of message text in both languages."""
+    """A piece of text in both languages: ``Text(zh=…, en=…)``.
+
+    The one bilingual type: messages, and the pack schema's titles, messages
+    and labels (a pack writes ``{zh: …, en: …}``; pydantic validates it as a
+    dataclass, unknown keys refused).
+    """
 
     zh: str
     en: str
+
+    # pydantic's config for this dataclass (a plain dict: diagnostics needs no pydantic import).
+    __pydantic_config__ = {"extra": "forbid", "strict": True}  # noqa: RUF012
 
     def get(self, lang: str) -> str:
         """Return the text in ``lang`` (``zh`` or ``en``)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from guabao_rules.engine.core import catalogue
 from guabao_rules.engine.render import render_value
-from guabao_rules.packs import RuleSpec
+from guabao_rules.packs import Example, Expect, RuleSpec
 from guabao_rules.sources.loader import WAIVER_FILE
 
 _HEADINGS = {
@@ -34,6 +34,7 @@ _HEADINGS = {
         "active": "当前值",
         "as_of": "评估日",
         "measure": "七化措施",
+        "expect": "预期发现:",
     },
     "en": {
         "what": "What it checks",
@@ -50,6 +51,7 @@ _HEADINGS = {
         "active": "in force",
         "as_of": "as_of",
         "measure": "七化 measure",
+        "expect": "Expected findings:",
     },
 }
 
@@ -93,17 +95,10 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
         f"> — {cite} {source.clause}",
         "",
     ]
-    for key, example in (("fail", rule.examples.fail), ("pass", rule.examples.pass_)):
-        lines += [f"## {h[key]}", ""]
-        notes = []
-        if example.as_of:
-            notes.append(f"{h['as_of']} = {example.as_of.isoformat()}")
-        notes += [f"{k} = {_param_value(v, lang)}" for k, v in example.params.items()]
-        if notes:
-            lines += ["; ".join(notes), ""]
-        lines += ["```yaml", example.data.rstrip("\n"), "```", ""]
-        if example.waivers:
-            lines += [f"`{WAIVER_FILE}`:", "", "```yaml", example.waivers.rstrip("\n"), "```", ""]
+    for key, examples in (("fail", rule.examples.fail), ("pass", rule.examples.pass_)):
+        for number, example in enumerate(examples, 1):
+            lines += [f"## {h[key]}" + (f" {number}" if number > 1 else ""), ""]
+            lines += _example(rule, example, lang)
     shared = catalogue().params
     names = list(rule.params)
     for name in ("scope_tag",):
@@ -119,6 +114,44 @@ def explain(rule: RuleSpec, lang: str = "en", params: Mapping[str, Any] | None =
             text += f", {h['active']} `{_param_value(params.get(name), lang)}`"
         lines.append(text + f"): {spec.description.get(lang)}")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _example(rule: RuleSpec, example: Example, lang: str) -> list[str]:
+    """One example: what it shows, its settings, its data and the findings it expects."""
+    h = _HEADINGS[lang]
+    lines = [example.note.get(lang), ""] if example.note else []
+    notes = []
+    if example.as_of:
+        notes.append(f"{h['as_of']} = {example.as_of.isoformat()}")
+    notes += [f"{k} = {_param_value(v, lang)}" for k, v in example.params.items()]
+    if notes:
+        lines += ["; ".join(notes), ""]
+    lines += ["```yaml", example.data.rstrip("\n"), "```", ""]
+    if example.waivers:
+        lines += [f"`{WAIVER_FILE}`:", "", "```yaml", example.waivers.rstrip("\n"), "```", ""]
+    if example.expect:
+        lines += [h["expect"], ""]
+        lines += [_expected(rule, expect, lang) for expect in example.expect]
+        lines.append("")
+    return lines
+
+
+def _expected(rule: RuleSpec, expect: Expect, lang: str) -> str:
+    """One expected finding as a list item: rule, subject, line and message as the pack states."""
+    rule_id = f"`{expect.rule or rule.id}`"
+    subject = f"`{expect.subject}`" if expect.subject is not None else None
+    if lang == "zh":
+        parts = [rule_id, f"对象 {subject}" if subject else "对象为文件或整个数据集"]
+        if expect.line is not None:
+            parts.append(f"第 {expect.line} 行")
+        text = "- " + ",".join(parts)
+    else:
+        text = f"- {rule_id} on {subject or 'a file or the dataset'}"
+        if expect.line is not None:
+            text += f", line {expect.line}"
+    if expect.message is not None:
+        text += f": {expect.message}"
+    return text
 
 
 def _uses(rule: RuleSpec, name: str) -> bool:

@@ -18,14 +18,15 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator
 
 from guabao_rules.diagnostics import Severity, Text
-from guabao_rules.i18n import field_name
 from guabao_rules.kinds import Constraint
 from guabao_rules.kinds.python import REGISTRY, PythonConstraint
-from guabao_rules.kinds.schema import Bilingual, Strict
+from guabao_rules.kinds.schema import Strict
 from guabao_rules.models import Day
+from guabao_rules.sources.positions import Key, PositionTree, exact_mark
+from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
 from guabao_rules.sources.yamlsource import parse_yaml
 
 RULE_ID = re.compile(r"^[A-Z][0-9]{3}$")
@@ -44,7 +45,7 @@ class ParamSpec(Strict):
 
     type: ParamType
     default: Any = None
-    description: Bilingual
+    description: Text
 
 
 class Source(Strict):
@@ -56,15 +57,25 @@ class Source(Strict):
 
 
 class Expect(Strict):
-    """A finding an example must produce."""
+    """A finding an example must produce.
+
+    ``rule`` defaults to the rule the example belongs to; naming another rule
+    expects a finding of that rule too (one caused by the same data).
+    ``message`` is the finding's English message, word for word; ``line`` its
+    line in ``data``. What is left out is not compared.
+    """
 
     subject: str | None
+    rule: str | None = None
     line: int | None = None
+    message: str | None = None
 
 
 class Example(Strict):
     """A small dataset for the rule's documentation and tests."""
 
+    note: Text | None = None
+    """What the example shows (an edge case: a boundary count, the last quarter of a term)."""
     as_of: Day | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     data: str
@@ -73,11 +84,25 @@ class Example(Strict):
     expect: list[Expect] = Field(default_factory=list)
 
 
-class Examples(Strict):
-    """A failing and a passing example."""
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
 
-    fail: Example
-    pass_: Annotated[Example, Field(alias="pass")]
+
+ExampleList = Annotated[
+    list[Example],
+    Field(min_length=1),
+    BeforeValidator(_one_or_more, json_schema_input_type=Example | list[Example]),
+]
+"""One example, or several: a pack may write either."""
+
+
+class Examples(Strict):
+    """A rule's failing and passing examples (one of each at least)."""
+
+    fail: ExampleList
+    """Each must yield exactly its ``expect`` findings."""
+    pass_: Annotated[ExampleList, Field(alias="pass")]
+    """Each must yield no finding of the rule."""
 
 
 MEASURES: dict[str, Text] = {
@@ -97,12 +122,12 @@ class RuleSpec(Strict):
 
     id: str
     name: str
-    title: Bilingual
-    message: Bilingual
+    title: Text
+    message: Text
     severity: Severity
-    subject: Bilingual
-    description: Bilingual
-    rationale: Bilingual
+    subject: Text
+    description: Text
+    rationale: Text
     source: Source
     measure: str | None = None
     constraint: Constraint
@@ -114,21 +139,34 @@ class RuleSpec(Strict):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not RULE_ID.match(value):
-            raise ValueError("a rule id is a capital letter and three digits, like Q003")
+            raise bilingual_error(
+                "rule_id",
+                zh=f"规则编号应为一个大写字母加三位数字(如 Q003),不是 {value!r}",
+                en=f"a rule id is a capital letter and three digits, like Q003, not {value!r}",
+            )
         return value
 
     @field_validator("name")
     @classmethod
     def _name_shape(cls, value: str) -> str:
         if not RULE_NAME.match(value):
-            raise ValueError("a rule name is kebab-case, like fund-overcommitted")
+            raise bilingual_error(
+                "rule_name",
+                zh=f"规则名称应为 kebab-case(如 fund-overcommitted),不是 {value!r}",
+                en=f"a rule name is kebab-case, like fund-overcommitted, not {value!r}",
+            )
         return value
 
     @field_validator("measure")
     @classmethod
     def _known_measure(cls, value: str | None) -> str | None:
         if value is not None and value not in MEASURES:
-            raise ValueError(f"unknown measure {value!r} (known: {', '.join(MEASURES)})")
+            known = ", ".join(MEASURES)
+            raise bilingual_error(
+                "measure",
+                zh=f"未知的措施 {value!r}(已知:{known})",
+                en=f"unknown measure {value!r} (known: {known})",
+            )
         return value
 
     @property
@@ -141,70 +179,97 @@ class PackInfo(Strict):
     """A pack's name and description."""
 
     name: str
-    description: Bilingual
+    description: Text
 
 
 class Pack(Strict):
-    """A rule pack file."""
+    """A rule pack file, with where it was read from."""
 
     pack: PackInfo
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     rules: list[RuleSpec]
+    _file: str = PrivateAttr(default="<pack>")
+    _positions: PositionTree | None = PrivateAttr(default=None)
+
+    def where(self, *path: Key) -> str:
+        """``file:line:column`` of a node of the pack (``where("rules", 0, "id")``)."""
+        return located(self._file, self._positions, path)
+
+    def rule_where(self, rule: RuleSpec, *path: Key) -> str:
+        """``file:line:column`` of a node inside one of this pack's rules."""
+        for index, candidate in enumerate(self.rules):
+            if candidate is rule:
+                return self.where("rules", index, *path)
+        return self._file
 
 
-def validate_rule(rule: RuleSpec, declared: set[str]) -> None:
+def validate_rule(rule: RuleSpec, declared: set[str], pack: Pack | None = None) -> None:
     """Check what the schema alone cannot: registered checks and named parameters.
+
+    Args:
+        rule: The rule.
+        declared: The parameters it may name (its own and its packs' shared ones).
+        pack: The pack it was read from, to name the place of a problem.
 
     Raises:
         PackError: The rule names a check that is not registered, or a parameter
             it does not declare.
     """
+
+    def at(*path: Key) -> str:
+        where = pack.rule_where(rule, *path) if pack is not None else None
+        return f"{where}: rule {rule.id}" if where else f"rule {rule.id}"
+
     constraint = rule.constraint
     if isinstance(constraint, PythonConstraint) and constraint.check not in REGISTRY:
-        raise PackError(f"rule {rule.id}: no registered check named {constraint.check!r}")
-    for name in _param_refs(constraint.model_dump(by_alias=True)):
+        raise PackError(
+            f"{at('constraint', 'check')}: no registered check named {constraint.check!r}"
+        )
+    for name, path in _param_refs(constraint.model_dump(by_alias=True)):
         if name not in declared:
-            raise PackError(f"rule {rule.id}: parameter {name!r} is not declared")
-    for name in rule.requires:
+            raise PackError(f"{at('constraint', *path)}: parameter {name!r} is not declared")
+    for index, name in enumerate(rule.requires):
         if name not in declared:
-            raise PackError(f"rule {rule.id}: required parameter {name!r} is not declared")
+            raise PackError(f"{at('requires', index)}: required parameter {name!r} is not declared")
 
 
-def _param_refs(value: Any) -> Iterator[str]:
+def _param_refs(value: Any, path: tuple[Key, ...] = ()) -> Iterator[tuple[str, tuple[Key, ...]]]:
     if isinstance(value, dict):
         if set(value) == {"param"} and isinstance(value["param"], str):
-            yield value["param"]
+            yield value["param"], (*path, "param")
             return
-        for item in value.values():
-            yield from _param_refs(item)
+        for key, item in value.items():
+            yield from _param_refs(item, (*path, key))
     elif isinstance(value, list):
-        for item in value:
-            yield from _param_refs(item)
+        for index, item in enumerate(value):
+            yield from _param_refs(item, (*path, index))
 
 
 # --- loading --------------------------------------------------------------------
 
 
-def _read_yaml(data: bytes, name: str) -> Any:
+def _read_yaml(data: bytes, name: str) -> tuple[Any, PositionTree | None]:
     parsed = parse_yaml(data)
     for problem in parsed.problems:
         raise PackError(f"{name}:{problem.mark.line}:{problem.mark.column}: {problem.message_en}")
-    return parsed.value
-
-
-def _format_error(name: str, error: ValidationError) -> str:
-    first = error.errors(include_url=False)[0]
-    where = field_name(tuple(first["loc"])) or "(top)"
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{name}: {where}: {first['msg']}{more}"
+    return parsed.value, parsed.positions
 
 
 def parse_pack(data: bytes, name: str) -> Pack:
-    """Validate one pack file's bytes strictly."""
+    """Validate one pack file's bytes strictly.
+
+    Raises:
+        PackError: The file is not YAML or breaks the pack schema; the message
+            is one line naming ``file:line:column``.
+    """
+    value, positions = _read_yaml(data, name)
     try:
-        return Pack.model_validate(_read_yaml(data, name), strict=False)
-    except ValidationError as error:
-        raise PackError(_format_error(name, error)) from None
+        pack = validate(Pack, value, positions, name)
+    except PositionedError as error:
+        raise PackError(str(error)) from None
+    pack._file = name
+    pack._positions = positions
+    return pack
 
 
 def builtin_rules_dir() -> Traversable:
@@ -247,10 +312,21 @@ class Profile(Strict):
     """A profile: parameter values (and optionally a rule selection)."""
 
     name: str
-    description: Bilingual
+    description: Text
     params: dict[str, Any] = Field(default_factory=dict)
     select: list[str] | None = None
     ignore: list[str] = Field(default_factory=list)
+    _file: str = PrivateAttr(default="<profile>")
+    _positions: PositionTree | None = PrivateAttr(default=None)
+
+    def where(self, *path: Key) -> str:
+        """``file:line:column`` of a node of the profile (``where("params", "x")``)."""
+        return located(self._file, self._positions, path)
+
+    def line_of(self, *path: Key) -> int | None:
+        """The line where the profile sets ``path`` (``line_of("params", "x")``), if it does."""
+        mark = exact_mark(self._positions, path)
+        return mark.line if mark else None
 
 
 def profile_file(name_or_path: str, base: Path | None = None) -> Path | None:
@@ -285,7 +361,11 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
             raise PackError(f"unknown profile {name_or_path!r} (built-in: {known})")
         data = item.read_bytes()
         label = f"rules/profiles/{item.name}"
+    value, positions = _read_yaml(data, label)
     try:
-        return Profile.model_validate(_read_yaml(data, label), strict=False)
-    except ValidationError as error:
-        raise PackError(_format_error(label, error)) from None
+        profile = validate(Profile, value, positions, label)
+    except PositionedError as error:
+        raise PackError(str(error)) from None
+    profile._file = label
+    profile._positions = positions
+    return profile

@@ -18,7 +18,7 @@ from typing import Any
 
 from guabao_rules.checks import load_builtin_checks
 from guabao_rules.checks.coverage import COVERAGE_RULE
-from guabao_rules.config import Config, ConfigError, parse_as_of, setting_line
+from guabao_rules.config import Config, ConfigError, parse_as_of
 from guabao_rules.dataset import Dataset, paused_gc
 from guabao_rules.diagnostics import (
     Diagnostic,
@@ -34,6 +34,7 @@ from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read
 from guabao_rules.i18n import default_lang
 from guabao_rules.kinds import evaluate
 from guabao_rules.packs import (
+    Pack,
     PackError,
     ParamSpec,
     RuleSpec,
@@ -137,9 +138,18 @@ def catalogue() -> Catalogue:
             parameter twice with different types.
     """
     global _CATALOGUE  # noqa: PLW0603 - a process-wide cache of immutable data
-    if _CATALOGUE is not None:
-        return _CATALOGUE
-    load_builtin_checks()
+    if _CATALOGUE is None:
+        load_builtin_checks()
+        _CATALOGUE = assemble(builtin_packs())
+    return _CATALOGUE
+
+
+def assemble(packs: Sequence[Pack]) -> Catalogue:
+    """The catalogue of these packs, checked across packs (ids and names unique).
+
+    Raises:
+        PackError: As :func:`catalogue`, naming ``file:line:column``.
+    """
     rules: dict[str, RuleSpec] = {}
     names: dict[str, str] = {}
     params: dict[str, ParamSpec] = {}
@@ -150,25 +160,31 @@ def catalogue() -> Catalogue:
             raise PackError(f"{owner}: parameter {name!r} is declared twice with other types")
         params.setdefault(name, spec)
 
-    for pack in builtin_packs():
+    homes: dict[str, Pack] = {}
+    for pack in packs:
         for name, spec in pack.params.items():
-            declare(name, spec, pack.pack.name)
+            declare(name, spec, pack.where("params", name))
         for rule in pack.rules:
             if rule.id in rules:
-                raise PackError(f"rule {rule.id} is declared twice")
+                first = homes[rule.id].rule_where(rules[rule.id], "id")
+                raise PackError(
+                    f"{pack.rule_where(rule, 'id')}: rule {rule.id} is declared twice"
+                    f" (first at {first})"
+                )
             if rule.name in names:
                 raise PackError(
-                    f"rule {rule.id}: name {rule.name!r} is taken by {names[rule.name]}"
+                    f"{pack.rule_where(rule, 'name')}: rule {rule.id}: name {rule.name!r}"
+                    f" is taken by {names[rule.name]}"
                 )
             names[rule.name] = rule.id
             for name, spec in rule.params.items():
-                declare(name, spec, rule.id)
+                declare(name, spec, pack.rule_where(rule, "params", name))
             rules[rule.id] = rule
-    shared = {name for pack in builtin_packs() for name in pack.params}
+            homes[rule.id] = pack
+    shared = {name for pack in packs for name in pack.params}
     for rule in rules.values():
-        validate_rule(rule, shared | set(rule.params))
-    _CATALOGUE = Catalogue(tuple(sorted(rules.values(), key=lambda r: r.id)), params)
-    return _CATALOGUE
+        validate_rule(rule, shared | set(rule.params), homes[rule.id])
+    return Catalogue(tuple(sorted(rules.values(), key=lambda r: r.id)), params)
 
 
 # --- parameters and selection -----------------------------------------------------
@@ -211,19 +227,27 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
     return value
 
 
-def rule_codes(codes: Iterable[str], where: str) -> list[str]:
+def rule_codes(
+    codes: Iterable[str], where: str, at: Callable[[int], str] | None = None
+) -> list[str]:
     """Rule ids or prefixes (or ``ALL``), upper-cased; a rule's name stands for its id.
 
+    Args:
+        codes: The codes as written.
+        where: Where they were written, for an error.
+        at: The place of the code at an index (``file:line:column``), when known.
+
     Raises:
-        ConfigError: A code that starts no rule id, blamed on ``where``.
+        ConfigError: A code that starts no rule id, blamed on its place.
     """
     rules = catalogue().rules
     by_name = {rule.name: rule.id for rule in rules}
     out = []
-    for raw in codes:
+    for index, raw in enumerate(codes):
         code = by_name.get(raw.strip().lower()) or raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
-            raise ConfigError(f"{where}: unknown rule id or prefix `{code}`")
+            place = at(index) if at is not None else where
+            raise ConfigError(f"{place}: unknown rule id or prefix `{code}`")
         out.append(code)
     return out
 
@@ -281,7 +305,8 @@ def plan(config: Config | None = None) -> Plan:
     params: dict[str, Any] = {name: spec.default for name, spec in cat.params.items()}
     select: list[str] = ["ALL"]
     ignore: list[str] = []
-    layers: list[tuple[str, Mapping[str, Any]]] = []
+    # Each layer of parameters: its values, and the place of a key in it.
+    layers: list[tuple[Mapping[str, Any], Callable[..., str]]] = []
     origins: dict[str, tuple[Path, int | None]] = {}
     the_profile_file: Path | None = None
     if config.profile:
@@ -289,34 +314,38 @@ def plan(config: Config | None = None) -> Plan:
             profile = load_profile(config.profile, config.base)
         except PackError as error:
             raise ConfigError(str(error)) from None
-        layers.append((f"profile {profile.name}", profile.params))
+        layers.append((profile.params, profile.where))
         the_profile_file = profile_file(config.profile, config.base)
         for name in profile.params:
             if config.path is not None and config.origins.get("profile") is None:
                 # The user's own file names the profile: point there, in their repository.
-                origins[name] = (config.path, setting_line(config.path, "profile"))
+                origins[name] = (config.path, config.line_of("profile"))
             elif the_profile_file is not None:
-                origins[name] = (the_profile_file, setting_line(the_profile_file, name))
+                origins[name] = (the_profile_file, profile.line_of("params", name))
+        named = f"profile {profile.name}"
         if profile.select is not None:
-            select = rule_codes(profile.select, f"profile {profile.name}")
-        ignore += rule_codes(profile.ignore, f"profile {profile.name}")
-    layers.append((str(config.path or "configuration"), config.params))
-    for where, values in layers:
+            select = rule_codes(profile.select, named, lambda i: profile.where("select", i))
+        ignore += rule_codes(profile.ignore, named, lambda i: profile.where("ignore", i))
+    layers.append((config.params, config.where))
+    for values, place in layers:
         for name, value in values.items():
             spec = cat.params.get(name)
             if spec is None:
-                raise ConfigError(f"{where}: unknown parameter `{name}`")
-            params[name] = coerce_param(name, spec, value, where)
+                raise ConfigError(f"{place('params', name)}: unknown parameter `{name}`")
+            params[name] = coerce_param(name, spec, value, place("params", name))
     if config.path is not None:
         for name in config.params:
-            origins[name] = (config.path, setting_line(config.path, name, "params"))
-    where = str(config.path or "command line")
+            origins[name] = (config.path, config.line_of("params", name))
+    where = config.where(default="command line")
     if config.select is not None:
-        select = rule_codes(config.select, where)
-    ignore += rule_codes(config.ignore, where)
+        select = rule_codes(config.select, where, lambda i: config.where("select", i))
+    ignore += rule_codes(config.ignore, where, lambda i: config.where("ignore", i))
     for rule_id in config.severity:
         if cat.get(rule_id) is None:
-            raise ConfigError(f"{where}: unknown rule id `{rule_id}` in [severity]")
+            raise ConfigError(
+                f"{config.where('severity', rule_id, default=where)}: "
+                f"unknown rule id `{rule_id}` in [severity]"
+            )
     chosen = [
         rule
         for rule in cat.rules

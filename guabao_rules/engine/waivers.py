@@ -24,18 +24,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, field_validator
+
 from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic, SourceRef
 from guabao_rules.sources.loader import WAIVER_FILE
 from guabao_rules.sources.positions import Mark, PositionTree
+from guabao_rules.sources.validation import (
+    PositionedError,
+    bilingual_error,
+    located,
+    position,
+    validate,
+)
 from guabao_rules.sources.yamlsource import parse_yaml
 from guabao_rules.timecal import parse_date
 
 WAIVER_RULE = "D009"
 """The rule that reports stale waivers; its own findings are never waived."""
-
-_KEYS = ("rule", "subject", "reason", "expires")
-_REQUIRED = ("rule", "subject", "reason")
 
 
 class WaiverError(ConfigError):
@@ -69,47 +75,68 @@ class Waiver:
         return diagnostic.rule == self.rule and diagnostic.subject == self.subject
 
 
-def _error(name: str, mark: Mark | None, message: str) -> WaiverError:
-    where = f"{name}:{mark.line}:{mark.column}" if mark else name
-    return WaiverError(f"{where}: {message}")
+class _Entry(BaseModel):
+    """One waiver as written: the schema :func:`parse_waivers` validates against."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-def _entry(
-    raw: Any, mark: Mark, tree: PositionTree | None, name: str, rules: Collection[str] | None
-) -> Waiver:
-    if not isinstance(raw, dict):
-        raise _error(name, mark, "a waiver must be a mapping with rule, subject and reason")
-    keys = tree.keys if tree is not None else {}
-
-    def at(key: str) -> Mark:
-        return keys.get(key, mark)
-
-    for key in raw:
-        if key not in _KEYS:
-            raise _error(name, at(key), f"unknown waiver key `{key}` (known: {', '.join(_KEYS)})")
-    for key in _REQUIRED:
-        if key not in raw:
-            raise _error(name, mark, f"a waiver needs `{key}`")
-    rule = raw["rule"]
-    if not isinstance(rule, str) or (rules is not None and rule not in rules):
-        raise _error(name, at("rule"), f"unknown rule id `{rule}`")
-    subject = raw["subject"]
-    if isinstance(subject, int) and not isinstance(subject, bool):
-        subject = str(subject)  # an unquoted region code, as in the data
-    if subject is not None and not (isinstance(subject, str) and subject.strip()):
-        raise _error(name, at("subject"), "`subject` must be an id, or null for a file finding")
-    reason = raw["reason"]
-    if not isinstance(reason, str) or not reason.strip():
-        raise _error(name, at("reason"), "`reason` must say why the finding is accepted")
+    rule: str
+    subject: str | None
+    reason: str
     expires: date | None = None
-    if raw.get("expires") is not None:
+
+    @field_validator("subject", mode="before")
+    @classmethod
+    def _subject_is_an_id(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # an unquoted region code, as in the data
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise bilingual_error(
+                "waiver_subject",
+                zh="应为编号;关于文件的发现写 null",
+                en="must be an id, or null for a file finding",
+            )
+        return value
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason_says_why(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise bilingual_error(
+                "waiver_reason",
+                zh="应写明接受该发现的理由",
+                en="must say why the finding is accepted",
+            )
+        return value
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _expires_is_a_day(cls, value: Any) -> Any:
+        if value is None or isinstance(value, date):
+            return value
         try:
-            expires = parse_date(str(raw["expires"]))
+            return parse_date(str(value))
         except ValueError:
-            raise _error(
-                name, at("expires"), "`expires` must be a date written YYYY-MM-DD"
+            raise bilingual_error(
+                "waiver_expires",
+                zh="应为 YYYY-MM-DD 格式的日期",
+                en="must be a date written YYYY-MM-DD",
             ) from None
-    return Waiver(rule, subject, reason, expires, SourceRef(name, mark))
+
+
+class _File(BaseModel):
+    """A waiver file: one key, ``waivers``, a list of entries (or nothing)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    waivers: list[_Entry] | None = None
+
+
+def _entry_mark(tree: PositionTree | None, index: int) -> Mark:
+    """Where a waiver stands: its first key (the item's own mark when it is empty)."""
+    listing = tree.children.get("waivers") if tree is not None else None
+    item = listing.children.get(index) if listing is not None else None
+    return item.anchor if item is not None else position(tree, ("waivers", index))
 
 
 def parse_waivers(
@@ -123,31 +150,29 @@ def parse_waivers(
         rules: The known rule ids (None: any id is accepted).
 
     Raises:
-        WaiverError: The file cannot be read or breaks the format.
+        WaiverError: The file cannot be read or breaks the format; the message
+            is one line naming ``file:line:column``.
     """
     parsed = parse_yaml(data)
     for problem in parsed.problems:
-        raise _error(name, problem.mark, problem.message_en.rstrip("."))
-    top, positions = parsed.value, parsed.positions
-    if top is None:
+        mark = problem.mark
+        raise WaiverError(f"{name}:{mark.line}:{mark.column}: {problem.message_en.rstrip('.')}")
+    if parsed.value is None:
         return []
-    if not isinstance(top, dict) or positions is None:
-        raise _error(name, Mark(1, 1), "a waiver file is a mapping with one key, `waivers`")
-    for key in top:
-        if key != "waivers":
-            raise _error(name, positions.keys.get(key), f"unknown key `{key}` (expected `waivers`)")
-    items = top.get("waivers")
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise _error(name, positions.keys.get("waivers"), "`waivers` must be a list")
-    tree = positions.children.get("waivers")
+    tree = parsed.positions
+    try:
+        document = validate(_File, parsed.value, tree, name)
+    except PositionedError as error:
+        raise WaiverError(str(error)) from None
     out = []
-    for index, raw in enumerate(items):
-        item_tree = tree.children.get(index) if tree else None
-        item_mark = tree.keys.get(index, positions.start) if tree else positions.start
-        mark = item_tree.anchor if item_tree is not None else item_mark
-        out.append(_entry(raw, mark, item_tree, name, rules))
+    for index, entry in enumerate(document.waivers or []):
+        if rules is not None and entry.rule not in rules:
+            where = located(name, tree, ("waivers", index, "rule"))
+            raise WaiverError(f"{where}: unknown rule id `{entry.rule}`")
+        mark = _entry_mark(tree, index)
+        out.append(
+            Waiver(entry.rule, entry.subject, entry.reason, entry.expires, SourceRef(name, mark))
+        )
     return out
 
 

@@ -83,7 +83,7 @@ def evaluate(ctx: RuleContext, constraint: PresenceConstraint) -> Iterator[Viola
         ]
         if not missing:
             continue
-        labels = [item.label.text() if item.label else _path_text(item) for item in missing]
+        labels = [item.label or _path_text(item) for item in missing]
         # One missing field is the field at fault; several point at the record.
         field = tuple(missing[0].paths[0].split(".")) if len(missing) == 1 else None
         yield Violation(subject, {"missing": labels, "count": len(missing)}, field=field)

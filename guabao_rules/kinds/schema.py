@@ -1,9 +1,9 @@
 """The pieces every constraint kind's pack schema is built from.
 
 Each kind declares its own strict pydantic model in its module; they share
-these: bilingual text, parameter references, ``where`` conditions, selectors
-(which subjects a rule looks at) and relations (records related to a subject
-through a reference field).
+these: bilingual text (:class:`~guabao_rules.diagnostics.Text`), parameter
+references, ``where`` conditions, selectors (which subjects a rule looks at)
+and relations (records related to a subject through a reference field).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from guabao_rules.diagnostics import Text
 from guabao_rules.models import COLLECTIONS
+from guabao_rules.sources.validation import bilingual_error
 
 
 class Strict(BaseModel):
@@ -22,19 +23,8 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Bilingual(Strict):
-    """Text in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def text(self) -> Text:
-        """As a :class:`Text`."""
-        return Text(zh=self.zh, en=self.en)
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang``."""
-        return self.zh if lang == "zh" else self.en
+Bilingual = Text
+"""The pack schema's bilingual text: :class:`~guabao_rules.diagnostics.Text` itself, one type."""
 
 
 class ParamRef(Strict):
@@ -61,7 +51,9 @@ WhereValue = str | int | bool | list[str] | ParamRef | Not | AtLeast
 
 def _known_collection(value: str) -> str:
     if value not in COLLECTIONS:
-        raise ValueError(f"unknown collection {value!r}")
+        raise bilingual_error(
+            "collection", zh=f"未知的集合 {value!r}", en=f"unknown collection {value!r}"
+        )
     return value
 
 

@@ -33,7 +33,6 @@ from guabao_rules import __version__
 from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Severity, Text
 from guabao_rules.engine.core import Report, catalogue
-from guabao_rules.kinds.schema import Bilingual
 from guabao_rules.models import Allocation, Fund, Project
 from guabao_rules.packs import MEASURES
 from guabao_rules.report.escape import html as escape
@@ -54,7 +53,7 @@ MEASURE_HUES = (210, 160, 40, 280, 0, 320, 190)
 """A hue per 七化 measure, in the seed's order: each column has its own colour."""
 
 
-def bi(text: Text | Bilingual) -> str:
+def bi(text: Text) -> str:
     """Both languages of a text as spans, the page's language switch shows one."""
     return f'<span class="zh">{escape(text.zh)}</span><span class="en">{escape(text.en)}</span>'
 

@@ -63,6 +63,23 @@ class PositionTree:
         return node.anchor
 
 
+def exact_mark(tree: PositionTree | None, path: tuple[Key, ...]) -> Mark | None:
+    """The mark of the node at ``path`` itself, or None when the tree does not hold it.
+
+    Unlike :meth:`PositionTree.locate`, nothing stands in for a missing node:
+    for where a setting was written, not for where an error points.
+    """
+    if tree is None or not path:
+        return None
+    node = tree
+    for key in path[:-1]:
+        child = node.children.get(key)
+        if child is None:
+            return None
+        node = child
+    return node.keys.get(path[-1])
+
+
 # PositionTree's own slots, reached past the properties of LazyPositionTree.
 _START_SLOT: Any = vars(PositionTree)["start"]
 _KEYS_SLOT: Any = vars(PositionTree)["keys"]

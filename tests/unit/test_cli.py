@@ -100,7 +100,7 @@ def test_usage_errors_are_one_line_and_exit_2(
     ("config", "needle"),
     [
         ("profile = 3\n", "profile"),
-        ("colour = true\n", "unknown setting"),
+        ("colour = true\n", "guabao-rules.toml:1:1: unknown key `colour`"),
         ("[params]\nno_such_param = 1\n", "unknown parameter"),
         ("[params]\nleaders_per_county = 'two'\n", "type int"),
         ("[severity]\nQ003 = 'fatal'\n", "severity"),

@@ -174,23 +174,36 @@ def test_the_python_api_reads_the_waiver_file(write_dataset: WriteDataset) -> No
 @pytest.mark.parametrize(
     ("text", "where", "what"),
     [
-        ("waivers:\n  - {rule: D002, subject: C-01}\n", ":2:6:", "needs `reason`"),
-        ("waivers:\n  - {rule: D002, reason: r}\n", ":2:6:", "needs `subject`"),
+        (
+            "waivers:\n  - {rule: D002, subject: C-01}\n",
+            ":2:6:",
+            "missing required field `waivers[0].reason`",
+        ),
+        (
+            "waivers:\n  - {rule: D002, reason: r}\n",
+            ":2:6:",
+            "missing required field `waivers[0].subject`",
+        ),
         ("waivers:\n  - {rule: X999, subject: C-01, reason: r}\n", ":2:6:", "unknown rule id"),
         (
             "waivers:\n  - {rule: D002, subject: C-01, reason: r, until: 2020-01-01}\n",
             ":2:44:",
-            "unknown waiver key `until`",
+            "unknown key `until` in `waivers[0]`",
         ),
         (
             "waivers:\n  - {rule: D002, subject: C-01, reason: r, expires: 2020-02-30}\n",
             ":2:44:",
-            "`expires` must be a date",
+            "`waivers[0].expires`: must be a date",
         ),
-        ("waivers:\n  - {rule: D002, subject: C-01, reason: ''}\n", ":2:33:", "`reason`"),
-        ("waivers:\n  - [D002, C-01]\n", ":2:6:", "must be a mapping"),
+        (
+            "waivers:\n  - {rule: D002, subject: C-01, reason: ''}\n",
+            ":2:33:",
+            "`waivers[0].reason`: must say why",
+        ),
+        ("waivers:\n  - [D002, C-01]\n", ":2:5:", "`waivers[0]` must be a mapping"),
         ("waiver:\n  - {rule: D002, subject: C-01, reason: r}\n", ":1:1:", "unknown key"),
-        ("waivers: {rule: D002}\n", ":1:1:", "must be a list"),
+        ("- {rule: D002}\n", ":1:1:", "the file must be a mapping"),
+        ("waivers: {rule: D002}\n", ":1:1:", "`waivers`: input should be a valid list"),
         ("waivers:\n  - {rule: D002, subject: C-01, reason: r\n", ":3:1:", "YAML syntax"),
         (
             "waivers:\n  - rule: D002\n    rule: D003\n    subject: C-01\n    reason: r\n",
