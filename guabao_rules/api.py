@@ -19,7 +19,15 @@ from typing import Any
 from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
 from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Severity
-from guabao_rules.engine.core import Plan, Report, plan, rule_codes, rules_known, run
+from guabao_rules.engine.core import (
+    Plan,
+    Report,
+    evaluator_for,
+    plan,
+    rule_codes,
+    rules_known,
+    run,
+)
 from guabao_rules.engine.waivers import read_waivers
 from guabao_rules.models import COLLECTIONS
 from guabao_rules.sources import loader
@@ -192,15 +200,16 @@ def check_path(
     lang: str | None = None,
     params: dict[str, Any] | None = None,
     severity: dict[str, str] | None = None,
+    engine: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> Report:
     """Check a dataset folder (or files) exactly as ``guabao-rules check PATH`` does.
 
     The configuration file is found as the command finds it (or read from
     ``config_file``); the keywords override it as the options of the same
-    names do (``as_of`` is ``--as-of``). ``exclude`` applies, the waiver file
-    at the dataset root is read, and files named on their own report only
-    their own findings.
+    names do (``as_of`` is ``--as-of``, ``engine`` is ``--engine``).
+    ``exclude`` applies, the waiver file at the dataset root is read, and
+    files named on their own report only their own findings.
 
     Returns:
         The report; ``report.exit_status`` is the command's exit status
@@ -227,11 +236,20 @@ def check_path(
         params=params,
         severity=severity,
     )
+    if engine is not None:
+        config.engine = engine
     the_plan = plan(config)
     the_scope = scope(paths, config)
     dataset = load_for(config, the_plan, the_scope)
     problem = no_data_files(dataset, paths)
     if problem is not None:
         raise ConfigError(problem)
-    report = run(dataset, the_plan, read_waivers(dataset.root, rules_known()), progress)
+    from guabao_rules.columnar.engine import EngineError
+
+    try:
+        evaluator = evaluator_for(dataset, config)
+    except EngineError as error:
+        raise ConfigError(str(error)) from None
+    waivers = read_waivers(dataset.root, rules_known())
+    report = run(dataset, the_plan, waivers, progress, evaluator)
     return restrict(report, the_scope.only)

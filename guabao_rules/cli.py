@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from guabao_rules import __version__
-from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
+from guabao_rules.config import (
+    ENGINES,
+    Config,
+    ConfigError,
+    find_config,
+    parse_as_of,
+    read_config_file,
+)
 from guabao_rules.i18n import LANGS, default_lang
 from guabao_rules.packs import PackError
 from guabao_rules.report.escape import terminal
@@ -89,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the files that would be read, and those skipped, and exit",
     )
     check.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="python, or the compiled rules as queries on duckdb or spark (default: auto)",
+    )
+    check.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
@@ -131,7 +143,7 @@ def _config_for(args: argparse.Namespace) -> Config:
     for path in paths:
         if not Path(path).exists():
             raise UsageError(f"path does not exist: {path}")
-    return resolve_config(
+    config = resolve_config(
         paths,
         config_file=args.config,
         profile=args.profile,
@@ -149,6 +161,9 @@ def _config_for(args: argparse.Namespace) -> Config:
             "ignore": "--ignore",
         },
     )
+    if getattr(args, "engine", None):
+        config.engine = args.engine
+    return config
 
 
 def _write(
@@ -198,8 +213,9 @@ def _refuse_protected(
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``check``."""
     from guabao_rules.api import load_for, no_data_files, restrict, scope
+    from guabao_rules.columnar.engine import EngineError
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
-    from guabao_rules.engine.core import plan, rules_known, run
+    from guabao_rules.engine.core import evaluator_for, plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
     from guabao_rules.report import BINARY, OutputOptions, load_formatters
     from guabao_rules.report.progress import Progress, wanted
@@ -256,7 +272,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         _refuse_protected([args.write_baseline], protected)
         _refuse_protected([args.output], report_protected)
         waivers = [] if stdin else read_waivers(dataset.root, rules_known())
-        report = run(dataset, the_plan, waivers, progress.rule if progress else None)
+        try:
+            evaluator = evaluator_for(dataset, config)
+        except EngineError as error:
+            raise UsageError(str(error)) from None
+        report = run(dataset, the_plan, waivers, progress.rule if progress else None, evaluator)
         if not stdin:
             report = restrict(report, the_scope.only)
     finally:

@@ -27,10 +27,27 @@ from guabao_rules.timecal import as_date
 CONFIG_FILE = "guabao-rules.toml"
 ENCODINGS = ("utf-8", "gb18030", "gbk")
 """The values of ``encoding`` (the same as :data:`guabao_rules.sources.csvsource.ENCODINGS`)."""
+ENGINES = ("auto", "python", "duckdb", "spark")
+"""The values of ``engine`` (and of ``--engine``)."""
 
 
 class ConfigError(Exception):
     """A configuration or command line that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class SparkSettings:
+    """The ``[spark]`` table: where Spark runs and with what settings.
+
+    Attributes:
+        master: The master URL (``local[*]``, ``spark://host:7077``, ``yarn``).
+        conf: Spark settings (``"spark.executor.memory" = "8g"``).
+        session: An existing ``SparkSession`` (Python API); master and conf are then unused.
+    """
+
+    master: str = "local[*]"
+    conf: dict[str, str] = field(default_factory=dict)
+    session: Any = None
 
 
 @dataclass(slots=True)
@@ -51,6 +68,9 @@ class Config:
             order written (``encoding = "gb18030"`` is ``[("**", "gb18030")]``).
         base: The folder the config file is in (relative profile paths start there).
         path: The config file read, if any.
+        engine: ``auto``, ``python``, ``duckdb`` or ``spark``
+            (:mod:`guabao_rules.columnar.engine`).
+        spark: Where the ``spark`` engine runs.
     """
 
     profile: str | None = None
@@ -64,6 +84,8 @@ class Config:
     encoding: list[tuple[str, str]] = field(default_factory=list)
     base: Path | None = None
     path: Path | None = None
+    engine: str = "auto"
+    spark: SparkSettings = field(default_factory=SparkSettings)
     origins: dict[str, str] = field(default_factory=dict)
     """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
     positions: PositionTree | None = None
@@ -120,6 +142,15 @@ Encoding = Annotated[str, AfterValidator(_known_encoding)]
 """The name of an encoding CSV tables may be written in (any letter case)."""
 
 
+class SparkTable(BaseModel):
+    """The ``[spark]`` table as written: ``master`` and ``[spark.conf]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    master: str = "local[*]"
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
 class Settings(BaseModel):
     """The settings of a configuration file, as written (the schema it is validated against)."""
 
@@ -136,6 +167,8 @@ class Settings(BaseModel):
     encoding: Annotated[dict[str, Encoding], BeforeValidator(_everywhere)] = Field(
         default_factory=dict
     )
+    engine: Literal["auto", "python", "duckdb", "spark"] = "auto"
+    spark: SparkTable = Field(default_factory=SparkTable)
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -186,6 +219,15 @@ def from_mapping(
         lang=settings.lang,
         encoding=list(settings.encoding.items()),
         base=base,
+        engine=settings.engine,
+        spark=SparkSettings(
+            master=settings.spark.master,
+            # Spark reads its booleans as lower-case words.
+            conf={
+                key: str(value).lower() if isinstance(value, bool) else str(value)
+                for key, value in settings.spark.conf.items()
+            },
+        ),
     )
 
 

@@ -450,6 +450,7 @@ def run(
     the_plan: Plan,
     waivers: Sequence[Waiver] = (),
     progress: Callable[[int, int, str], None] | None = None,
+    evaluator: Callable[[RuleContext], Iterable[Violation]] = evaluate,
 ) -> Report:
     """Run a plan's rules over a dataset.
 
@@ -459,6 +460,8 @@ def run(
         waivers: Accepted findings (:func:`guabao_rules.engine.waivers.read_waivers`);
             D009 runs last, over the other rules' findings, to report stale ones.
         progress: Called with (rules run, rules in all, the rule starting) before each rule.
+        evaluator: A rule's violations from its context: the kinds' Python
+            evaluators, or a query engine's (:mod:`guabao_rules.columnar.engine`).
     """
     diagnostics: list[Diagnostic] = []
     stats: list[RuleStat] = []
@@ -478,7 +481,7 @@ def run(
             ctx.extra.update(waivers=tuple(waivers), findings=tuple(diagnostics), ran=ran)
         seen: set[tuple[str, SourceRef | None]] = set()
         before = len(diagnostics)
-        for violation in evaluate(ctx):
+        for violation in evaluator(ctx):
             if violation.subject is not None:
                 # One finding per subject per rule; records that share an id
                 # (D001) are told apart by their explicit place.
@@ -533,7 +536,23 @@ def check(
         # A dataset from load_text has no folder (its root is "."): no waiver file.
         root = dataset.root
         waivers = read_waivers(root, rules_known()) if root.is_absolute() else []
-    return run(dataset, plan(config), waivers)
+    return run(dataset, plan(config), waivers, evaluator=evaluator_for(dataset, config))
+
+
+def evaluator_for(
+    dataset: Dataset, config: Config | None
+) -> Callable[[RuleContext], Iterable[Violation]]:
+    """How the configured engine evaluates a rule: the kinds' Python evaluators, or queries.
+
+    Raises:
+        EngineError: The engine cannot run here (pyspark or Java missing).
+    """
+    from guabao_rules.columnar.engine import QueryEvaluator, choose
+
+    engine = choose(config.engine if config is not None else "auto", dataset)
+    if engine == "python":
+        return evaluate
+    return QueryEvaluator(dataset, engine, config.spark if config is not None else None)
 
 
 def rules_known() -> frozenset[str]:

@@ -1,0 +1,193 @@
+"""The engines that run a plan: Python evaluators, or queries on DuckDB or Spark.
+
+``python`` evaluates every rule with its kind's Python evaluator over the
+dataset's index. ``duckdb`` and ``spark`` run every rule whose kind compiles
+(:func:`guabao_rules.kinds.compile_rule`) as one relational query over Arrow
+tables of the collections, and turn the query's rows into the violations the
+Python evaluator yields; a rule whose kind (or whose use of it) does not
+compile yet is evaluated in Python on the same records, and is listed in
+:attr:`QueryEvaluator.in_python` (never skipped). ``auto`` takes ``duckdb``
+from :data:`AUTO_RECORDS` records, else ``python``.
+
+duckdb, ibis and pyspark are imported only when a query engine runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from guabao_rules.config import ENGINES, SparkSettings
+from guabao_rules.diagnostics import Violation
+from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
+from guabao_rules.kinds.query import CompileError
+
+if TYPE_CHECKING:
+    from guabao_rules.dataset import Dataset
+    from guabao_rules.engine.context import RuleContext
+
+__all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose"]
+
+AUTO_RECORDS: int | None = None
+"""From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
+
+None until the bulk tables are read columnar: today the query engines read
+through the Python readers and build their tables from the records, which
+costs more than the queries save (10^5 records: 21.6 s against Python's
+13.9 s, docs/performance.md), so ``auto`` keeps every dataset on Python.
+"""
+
+
+class EngineError(Exception):
+    """An engine that cannot run here (not installed, no Java): a usage error."""
+
+
+def choose(engine: str, dataset: Dataset) -> str:
+    """The engine that runs: ``engine`` itself, or what ``auto`` picks for this dataset."""
+    if engine != "auto":
+        return engine
+    if (
+        AUTO_RECORDS is not None
+        and len(dataset.entries) >= AUTO_RECORDS
+        and importlib.util.find_spec("duckdb") is not None
+    ):
+        return "duckdb"
+    return "python"
+
+
+def _backend(engine: str, spark: SparkSettings | None) -> Any:
+    """The ibis backend of a query engine."""
+    try:
+        import ibis
+    except ImportError:  # pragma: no cover - ibis is a dependency
+        raise EngineError(f"--engine {engine} needs ibis-framework") from None
+    if engine == "duckdb":
+        return ibis.duckdb.connect()
+    settings = spark or SparkSettings()
+    session = settings.session
+    if session is None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise EngineError(
+                "--engine spark needs pyspark: pip install 'guabao-rules[spark]'"
+            ) from None
+        builder = SparkSession.builder.master(settings.master).appName("guabao-rules")
+        conf = dict(settings.conf)
+        # The findings are the output: no progress bars over them.
+        conf.setdefault("spark.ui.showConsoleProgress", "false")
+        if settings.master.startswith("local"):
+            # One machine: a few shuffle partitions, not the cluster default of 200.
+            conf.setdefault("spark.sql.shuffle.partitions", "4")
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        try:
+            session = builder.getOrCreate()
+        except Exception as error:  # Java missing or the master unreachable
+            first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise EngineError(f"--engine spark: cannot start Spark: {first}") from None
+        session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
+
+
+class QueryEvaluator:
+    """Evaluates rules as queries on one backend, over the dataset's tables.
+
+    Raises:
+        EngineError: On construction, when the engine cannot start here.
+
+    Attributes:
+        engine: ``duckdb`` or ``spark``.
+        in_python: The rules that ran in Python (their kind does not compile yet).
+        as_queries: The rules that ran as queries.
+    """
+
+    def __init__(self, dataset: Dataset, engine: str, spark: SparkSettings | None = None) -> None:
+        self.dataset = dataset
+        self.engine = engine
+        self.in_python: list[str] = []
+        self.as_queries: list[str] = []
+        # Connect now: an engine that cannot start is a usage error before any rule runs.
+        self._con = _backend(engine, spark)
+        self._tables: dict[str, Any] | None = None
+
+    def _ready(self) -> tuple[Any, Mapping[str, Any]]:
+        if self._tables is None:
+            import ibis
+
+            from guabao_rules.columnar.tables import dataset_tables
+
+            # In-memory tables: the backend registers each when a query first reads it.
+            self._tables = {
+                name: ibis.memtable(table) for name, table in dataset_tables(self.dataset).items()
+            }
+        return self._con, self._tables
+
+    def __call__(self, ctx: RuleContext) -> list[Violation]:
+        """The rule's violations: from its query when its kind compiles, else from Python."""
+        rule = ctx.rule
+        if KINDS[rule.constraint.kind].compile is None:
+            self.in_python.append(rule.id)
+            return evaluate(ctx)
+        con, tables = self._ready()
+        try:
+            query = compile_rule(rule, ctx.params, tables, ctx.as_of)
+            applied = _applied_query(rule, ctx.params, tables)
+        except CompileError:
+            self.in_python.append(rule.id)
+            return evaluate(ctx)
+        self.as_queries.append(rule.id)
+        with _quiet_libraries():
+            rows = con.to_pyarrow(query).to_pylist()
+            ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
+        found = violations_of_rows(rule, ctx.params, rows)
+        return sorted(found, key=_python_order(ctx, rule))
+
+
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Silence pandas 3's deprecation warnings raised inside ibis and pyspark.
+
+    Both still pass pandas arguments pandas 3 deprecates; the warnings are
+    theirs to fix and say nothing about the data.
+    """
+    with warnings.catch_warnings():
+        import pandas.errors
+
+        category = getattr(pandas.errors, "Pandas4Warning", None)
+        if category is not None:
+            warnings.simplefilter("ignore", category)
+        yield
+
+
+def _applied_query(rule: Any, params: Mapping[str, Any], tables: Mapping[str, Any]) -> Any:
+    """The number of subjects the rule looks at, as a scalar query (its selector's rows)."""
+    from guabao_rules.kinds.query import selected
+
+    selector = getattr(rule.constraint, "select", None)
+    if selector is None:
+        raise CompileError(f"rule {rule.id}: no selector to count the subjects of")
+    return selected(tables, selector, params).count()
+
+
+def _python_order(ctx: RuleContext, rule: Any) -> Any:
+    """A sort key putting violations in the order the Python evaluator yields them.
+
+    Subjects come in the selector's order: the listed ids, or the records of
+    the collection as read. Findings that tie in the report's order keep it.
+    """
+    selector = rule.constraint.select
+    if selector.ids is not None:
+        from guabao_rules.kinds.select import param_value
+
+        ids = param_value(selector.ids, ctx.params)
+        listed = [ids] if isinstance(ids, str) else list(dict.fromkeys(ids or []))
+        rank = {subject: n for n, subject in enumerate(listed)}
+    else:
+        entries = ctx.index.by_collection.get(selector.collection or "", ())
+        rank = {e.id: n for n, e in enumerate(entries)}
+    last = len(rank)
+    return lambda v: rank.get(v.subject, last)

@@ -1,0 +1,118 @@
+"""Choosing an engine: the config's ``engine`` and ``[spark]``, ``--engine``, ``auto``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import EXAMPLES
+
+from guabao_rules.cli import main
+from guabao_rules.columnar.engine import AUTO_RECORDS, QueryEvaluator, choose
+from guabao_rules.columnar.tables import arrow_schema, columns_of
+from guabao_rules.config import ConfigError, from_mapping
+from guabao_rules.engine.core import evaluator_for
+from guabao_rules.kinds import evaluate
+from guabao_rules.models import Pairing, Project, Report
+from guabao_rules.sources.loader import load, load_text
+
+
+def test_the_config_names_the_engine_and_spark() -> None:
+    config = from_mapping(
+        {
+            "engine": "spark",
+            "spark": {"master": "spark://head:7077", "conf": {"spark.executor.memory": "8g"}},
+        },
+        "t.toml",
+    )
+    assert config.engine == "spark"
+    assert config.spark.master == "spark://head:7077"
+    assert config.spark.conf == {"spark.executor.memory": "8g"}
+    assert from_mapping({}, "t.toml").engine == "auto"
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"engine": "polars"}, "engine"),
+        ({"spark": "local"}, "spark"),
+        ({"spark": {"workers": 3}}, "workers"),
+        ({"spark": {"conf": {"a": [1]}}}, "a"),
+    ],
+)
+def test_a_bad_engine_setting_is_a_config_error(table: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError, match=f"t.toml: .*{key}"):
+        from_mapping(table, "t.toml")
+
+
+def test_auto_keeps_a_small_dataset_on_python() -> None:
+    dataset = load(EXAMPLES / "yunnan-sanqu-sanzhou")
+    assert AUTO_RECORDS is None or len(dataset.entries) < AUTO_RECORDS
+    assert choose("auto", dataset) == "python"
+    assert choose("duckdb", dataset) == "duckdb"
+    assert evaluator_for(dataset, None) is evaluate
+
+
+def test_auto_takes_duckdb_for_a_large_dataset(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("duckdb")
+    dataset = load_text("units: []")
+    monkeypatch.setattr("guabao_rules.columnar.engine.AUTO_RECORDS", 0)
+    assert choose("auto", dataset) == "duckdb"
+
+
+def test_the_query_engine_lists_the_rules_it_ran_in_python() -> None:
+    pytest.importorskip("ibis")
+    from guabao_rules.config import Config
+    from guabao_rules.engine.core import plan, run
+
+    dataset = load(EXAMPLES / "broken")
+    evaluator = evaluator_for(dataset, Config(as_of="2019-12-31", engine="duckdb"))
+    assert isinstance(evaluator, QueryEvaluator)
+    the_plan = plan(Config(as_of="2019-12-31"))
+    run(dataset, the_plan, evaluator=evaluator)
+    ran = set(evaluator.as_queries) | set(evaluator.in_python)
+    assert ran == {r.id for r in the_plan.rules}
+    assert {"Q005", "M004"} <= set(evaluator.as_queries)
+    assert "D002" in evaluator.in_python
+
+
+def test_the_cli_takes_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ibis")
+    args = ["check", str(EXAMPLES / "broken"), "--as-of", "2019-12-31", "--format", "json"]
+    assert main([*args, "--engine", "python"]) == 1
+    python = capsys.readouterr().out
+    assert main([*args, "--engine", "duckdb"]) == 1
+    assert capsys.readouterr().out == python
+
+
+def test_an_unknown_engine_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLES / "broken"), "--engine", "polars"]) == 2
+    assert "invalid choice: 'polars'" in capsys.readouterr().err
+
+
+def test_the_schema_comes_from_the_models() -> None:
+    assert columns_of(Pairing) == {
+        "id": "string",
+        "kind": "string",
+        "helper": "string",
+        "target": "string",
+        "role": "string",
+        "start": "date",
+        "end": "date",
+    }
+    assert columns_of(Report)["recipients"] == "strings"
+    assert "milestones" not in columns_of(Project)  # nested: no column
+    schema = arrow_schema(Project)
+    assert str(schema.field("budget").type) == "decimal128(38, 2)"
+    assert schema.names[-2:] == ["_file", "_ordinal"]
+
+
+def test_the_engines_are_imported_lazily() -> None:
+    code = (
+        "import sys, guabao_rules, guabao_rules.cli, guabao_rules.columnar.engine;"
+        "print([m for m in ('ibis', 'duckdb', 'pyspark', 'pyarrow') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
