@@ -8,6 +8,7 @@ into the characters themselves, which is what reaches the outputs.
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 
 from corpus import ANY, INJECTED_TAG, REGIONS, Expect, Finding, case, write
@@ -377,3 +378,46 @@ def _open_quote_end(root: Path) -> Expect:
         records=5 + 19,
         args=SELECT_D,
     )
+
+
+# --- hostile places: links out of the root, special files, deep trees, config ------------
+
+
+@case("a link out of the root to /etc/passwd", classes={"symlink"}, subprocess=True)
+def _link_out(root: Path) -> Expect:
+    write(root, "regions.yaml", REGIONS)
+    (root / "passwd.yaml").symlink_to("/etc/passwd")
+    # Never read: its contents must not reach any output (the runner checks the tree).
+    return Expect(findings=[Finding("D000", None, "passwd.yaml", 1, 1)], messages=())
+
+
+@case("a link to /proc/self/environ", classes={"symlink", "nul"})
+def _link_environ(root: Path) -> Expect:
+    write(root, "regions.yaml", REGIONS)
+    (root / "environ.yaml").symlink_to("/proc/self/environ")
+    return Expect(findings=[Finding("D000", None, "environ.yaml", 1, 1)])
+
+
+@case("a dangling link", classes={"symlink"})
+def _dangling(root: Path) -> Expect:
+    write(root, "regions.yaml", REGIONS)
+    (root / "gone.yaml").symlink_to(root / "nowhere.yaml")
+    return Expect(findings=[Finding("D000", None, "gone.yaml", 1, 1)])
+
+
+@case("a FIFO where a data file stands", classes={"special-file"}, subprocess=True)
+def _fifo_data(root: Path) -> Expect:
+    write(root, "regions.yaml", REGIONS)
+    os.mkfifo(root / "households.yaml")  # reading it would block for ever
+    return Expect(findings=[Finding("D000", None, "households.yaml", 1, 1)])
+
+
+@case("a FIFO as the config file", classes={"special-file"}, subprocess=True)
+def _fifo_config(root: Path) -> Expect:
+    write(root, "regions.yaml", REGIONS)
+    os.mkfifo(root / "guabao-rules.toml")
+    return Expect(status=frozenset({2}))
+
+
+# 1,100 nested folders: tests/unit/test_hostile_io.py (the runner's tree hash and pytest's
+# clean-up recurse on Python 3.11, so that case builds and removes its tree itself).
