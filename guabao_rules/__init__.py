@@ -1,15 +1,15 @@
 """guabao-rules: check 挂包帮 pairing data against its policy.
 
-Typical use::
+Typical use, exactly as ``guabao-rules check`` (config file, exclude, profile, as_of)::
 
     import guabao_rules
 
-    dataset = guabao_rules.load("examples/yunnan-sanqu-sanzhou")
-    report = guabao_rules.check(dataset, guabao_rules.Config(profile="yunnan-sanqu-sanzhou"))
+    report = guabao_rules.check_path("examples/yunnan-sanqu-sanzhou")
     for diagnostic in report.diagnostics:
         print(diagnostic.location, diagnostic.rule, diagnostic.message)
 """
 
+from guabao_rules.api import check_path
 from guabao_rules.config import Config, ConfigError, find_config
 from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Location, Related, Severity
@@ -35,6 +35,7 @@ __all__ = [
     "__version__",
     "catalogue",
     "check",
+    "check_path",
     "find_config",
     "load",
 ]

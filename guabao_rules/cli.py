@@ -8,12 +8,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from guabao_rules import __version__
 from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
 from guabao_rules.i18n import LANGS, default_lang
 from guabao_rules.packs import PackError
+from guabao_rules.report.escape import terminal
+from guabao_rules.safeio import OutputError, silence_stdout
+
+if TYPE_CHECKING:
+    from guabao_rules.dataset import Dataset
 
 PROG = "guabao-rules"
 
@@ -27,15 +32,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
-
-
-def _codes(values: list[str] | None, option: str) -> list[str] | None:
-    if values is None:
-        return None
-    from guabao_rules.engine.core import rule_codes
-
-    # Checked here, so an unknown code is blamed on the option, not the config file.
-    return rule_codes((c for value in values for c in value.split(",") if c.strip()), option)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,54 +125,79 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_for(args: argparse.Namespace) -> Config:
+    from guabao_rules.api import resolve_config
+
     paths = args.paths or ["."]
     for path in paths:
         if not Path(path).exists():
             raise UsageError(f"path does not exist: {path}")
-    if args.config:
-        if not Path(args.config).is_file():
-            raise UsageError(f"config file does not exist: {args.config}")
-        config = read_config_file(Path(args.config))
-    else:
-        config = find_config(Path(paths[0]))
-    if args.profile:
-        config.profile = args.profile
-        config.base = Path.cwd()
-        config.origins["profile"] = "--profile"
-    if args.as_of is not None:
-        config.as_of = parse_as_of(args.as_of, "--as-of")
-        config.origins["as_of"] = "--as-of"
-    if args.select is not None:
-        config.select = _codes(args.select, "--select")
-    if args.extend_select:
-        config.select = [
-            *(config.select or ["ALL"]),
-            *(_codes(args.extend_select, "--extend-select") or []),
-        ]
-    if args.ignore:
-        config.ignore = [*config.ignore, *(_codes(args.ignore, "--ignore") or [])]
-    if args.lang:
-        config.lang = args.lang
-    return config
+    return resolve_config(
+        paths,
+        config_file=args.config,
+        profile=args.profile,
+        as_of=args.as_of,
+        select=args.select,
+        extend_select=args.extend_select or (),
+        ignore=args.ignore or (),
+        lang=args.lang,
+        # Errors and the summary name the option the user typed.
+        labels={
+            "as_of": "--as-of",
+            "profile": "--profile",
+            "select": "--select",
+            "extend_select": "--extend-select",
+            "ignore": "--ignore",
+        },
+    )
 
 
-def _write(text: str | bytes, output: str | None) -> None:
+def _write(
+    text: str | bytes,
+    output: str | None,
+    protected: Sequence[tuple[str | os.PathLike[str], str]] = (),
+) -> None:
+    """Write an output: to ``output`` with the shared writer, else to the standard output."""
+    from guabao_rules.safeio import write_output, write_stdout
+
     if output is None:
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-            sys.stdout.buffer.flush()
-            return
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)  # a closed pipe (`| head`) drops the rest quietly
         return
-    from guabao_rules.report import write_atomic
+    write_output(output, text, protected)
 
-    write_atomic(Path(output), text)
+
+def _inputs(
+    dataset: Dataset | None, config: Config, profile: Path | None, baseline: str | None
+) -> list[tuple[str | os.PathLike[str], str]]:
+    """The files a check reads, which no output may overwrite: ``(path, what it is)``."""
+    from guabao_rules.sources.loader import WAIVER_FILE
+
+    protected: list[tuple[str | os.PathLike[str], str]] = []
+    if dataset is not None:
+        protected += [(dataset.root / rel, "a data file of the dataset") for rel in dataset.files]
+        protected.append((dataset.root / WAIVER_FILE, "the waiver file of the dataset"))
+    if config.path is not None:
+        protected.append((config.path, "the configuration file"))
+    if profile is not None:
+        protected.append((profile, "the profile"))
+    if baseline is not None:
+        protected.append((baseline, "the baseline file read"))
+    return [(path, what) for path, what in protected if os.path.lexists(path)]
+
+
+def _refuse_protected(
+    outputs: Sequence[str | None], protected: Sequence[tuple[str | os.PathLike[str], str]]
+) -> None:
+    """Refuse, before any work, an output that would overwrite an input."""
+    from guabao_rules.safeio import refuse_protected
+
+    for output in outputs:
+        if output is not None:
+            refuse_protected(output, protected)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``check``."""
+    from guabao_rules.api import load_for, no_data_files, restrict, scope
     from guabao_rules.engine.baseline import apply_baseline, read_baseline, write_baseline
     from guabao_rules.engine.core import plan, rules_known, run
     from guabao_rules.engine.waivers import read_waivers
@@ -203,42 +224,47 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         _write(settings_text(the_plan, config, paths), None)
         return 0
+    if not the_plan.rules and not args.list_files:
+        raise UsageError("no rule selected")  # never a silent pass on an empty selection
+    # Outputs onto the config, profile or baseline are refused before loading anything.
+    profile = the_plan.settings.profile_file if the_plan.settings else None
+    _refuse_protected([args.write_baseline], _inputs(None, config, profile, None))
+    _refuse_protected([args.output], _inputs(None, config, profile, args.baseline))
     # A terminal sees a progress line when loading is slow; pipes and CI see nothing.
     progress = None
     if wanted(args.progress, sys.stderr) and not stdin:
         progress = Progress(sys.stderr, delay=0 if args.progress == "always" else 0.5)
     try:
+        the_scope = scope(paths, config)
         if stdin:  # `check -`: one YAML document on standard input, named `-`
             dataset = loader.load_text(sys.stdin.buffer.read().decode("utf-8", "replace"), "-")
         else:
-            dataset = loader.load(
-                paths if len(paths) > 1 else paths[0],
-                exclude=config.exclude,
-                encoding=config.encoding,
-                max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
-                progress=progress,
-            )
+            dataset = load_for(config, the_plan, the_scope, progress=progress)
         if args.list_files:
             from guabao_rules.report.text import files_text
 
             _write(files_text(dataset, the_plan.lang), None)
             return 0
-        if not dataset.files:
-            skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
-                ", …" if len(dataset.skipped) > 3 else ""
-            )
-            raise UsageError(
-                f"no data files (*.yaml, *.yml, collection *.csv) in {', '.join(paths)}"
-                + (skipped if dataset.skipped else "")
-            )
+        problem = no_data_files(dataset, paths)
+        if problem is not None:
+            raise UsageError(problem)
+        protected = _inputs(None if stdin else dataset, config, profile, None)
+        # The report must not overwrite the baseline read or the one written.
+        report_protected = _inputs(None if stdin else dataset, config, profile, args.baseline)
+        if args.write_baseline:
+            report_protected.append((args.write_baseline, "the --write-baseline file"))
+        _refuse_protected([args.write_baseline], protected)
+        _refuse_protected([args.output], report_protected)
         waivers = [] if stdin else read_waivers(dataset.root, rules_known())
         report = run(dataset, the_plan, waivers, progress.rule if progress else None)
+        if not stdin:
+            report = restrict(report, the_scope.only)
     finally:
         if progress is not None:
             progress.close()
     if args.write_baseline:
         # The new baseline accepts today's findings, so they are judged against it.
-        written = write_baseline(Path(args.write_baseline), report.diagnostics)
+        written = write_baseline(Path(args.write_baseline), report.diagnostics, protected)
         entries = (entries or set()) | set(written)
     if entries is not None:
         apply_baseline(report, entries)
@@ -257,7 +283,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         show_source=args.show_source,
     )
-    _write(formats[args.format](report, options), args.output)
+    _write(formats[args.format](report, options), args.output, report_protected)
     if args.exit_zero:
         return 0
     return report.fails_on(args.fail_on)
@@ -290,22 +316,24 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in rules
         ]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n", None)
         return 0
     from guabao_rules.packs import MEASURES
     from guabao_rules.report.statistics import FAMILIES
 
+    lines: list[str] = []
     for family, names in FAMILIES.items():
         members = [r for r in rules if r.family == family]
         if not members:
             continue
-        sys.stdout.write(f"{family} — {names.get(lang)}\n")
+        lines.append(f"{family} — {names.get(lang)}\n")
         for rule in members:
             measure = f"  [{MEASURES[rule.measure].get(lang)}]" if rule.measure else ""
             title = rule.title.get(lang)
-            sys.stdout.write(
+            lines.append(
                 f"  {rule.id}  {rule.name:<33} {rule.severity.value:<7}  {title}{measure}\n"
             )
+    _write("".join(lines), None)
     return 0
 
 
@@ -318,7 +346,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"unknown rule id: {args.rule}")
     params = plan(Config(profile=args.profile)).params if args.profile else None
-    sys.stdout.write(explain(rule, args.lang or default_lang(), params))
+    _write(explain(rule, args.lang or default_lang(), params), None)
     return 0
 
 
@@ -327,7 +355,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from guabao_rules.schema import schema_text, write_schema
 
     if args.output is None:
-        sys.stdout.write(schema_text(args.pack))
+        _write(schema_text(args.pack), None)
         return 0
     target = Path(args.output)
     if target.exists() and not target.is_dir():
@@ -336,7 +364,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         written = write_schema(target, args.pack)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror}") from None
-    sys.stdout.write(f"wrote {written}\n")
+    _write(f"wrote {written}\n", None)
     return 0
 
 
@@ -349,16 +377,18 @@ def cmd_graph(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"path does not exist: {args.path}")
-    if args.config and not Path(args.config).is_file():
+    if args.config and not os.path.lexists(args.config):
         raise UsageError(f"config file does not exist: {args.config}")
     config = read_config_file(Path(args.config)) if args.config else find_config(path)
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
     dataset = loader.load(path, exclude=config.exclude, encoding=config.encoding)
+    protected = _inputs(dataset, config, None, None)
+    _refuse_protected([args.output], protected)
     graph = dataset_graph(dataset)
     if args.findings:
         graph = findings_subgraph(graph, check(dataset, config).diagnostics)
-    _write(export(graph, args.format), args.output)
+    _write(export(graph, args.format), args.output, protected)
     return 0
 
 
@@ -384,11 +414,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             # one by one (2 s of 9 s on 325,036 records).
             gc.freeze()
         return status
-    except (UsageError, ConfigError, PackError) as error:
-        sys.stderr.write(f"{PROG}: error: {error}\n")
+    except (UsageError, ConfigError, PackError, OutputError) as error:
+        sys.stderr.write(f"{PROG}: error: {terminal(str(error))}\n")
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): end quietly, as `ruff` does
+        silence_stdout()
+        return 0
     except FileNotFoundError as error:
-        sys.stderr.write(f"{PROG}: error: path does not exist: {error}\n")
+        sys.stderr.write(f"{PROG}: error: path does not exist: {terminal(str(error))}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
@@ -397,7 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from guabao_rules.sources import loader
 
         where = f" while reading {loader.CURRENT_FILE}" if loader.CURRENT_FILE else ""
-        sys.stderr.write(f"{PROG}: internal error{where}: {type(error).__name__}: {error}\n")
+        detail = terminal(f"{where}: {type(error).__name__}: {error}")
+        sys.stderr.write(f"{PROG}: internal error{detail}\n")
         return 2
 
 

@@ -7,6 +7,8 @@ profile overrides the rules' defaults. Anything unknown is a
 
 from __future__ import annotations
 
+import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from guabao_rules.diagnostics import Severity
+from guabao_rules.safeio import read_regular
 from guabao_rules.sources.positions import Key, PositionTree, exact_mark
 from guabao_rules.sources.tomlpositions import toml_positions
 from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
@@ -186,12 +189,27 @@ def from_mapping(
     )
 
 
+def _toml_type(value: Any) -> str:
+    """What a TOML value is, in words (``an integer``), for a one-line message."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number" if math.isfinite(value) else f"the number {value}"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "a date or time"
+
+
 def read_config_file(path: Path) -> Config:
     """Read a ``guabao-rules.toml`` or a ``pyproject.toml``."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular(path).decode("utf-8")
         data = tomllib.loads(text)
-    except OSError as error:
+    except OSError as error:  # a FIFO or device too: refused, never waited on
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
@@ -203,7 +221,14 @@ def read_config_file(path: Path) -> Config:
     except (ValueError, IndexError):  # defensive: a scanner slip costs positions, never the run
         positions = None
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("guabao-rules", {})
+        tool_table = data.get("tool", {})
+        if not isinstance(tool_table, dict):
+            raise ConfigError(f"{path}: `tool` must be a table")
+        data = tool_table.get("guabao-rules", {})
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{path}: [tool.guabao-rules] must be a table, not {_toml_type(data)}"
+            )
         tool = positions.children.get("tool") if positions else None
         positions = tool.children.get("guabao-rules") if tool else None
     config = from_mapping(data, str(path), base=path.parent, positions=positions)
@@ -219,13 +244,13 @@ def find_config(start: Path | str) -> Config:
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         own = candidate / CONFIG_FILE
-        if own.is_file():
+        if os.path.lexists(own):  # a FIFO or a dangling link is an error, not "no config"
             return read_config_file(own)
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
             try:
-                with pyproject.open("rb") as handle:
-                    has_table = "guabao-rules" in tomllib.load(handle).get("tool", {})
+                tool = tomllib.loads(read_regular(pyproject).decode("utf-8")).get("tool", {})
+                has_table = isinstance(tool, dict) and "guabao-rules" in tool
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 has_table = False  # not ours to judge: another tool's broken file
             if has_table:

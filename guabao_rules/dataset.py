@@ -38,6 +38,10 @@ class RecordEntry:
         source: Its file and the mark of its first key.
         positions: Positions of its fields.
         personal: Field paths holding personal data (candidates for D006).
+        problem_at: Where its D003 points, when it breaks the format.
+        mentions: For a record that could not be validated, every text and
+            integer value it holds: the rules never see it, so a finding
+            about a record it names may follow from its D003.
     """
 
     collection: str
@@ -46,6 +50,8 @@ class RecordEntry:
     source: SourceRef
     positions: PositionTree | None
     personal: list[tuple[tuple[Key, ...], str]] = field(default_factory=list)
+    problem_at: SourceRef | None = None
+    mentions: frozenset[str] = frozenset()
 
     @property
     def valid(self) -> bool:
@@ -97,6 +103,12 @@ class Dataset:
         self.issues: list[LoadIssue] = []
         self.encodings: dict[str, str] = {}
         """Files read in an encoding other than UTF-8 (the ``encoding`` setting)."""
+        self.unread: set[str] = set()
+        """Files of ``files`` never opened (links out of the root, FIFOs, devices):
+        reports must not open them either, for an excerpt."""
+        self.lost_ids: dict[str, SourceRef] = {}
+        """Ids of records listed under an unknown collection (never read), with
+        where that collection's D003 points: a reference to one follows from it."""
 
     def records(self, collection: str) -> list[Record]:
         """The valid records of ``collection`` (first occurrence of each id), in order."""

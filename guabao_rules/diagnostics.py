@@ -110,6 +110,21 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Cause:
+    """The finding another one follows from (``caused_by``): fix it first.
+
+    Attributes:
+        rule: The cause's rule id (D000, D003).
+        subject: The cause's subject (None for a file).
+        location: Where the cause points.
+    """
+
+    rule: str
+    subject: str | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A finding as reported: rule, severity, message, subject and location.
 
@@ -121,6 +136,9 @@ class Diagnostic:
             for each rule); None for a finding about a whole file (D000).
         location: Where it points: the subject record, or the field at fault.
         related: The other records involved, each with its location.
+        caused_by: The finding this one follows from (an unreadable file, a
+            record that breaks the format), when there is one; see
+            ``docs/output.md``, "Root cause first".
     """
 
     rule: str
@@ -129,6 +147,7 @@ class Diagnostic:
     subject: str | None
     location: Location
     related: tuple[Related, ...] = ()
+    caused_by: Cause | None = None
 
     @property
     def file(self) -> str | None:

@@ -6,18 +6,21 @@ findings, only the records findings are about (their subjects and related
 records) and their neighbours are kept, and the subjects carry the ``rules``
 that found something on them: a map of what to look at.
 
-DOT is written here (no pygraphviz); GraphML by networkx.
+DOT is written here (no pygraphviz); GraphML by networkx. Every id, name and
+label comes from the data: GraphML gets the characters XML 1.0 cannot carry
+shown as escapes (networkx escapes the markup), DOT quotes and escapes each id,
+JSON is valid UTF-8 (see :mod:`guabao_rules.report.escape`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from guabao_rules.diagnostics import Diagnostic
+from guabao_rules.report.escape import dot_id, json_dumps, xml
 
 if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset
@@ -77,42 +80,52 @@ def to_node_link(graph: nx.MultiDiGraph[str]) -> dict[str, Any]:
     }
 
 
-def _dot_id(text: object) -> str:
-    if isinstance(text, bool):
-        text = "true" if text else "false"
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
-
-
 def _dot_attrs(attrs: dict[str, Any]) -> str:
     if not attrs:
         return ""
-    inner = ", ".join(f"{key}={_dot_id(value)}" for key, value in attrs.items())
+    inner = ", ".join(f"{key}={dot_id(value)}" for key, value in attrs.items())
     return f" [{inner}]"
 
 
 def to_dot(graph: nx.MultiDiGraph[str], name: str = "guabao-rules") -> str:
     """The graph in Graphviz DOT: a box per record (id and name), an arrow per reference."""
-    lines = [f"digraph {_dot_id(name)} {{", "  node [shape=box];"]
+    lines = [f"digraph {dot_id(name)} {{", "  node [shape=box];"]
     for node, attrs in graph.nodes(data=True):
         label = str(node) + (f"\n{attrs['name']}" if "name" in attrs else "")
         shown = {"label": label, **{k: v for k, v in attrs.items() if k != "name"}}
         if "rules" in attrs:
             shown["color"] = "red"
-        lines.append(f"  {_dot_id(node)}{_dot_attrs(shown)};")
+        lines.append(f"  {dot_id(node)}{_dot_attrs(shown)};")
     for source, target, attrs in graph.edges(data=True):
         field = attrs.get("field", "")
-        lines.append(f"  {_dot_id(source)} -> {_dot_id(target)}{_dot_attrs({'label': field})};")
+        lines.append(f"  {dot_id(source)} -> {dot_id(target)}{_dot_attrs({'label': field})};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _xml_safe(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
+    """A copy whose ids and text attributes XML 1.0 can carry."""
+
+    def safe(value: Any) -> Any:
+        return xml(value) if isinstance(value, str) else value
+
+    out: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    out.graph.update({key: safe(value) for key, value in graph.graph.items()})
+    for node, attrs in graph.nodes(data=True):
+        out.add_node(xml(node), **{key: safe(value) for key, value in attrs.items()})
+    for source, target, key, attrs in graph.edges(keys=True, data=True):
+        out.add_edge(
+            xml(source), xml(target), key=safe(key), **{k: safe(v) for k, v in attrs.items()}
+        )
+    return out
 
 
 def export(graph: nx.MultiDiGraph[str], fmt: str) -> str:
     """The graph as text in ``fmt``: ``graphml``, ``json`` or ``dot``."""
     if fmt == "graphml":
-        return "\n".join(nx.generate_graphml(graph)) + "\n"
+        return "\n".join(nx.generate_graphml(_xml_safe(graph))) + "\n"
     if fmt == "json":
-        return json.dumps(to_node_link(graph), ensure_ascii=False, indent=2) + "\n"
+        return json_dumps(to_node_link(graph), indent=2) + "\n"
     if fmt == "dot":
         return to_dot(graph)
     raise ValueError(f"unknown graph format {fmt!r} (choose from {', '.join(FORMATS)})")

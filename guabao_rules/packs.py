@@ -9,6 +9,7 @@ project's own YAML reader: no tags, nothing executed.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -25,6 +26,7 @@ from guabao_rules.kinds import Constraint
 from guabao_rules.kinds.python import REGISTRY, PythonConstraint
 from guabao_rules.kinds.schema import Strict
 from guabao_rules.models import Day
+from guabao_rules.safeio import read_regular
 from guabao_rules.sources.positions import Key, PositionTree, exact_mark
 from guabao_rules.sources.validation import PositionedError, bilingual_error, located, validate
 from guabao_rules.sources.yamlsource import parse_yaml
@@ -334,7 +336,7 @@ def profile_file(name_or_path: str, base: Path | None = None) -> Path | None:
     candidate = Path(name_or_path)
     if base is not None and not candidate.is_absolute():
         candidate = base / candidate
-    if name_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
+    if name_or_path.endswith((".yaml", ".yml")) or os.path.lexists(candidate):
         return candidate if candidate.is_file() else None
     item = profile_dir() / f"{name_or_path}.yaml"
     return Path(str(item)) if isinstance(item, Path) or Path(str(item)).is_file() else None
@@ -346,9 +348,9 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
     if base is not None and not candidate.is_absolute():
         candidate = base / candidate
     data: bytes
-    if name_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
+    if name_or_path.endswith((".yaml", ".yml")) or os.path.lexists(candidate):
         try:
-            data = candidate.read_bytes()
+            data = read_regular(candidate)  # a FIFO is refused, never waited on
         except OSError as error:
             raise PackError(f"cannot read profile {name_or_path}: {error.strerror}") from None
         label = str(candidate)

@@ -91,8 +91,15 @@ def schema_text(pack: bool = False) -> str:
 
 
 def write_schema(directory: Path, pack: bool = False) -> Path:
-    """Write :data:`SCHEMA_FILE` (or :data:`PACK_SCHEMA_FILE`) into ``directory``; its path."""
+    """Write :data:`SCHEMA_FILE` (or :data:`PACK_SCHEMA_FILE`) into ``directory``; its path.
+
+    Raises:
+        OSError: ``directory`` cannot be made.
+        guabao_rules.safeio.OutputError: The file cannot be written.
+    """
+    from guabao_rules.safeio import write_output
+
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / (PACK_SCHEMA_FILE if pack else SCHEMA_FILE)
-    path.write_text(schema_text(pack), encoding="utf-8")
+    write_output(path, schema_text(pack))  # through a link, into a FIFO, else atomically
     return path

@@ -16,6 +16,7 @@ The file looks like::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import Report
 from guabao_rules.report import write_atomic
+from guabao_rules.safeio import read_regular
 
 BASELINE_VERSION = 1
 
@@ -40,8 +42,17 @@ def entries_of(diagnostics: Iterable[Diagnostic]) -> list[Entry]:
     return sorted(pairs, key=lambda pair: (pair[0], pair[1] or ""))
 
 
-def write_baseline(path: Path, diagnostics: Iterable[Diagnostic]) -> list[Entry]:
-    """Write the baseline of some findings atomically (a temporary file, then a rename).
+def write_baseline(
+    path: Path,
+    diagnostics: Iterable[Diagnostic],
+    protected: Iterable[tuple[str | os.PathLike[str], str]] = (),
+) -> list[Entry]:
+    """Write the baseline of some findings with the shared writer (atomically for a file).
+
+    Args:
+        path: Where to write it.
+        diagnostics: The findings to record.
+        protected: ``(path, what)`` of files it must not overwrite (the dataset's own).
 
     Returns:
         The entries written.
@@ -54,7 +65,7 @@ def write_baseline(path: Path, diagnostics: Iterable[Diagnostic]) -> list[Entry]
         "version": BASELINE_VERSION,
         "findings": [{"rule": rule, "subject": subject} for rule, subject in entries],
     }
-    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", protected)
     return entries
 
 
@@ -65,10 +76,12 @@ def read_baseline(path: Path) -> set[Entry]:
         BaselineError: The file is missing, is not JSON, or breaks the format.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"baseline file does not exist: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except OSError as error:  # a FIFO or device too: refused, never waited on
+        raise BaselineError(f"{path}: cannot read: {error.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: not a baseline file: {error}") from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
         raise BaselineError(f"{path}: not a baseline file of version {BASELINE_VERSION}")

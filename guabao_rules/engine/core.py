@@ -28,6 +28,7 @@ from guabao_rules.diagnostics import (
     SourceRef,
     Violation,
 )
+from guabao_rules.engine.causes import mark_causes
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import render
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
@@ -492,6 +493,7 @@ def run(
         failed = len(diagnostics) - before
         stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
     diagnostics.sort(key=Diagnostic.sort_key)
+    diagnostics = mark_causes(dataset, diagnostics)
     stats.sort(key=lambda s: s.rule)
     kept, waived = apply_waivers(diagnostics, waivers, the_plan.as_of)
     return Report(

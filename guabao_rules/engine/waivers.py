@@ -18,6 +18,7 @@ breaks this format is a :class:`WaiverError` (exit status 2, one line naming
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic, SourceRef
+from guabao_rules.safeio import read_regular
 from guabao_rules.sources.loader import WAIVER_FILE
 from guabao_rules.sources.positions import Mark, PositionTree
 from guabao_rules.sources.validation import (
@@ -183,10 +185,12 @@ def read_waivers(root: Path, rules: Collection[str] | None = None) -> list[Waive
         WaiverError: The file cannot be read or breaks the format.
     """
     path = Path(root) / WAIVER_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return []
-    try:
-        data = path.read_bytes()
+    try:  # a FIFO, or a link out of the root, is an error: never waited on, never silent
+        if path.is_symlink() and not path.resolve().is_relative_to(Path(root).resolve()):
+            raise WaiverError(f"{WAIVER_FILE}: a symbolic link that leads outside the dataset root")
+        data = read_regular(path)
     except OSError as error:
         raise WaiverError(f"{WAIVER_FILE}: cannot read the file: {error.strerror}") from None
     return parse_waivers(data, WAIVER_FILE, rules)

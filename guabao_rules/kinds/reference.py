@@ -14,6 +14,7 @@ from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.i18n import field_name
 from guabao_rules.kinds.schema import Strict
+from guabao_rules.report.escape import MAX_VALUE, cap
 
 REASONS = {
     "missing": ("不存在编号 `{v}`", "no record has the id `{v}`"),
@@ -40,10 +41,11 @@ def evaluate(ctx: RuleContext, constraint: ReferenceConstraint) -> Iterator[Viol
         for bad in problems:
             zh, en = REASONS[bad.reason]
             name = field_name(bad.path)
+            value = str(bad.value)  # the data's: cut when long, as render() cuts values
             texts.append(
                 Text(
-                    zh=f"`{name}`:" + zh.format(v=bad.value, e=bad.expected),
-                    en=f"`{name}`: " + en.format(v=bad.value, e=bad.expected),
+                    zh=f"`{name}`:" + zh.format(v=cap(value, MAX_VALUE, "zh"), e=bad.expected),
+                    en=f"`{name}`: " + en.format(v=cap(value, MAX_VALUE, "en"), e=bad.expected),
                 )
             )
         path = problems[0].path if len(problems) == 1 else None

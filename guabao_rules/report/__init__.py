@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
 from guabao_rules.config import ConfigError
 from guabao_rules.report.options import Formatter, OutputOptions
+from guabao_rules.safeio import OutputError, write_output
 
 __all__ = ["BINARY", "FORMATS", "Formatter", "OutputOptions", "load_formatters", "write_atomic"]
 
@@ -42,30 +43,23 @@ def load_formatters() -> dict[str, Formatter]:
     return formats
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` through a temporary file beside it, then a rename.
+def write_atomic(
+    path: Path,
+    text: str | bytes,
+    protected: Iterable[tuple[str | os.PathLike[str], str]] = (),
+) -> None:
+    """Write ``text`` (or bytes) to ``path`` with :func:`guabao_rules.safeio.write_output`.
 
-    An interrupted run never leaves a truncated file.
+    A regular file is replaced through a temporary file beside it, so an
+    interrupted run never leaves a truncated file; a FIFO or device is
+    written into, and a symbolic link is written through.
 
     Raises:
-        ConfigError: The file cannot be written (a missing folder, a folder
-            in its place, no permission); nothing is left behind.
+        ConfigError: The file is one of ``protected`` (``(path, what)``
+            pairs), or cannot be written (a missing folder, a folder in its
+            place, no permission); nothing is left behind.
     """
-    path = Path(path)
-    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as error:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
+        write_output(path, text, protected)
+    except OutputError as error:
+        raise ConfigError(str(error)) from None

@@ -10,8 +10,8 @@ messages that quote them, file names) through the function for its context:
   do for Trojan Source (CVE-2021-42574). A value can no longer repaint the
   screen, forge a finding line or hide what it says.
 - :func:`github_data`, :func:`github_property`: GitHub Actions workflow
-  commands (``%``, CR, LF; and ``:``, ``,`` inside properties), after
-  :func:`terminal` (the log renders ANSI codes).
+  commands (``%``, CR, LF; and ``:``, ``,`` inside properties), the other
+  characters as :func:`terminal` shows them (the log renders ANSI codes).
 - :func:`xml`: XML 1.0 text and attributes (JUnit, GraphML, xlsx): the
   characters XML 1.0 cannot carry, even as references, are shown as escapes;
   ``<``, ``&`` and quotes are left to the XML writer.
@@ -36,7 +36,6 @@ import json
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 MAX_VALUE = 200
 """Characters of one data value quoted in a message."""
@@ -83,8 +82,14 @@ def terminal(text: str) -> str:
 
 
 def github_data(text: str) -> str:
-    """A workflow command's message: terminal-safe, then ``%``, CR and LF escaped."""
-    return terminal(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: ``%``, CR and LF escaped, other controls shown.
+
+    CR and LF take GitHub's own escapes (a multi-line annotation, never a new
+    command line); every other control or invisible character is shown as by
+    :func:`terminal`, since the log renders ANSI codes.
+    """
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return terminal(text)
 
 
 def github_property(text: str) -> str:
@@ -144,6 +149,8 @@ def uri(path: str) -> str:
     kept by ``surrogateescape`` as itself), ``/`` excepted, so a name holding
     ``:`` or ``%`` reads as no scheme or escape.
     """
+    from urllib.parse import quote  # only SARIF needs it: spared at start-up
+
     raw = path.encode("utf-8", "surrogateescape")
     return quote(raw, safe="/")
 

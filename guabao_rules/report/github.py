@@ -3,26 +3,26 @@
 ``::error file=F,line=L,col=C,title=RULE::message`` (``warning`` and
 ``notice`` for the other severities), escaped as GitHub's runner expects:
 ``%``, CR and LF everywhere, and ``:`` and ``,`` too inside properties.
+Control and invisible characters are shown as escapes first (the log renders
+ANSI codes), so no value starts a line of its own or a command of its own.
 """
 
 from __future__ import annotations
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report
+from guabao_rules.report.escape import github_data, github_property
 from guabao_rules.report.options import OutputOptions
 from guabao_rules.report.sarif import display_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+escape_data = github_data
+"""Escape a workflow command's message (control and invisible characters shown first)."""
 
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command property value."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_property = github_property
+"""Escape a workflow command property value."""
 
 
 def command(diagnostic: Diagnostic, options: OutputOptions) -> str:
@@ -47,5 +47,6 @@ def format_github(report: Report, options: OutputOptions) -> str:
     from guabao_rules.report.text import summary_line
 
     lines = [command(d, options) for d in report.diagnostics]
-    lines.append(summary_line(report, report.lang))
+    # The summary quotes the config and profile paths: data for the log, too.
+    lines.append(github_data(summary_line(report, report.lang)))
     return "\n".join(lines) + "\n"

@@ -14,12 +14,12 @@ fingerprint, so findings that share a key are told apart by their order.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report
+from guabao_rules.report.escape import json_dumps
 from guabao_rules.report.options import OutputOptions
 from guabao_rules.report.sarif import display_path
 
@@ -65,6 +65,8 @@ def format_gitlab(report: Report, options: OutputOptions) -> str:
         seen[key] += 1
         if seen[key] > 1:
             key = f"{key}\0{seen[key]}"
-        fingerprint = hashlib.sha256(f"guabaoRules/v1\0{key}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(
+            f"guabaoRules/v1\0{key}".encode("utf-8", "surrogateescape")
+        ).hexdigest()
         issues.append(issue(diagnostic, options, fingerprint))
-    return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(issues, indent=2) + "\n"

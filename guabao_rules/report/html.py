@@ -77,8 +77,8 @@ def script_json(data: Any) -> str:
 # --- the overview -----------------------------------------------------------------
 
 
-def _share_colour(failed: int, projects: int) -> str:
-    if projects == 0:
+def _share_colour(failed: int | None, projects: int) -> str:
+    if failed is None or projects == 0:
         return "#f2f2f2"
     if failed == 0:
         return "#d9f2d9"
@@ -87,6 +87,12 @@ def _share_colour(failed: int, projects: int) -> str:
     lightness = 88 - int(40 * share)
     hue = 40 - int(40 * share)
     return f"hsl({hue}, 85%, {lightness}%)"
+
+
+def _count_cell(failed: int | None) -> str:
+    if failed is None:  # the measure's rules did not run: not checked, never "0"
+        return f'<span title="{_t("未检查", "not checked")}">—</span>'
+    return str(failed)
 
 
 def _scorecard_table(rows: Sequence[CountyScore]) -> str:
@@ -103,7 +109,7 @@ def _scorecard_table(rows: Sequence[CountyScore]) -> str:
     for row in rows:
         cells = "".join(
             f'<td class="num" style="background: {_share_colour(row.failed[key], row.projects)}">'
-            f"{row.failed[key]}</td>"
+            f"{_count_cell(row.failed[key])}</td>"
             for key in MEASURES
         )
         body.append(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import Report
+from guabao_rules.report.escape import json_dumps
 from guabao_rules.report.options import OutputOptions
 
 
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
-    """One finding as the JSON contract has it."""
-    return {
+    """One finding as the JSON contract has it (``caused_by`` only on a caused one)."""
+    out: dict[str, Any] = {
         "rule": diagnostic.rule,
         "severity": diagnostic.severity.value,
         "subject": diagnostic.subject,
@@ -31,6 +31,17 @@ def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
             for r in diagnostic.related
         ],
     }
+    cause = diagnostic.caused_by
+    if cause is not None:
+        # An added key, only where it applies: reports without causes stay as they were.
+        out["caused_by"] = {
+            "rule": cause.rule,
+            "subject": cause.subject,
+            "file": cause.location.file,
+            "line": cause.location.line,
+            "column": cause.location.column,
+        }
+    return out
 
 
 def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
@@ -73,4 +84,4 @@ def report_dict(report: Report, options: OutputOptions) -> dict[str, Any]:
 
 def format_json(report: Report, options: OutputOptions) -> str:
     """Render the report as JSON."""
-    return json.dumps(report_dict(report, options), ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(report_dict(report, options), indent=2) + "\n"

@@ -8,25 +8,20 @@ its findings in ``system-out``, as the exit status treats them.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Report, catalogue
+from guabao_rules.report.escape import xml
 from guabao_rules.report.options import OutputOptions
-
-# Characters XML 1.0 cannot carry, even escaped; data files may hold them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _xml_safe(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def _finding_line(diagnostic: Diagnostic) -> str:
     subject = f" ({diagnostic.subject})" if diagnostic.subject is not None else ""
-    return _xml_safe(
+    # Characters XML 1.0 cannot carry are shown as escapes (a file name's
+    # undecodable bytes too); ElementTree escapes the markup.
+    return xml(
         f"{diagnostic.location}: {diagnostic.rule} [{diagnostic.severity.value}] "
         f"{diagnostic.message}{subject}"
     )

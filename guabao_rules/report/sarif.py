@@ -10,7 +10,6 @@ the file around it is edited.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from pathlib import Path
@@ -20,6 +19,7 @@ from guabao_rules import __version__
 from guabao_rules.diagnostics import Diagnostic, Location, Severity
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.packs import RuleSpec
+from guabao_rules.report.escape import json_dumps, uri
 from guabao_rules.report.options import OutputOptions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -78,7 +78,9 @@ def physical_location(location: Location, options: OutputOptions) -> dict[str, A
     """A SARIF ``physicalLocation``, or None for a finding about the whole dataset."""
     if location.file is None:
         return None
-    out: dict[str, Any] = {"artifactLocation": {"uri": display_path(location.file, options)}}
+    # A valid URI reference: a name holding ':', '%', spaces or undecodable
+    # bytes is percent-encoded, so no viewer reads a scheme into it.
+    out: dict[str, Any] = {"artifactLocation": {"uri": uri(display_path(location.file, options))}}
     if location.line is not None:
         out["region"] = {"startLine": location.line, "startColumn": location.column or 1}
     return out
@@ -87,7 +89,8 @@ def physical_location(location: Location, options: OutputOptions) -> dict[str, A
 def fingerprint(diagnostic: Diagnostic) -> str:
     """A stable hash of (rule, subject); the file stands in for a missing subject."""
     key = diagnostic.subject if diagnostic.subject is not None else f"file:{diagnostic.file}"
-    return hashlib.sha256(f"{diagnostic.rule}\0{key}".encode()).hexdigest()[:32]
+    data = f"{diagnostic.rule}\0{key}".encode("utf-8", "surrogateescape")
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def result(diagnostic: Diagnostic, rule_index: int, options: OutputOptions) -> dict[str, Any]:
@@ -122,10 +125,29 @@ def result(diagnostic: Diagnostic, rule_index: int, options: OutputOptions) -> d
             entry["logicalLocations"] = [{"name": item.subject, "kind": "object"}]
             entry["message"] = {"text": item.subject}
         related.append(entry)
+    cause = diagnostic.caused_by
+    properties: dict[str, Any] = {}
+    if cause is not None:
+        # The cause as a related location (viewers link it) and as a property
+        # (SARIF has no standard "caused by" relation between results).
+        entry = {"id": len(related) + 1, "message": {"text": f"caused by {cause.rule}"}}
+        physical = physical_location(cause.location, options)
+        if physical is not None:
+            entry["physicalLocation"] = physical
+        related.append(entry)
+        properties["caused_by"] = {
+            "rule": cause.rule,
+            "subject": cause.subject,
+            "file": cause.location.file,
+            "line": cause.location.line,
+            "column": cause.location.column,
+        }
     if related:
         out["relatedLocations"] = related
     if diagnostic.subject is not None:
-        out["properties"] = {"subject": diagnostic.subject}
+        out["properties"] = {"subject": diagnostic.subject, **properties}
+    elif properties:
+        out["properties"] = properties
     return out
 
 
@@ -178,4 +200,4 @@ def sarif_log(report: Report, options: OutputOptions) -> dict[str, Any]:
 
 def format_sarif(report: Report, options: OutputOptions) -> str:
     """Render the report as a SARIF 2.1.0 log."""
-    return json.dumps(sarif_log(report, options), ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(sarif_log(report, options), indent=2) + "\n"

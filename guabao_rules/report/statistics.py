@@ -10,6 +10,7 @@ from guabao_rules.diagnostics import Text
 from guabao_rules.engine.core import Report, catalogue
 from guabao_rules.models import Project, Region
 from guabao_rules.packs import MEASURES
+from guabao_rules.report.escape import terminal
 
 FAMILIES: dict[str, Text] = {
     "D": Text(zh="数据完整性", en="Data integrity"),
@@ -29,13 +30,29 @@ class CountyScore:
         county: The county id.
         name: Its name ("" when the county is not in the data).
         projects: How many valid projects it has.
-        failed: Per measure key, how many of its projects have a finding.
+        failed: Per measure key, how many of its projects have a finding;
+            None when none of the measure's rules ran on any subject (ignored,
+            not selected, or nothing to apply to): not checked, never "0".
     """
 
     county: str
     name: str
     projects: int
-    failed: dict[str, int]
+    failed: dict[str, int | None]
+
+
+NOT_CHECKED = Text(
+    zh="— 未检查:该措施的规则未运行(被忽略、未选择或没有适用对象)",
+    en="— not checked: the measure's rules did not run"
+    " (ignored, not selected or nothing to apply to)",
+)
+"""The legend of a "—" cell: a measure whose rules did not run."""
+
+
+def checked_measures(report: Report) -> set[str]:
+    """The 七化 measures at least one of whose rules ran on at least one subject."""
+    measure_of = {r.id: r.measure for r in catalogue().rules if r.measure}
+    return {measure_of[s.rule] for s in report.rules if s.rule in measure_of and s.applied > 0}
 
 
 def scorecard(report: Report, dataset: Dataset) -> list[CountyScore]:
@@ -52,18 +69,20 @@ def scorecard(report: Report, dataset: Dataset) -> list[CountyScore]:
         project = index.get(diagnostic.subject, Project)
         if measure and project is not None:
             failing[(project.county, measure)].add(project.id)
+    checked = checked_measures(report)
     rows = []
     for county in sorted(projects):
         region = index.get(county, Region)
-        rows.append(
-            CountyScore(
-                county,
-                region.name if region else "",
-                projects[county],
-                {m: len(failing.get((county, m), ())) for m in MEASURES},
-            )
-        )
+        failed: dict[str, int | None] = {
+            m: len(failing.get((county, m), ())) if m in checked else None for m in MEASURES
+        }
+        rows.append(CountyScore(county, region.name if region else "", projects[county], failed))
     return rows
+
+
+def count_cell(value: int | None) -> str:
+    """A scorecard count as shown: the number, or "—" when the measure was not checked."""
+    return "—" if value is None else str(value)
 
 
 def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
@@ -93,8 +112,11 @@ def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
             head = "  ".join(f"S{i + 1}" for i in range(len(keys)))
             lines.append(f"  {'county':<8} {'projects':>8}  {head}  name")
             for row in rows:
-                cells = "  ".join(f"{row.failed[k]:>2}" for k in keys)
-                lines.append(f"  {row.county:<8} {row.projects:>8}  {cells}  {row.name}")
+                cells = "  ".join(f"{count_cell(row.failed[k]):>2}" for k in keys)
+                county, name = terminal(row.county), terminal(row.name)
+                lines.append(f"  {county:<8} {row.projects:>8}  {cells}  {name}")
             legend = "; ".join(f"S{i + 1} {MEASURES[k].get(lang)}" for i, k in enumerate(keys))
             lines.append(f"  ({legend})")
+            if any(v is None for v in rows[0].failed.values()):
+                lines.append(f"  ({NOT_CHECKED.get(lang)})")
     return "\n".join(lines).lstrip("\n")

@@ -7,6 +7,7 @@ one plain line per finding.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -15,13 +16,15 @@ from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Diagnostic, Severity
 from guabao_rules.engine.core import Plan, Report, Settings
 from guabao_rules.engine.render import render_value
-from guabao_rules.report.escape import terminal
+from guabao_rules.report.escape import MAX_VALUE, cap, terminal
 from guabao_rules.report.options import OutputOptions
+from guabao_rules.safeio import read_regular
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _RESET, _BLUE = "\033[1m", "\033[0m", "\033[34m"
 _TAB = "    "
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 _MAX_EXCERPT = 160  # characters of a source line shown; data lines can be very long
 
 
@@ -36,6 +39,7 @@ class SourceLines:
     def __init__(self, dataset: Dataset | None) -> None:
         self.root = dataset.root if dataset is not None else None
         self.encodings = dataset.encodings if dataset is not None else {}
+        self.unread = dataset.unread if dataset is not None else set()
         self.cache: dict[str, list[str] | None] = {}
 
     def line(self, file: str, number: int) -> str | None:
@@ -52,15 +56,22 @@ class SourceLines:
     def _read(self, file: str) -> list[str] | None:
         if Path(file).suffix.lower() in WORKBOOK_SUFFIXES:
             return None  # a workbook has no lines to show: the message names its cell
+        if file in self.unread:
+            return None  # a link out of the root or a FIFO: the loader never read it either
         try:
-            data = (Path(self.root or ".") / file).read_bytes()
+            data = read_regular(Path(self.root or ".") / file)
         except OSError:
             return None
         try:  # shown as the loader read it: UTF-8 first, then the file's `encoding`
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode(self.encodings.get(file, "utf-8"), errors="replace")
-        return text.lstrip("\ufeff").splitlines()
+        # Lines as the readers count them: CR LF, CR or LF ends one; NEL,
+        # U+2028 and U+2029 are characters of a line (YAML 1.2), not breaks.
+        lines = _LINE_BREAK.split(text.lstrip("\ufeff"))
+        if lines and lines[-1] == "":
+            lines.pop()
+        return lines
 
 
 def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[str]:
@@ -72,8 +83,10 @@ def excerpt(diagnostic: Diagnostic, sources: SourceLines, color: bool) -> list[s
     if source is None:
         return []
     column = max(1, location.column or 1)
-    shown = source[:_MAX_EXCERPT].replace("\t", _TAB)
-    pad = display_width(source[: column - 1].replace("\t", _TAB))
+    # The excerpt is data: escaped like a message, and the caret counts the
+    # escapes' width, so it still sits under the column.
+    shown = terminal(source[:_MAX_EXCERPT].replace("\t", _TAB))
+    pad = display_width(terminal(source[: column - 1].replace("\t", _TAB)))
     number = str(location.line)
     gutter = " " * len(number)
     bar = f"{_BLUE}|{_RESET}" if color else "|"
@@ -92,23 +105,65 @@ SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
 
 
 def _line(diagnostic: Diagnostic, color: bool, lang: str = "en") -> str:
-    where = str(diagnostic.location)
+    where = terminal(str(diagnostic.location))
+    if where.startswith("::"):  # a CI log would run the line as a workflow command
+        where = "./" + where
+    message = terminal(diagnostic.message)
     word = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])[diagnostic.severity]
     # The subject id leads the message: waivers and baselines key on it.
-    subject = f"{terminal(diagnostic.subject)}: " if diagnostic.subject is not None else ""
+    subject = (
+        f"{terminal(cap(diagnostic.subject, MAX_VALUE, lang))}: "
+        if diagnostic.subject is not None
+        else ""
+    )
     if not color:
-        return f"{where}: {diagnostic.rule} [{word}] {subject}{diagnostic.message}"
+        return f"{where}: {diagnostic.rule} [{word}] {subject}{message}"
     tint = _COLORS[diagnostic.severity]
     return (
         f"{_BOLD}{where}{_RESET}: {tint}{_BOLD}{diagnostic.rule}{_RESET} "
-        f"{tint}[{word}]{_RESET} {subject}{diagnostic.message}"
+        f"{tint}[{word}]{_RESET} {subject}{message}"
     )
+
+
+SHOWN_CAUSED = 3
+"""Caused findings shown under their cause; the rest are counted (JSON lists them all)."""
+
+
+def root_cause_order(
+    diagnostics: list[Diagnostic],
+) -> list[tuple[Diagnostic, list[Diagnostic]]]:
+    """Causes first, each with the findings it causes; then every other finding.
+
+    A caused finding whose cause is not among ``diagnostics`` (waived, say)
+    stands on its own. Within each part the order is the report's.
+    """
+    keys = {(d.rule, d.subject, d.location): d for d in diagnostics}
+    caused: dict[int, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        cause = diagnostic.caused_by
+        target = keys.get((cause.rule, cause.subject, cause.location)) if cause else None
+        if target is not None:
+            caused.setdefault(id(target), []).append(diagnostic)
+    folded = {id(d) for followers in caused.values() for d in followers}
+    causes = [(d, caused[id(d)]) for d in diagnostics if id(d) in caused]
+    rest: list[tuple[Diagnostic, list[Diagnostic]]] = [
+        (d, []) for d in diagnostics if id(d) not in caused and id(d) not in folded
+    ]
+    return [*causes, *rest]
+
+
+def more_caused(count: int, lang: str) -> str:
+    """The line that counts the caused findings not shown."""
+    if lang == "zh":
+        return f"另有 {count} 个发现由此引起(--format json 列出全部)"
+    return f"{count} more findings caused by this one (--format json lists them all)"
 
 
 def summary_line(report: Report, lang: str) -> str:
     """The closing line: counts by severity, files and records (and files skipped)."""
     counts = report.counts()
     skipped = len(report.skipped)
+    caused = sum(1 for d in report.diagnostics if d.caused_by is not None)
     if lang == "zh":
         text = (
             f"发现 {counts['error']} 个错误、{counts['warning']} 个警告、{counts['info']} 个提示"
@@ -116,6 +171,8 @@ def summary_line(report: Report, lang: str) -> str:
             + (f";跳过 {skipped} 个文件,见 --list-files" if skipped else "")
             + ")"
         )
+        if caused:
+            text += f";其中 {caused} 个由其他发现引起,列在其下"
         if report.waived:
             text += f";{len(report.waived)} 个已豁免"
         if report.baseline_fixed is not None:
@@ -127,6 +184,8 @@ def summary_line(report: Report, lang: str) -> str:
         + (f"; {skipped} files skipped, see --list-files" if skipped else "")
         + ")"
     )
+    if caused:
+        text += f"; {caused} follow from another finding, shown under it"
     if report.waived:
         text += f"; {len(report.waived)} waived"
     if report.baseline_fixed is not None:
@@ -214,7 +273,7 @@ def baseline_line(report: Report) -> str | None:
     if not fixed:
         return None
     listed = ", ".join(
-        f"{rule} {subject if subject is not None else '-'}" for rule, subject in fixed
+        f"{rule} {terminal(subject) if subject is not None else '-'}" for rule, subject in fixed
     )
     if report.lang == "zh":
         return f"基线中有 {len(fixed)} 项已不再出现(可更新基线):{listed}"
@@ -230,10 +289,14 @@ def format_text(report: Report, options: OutputOptions) -> str:
     lines: list[str] = []
     sources = SourceLines(options.dataset)
     show_source = options.color if options.show_source is None else options.show_source
-    for diagnostic in report.diagnostics:
+    for diagnostic, caused in root_cause_order(report.diagnostics):
         lines.append(_line(diagnostic, options.color, report.lang))
         if show_source:
             lines.extend(excerpt(diagnostic, sources, color=options.color))
+        for follower in caused[:SHOWN_CAUSED]:
+            lines.append("  ↳ " + _line(follower, options.color, report.lang))
+        if len(caused) > SHOWN_CAUSED:
+            lines.append("  ↳ " + more_caused(len(caused) - SHOWN_CAUSED, report.lang))
     if options.quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     if options.show_waived and report.waived:

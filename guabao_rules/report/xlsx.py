@@ -35,7 +35,7 @@ from guabao_rules.report.office import (
     finding_rows,
 )
 from guabao_rules.report.options import OutputOptions
-from guabao_rules.report.statistics import FAMILIES, scorecard
+from guabao_rules.report.statistics import FAMILIES, count_cell, scorecard
 from guabao_rules.report.text import display_width
 
 MAX_CELL = 32_767
@@ -223,15 +223,22 @@ def _scorecard_sheet(
     sheet = _Sheet(workbook, SHEETS["scorecard"].get(lang), header, styles["header"])
     rows = scorecard(report, options.dataset) if options.dataset is not None else []
     for score in rows:
-        sheet.row([score.county, score.name, score.projects, *(score.failed[k] for k in measures)])
+        # A measure whose rules did not run reads "—" (not checked), never 0.
+        counts = (
+            count_cell(None) if score.failed[k] is None else score.failed[k] for k in measures
+        )
+        sheet.row([score.county, score.name, score.projects, *counts])
     if rows:
-        # Projects failing a measure stand out in red, a clean measure in green.
+        # Projects failing a measure stand out in red, a clean measure in green;
+        # "—" is text, which Excel ranks above every number: test for numbers.
         span = (1, 3, len(rows), 2 + len(measures))
         sheet.sheet.conditional_format(
-            *span, {"type": "cell", "criteria": ">", "value": 0, "format": styles["bad"]}
+            *span,
+            {"type": "formula", "criteria": "=AND(ISNUMBER(D2),D2>0)", "format": styles["bad"]},
         )
         sheet.sheet.conditional_format(
-            *span, {"type": "cell", "criteria": "==", "value": 0, "format": styles["good"]}
+            *span,
+            {"type": "formula", "criteria": "=AND(ISNUMBER(D2),D2=0)", "format": styles["good"]},
         )
     for column in range(3, len(header)):
         sheet.widths[column] = min(sheet.widths[column], 14)

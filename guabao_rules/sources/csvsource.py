@@ -47,6 +47,10 @@ __all__ = [
 
 LIST_SEPARATOR: Final = ";"
 
+MAX_CELL: Final = 1 << 20
+"""Characters one cell may hold (1 MiB): a longer cell is a D000 for its row (a
+quote left open, most often), and the rows after it still load."""
+
 _BOM: Final = "\ufeff"
 _INT: Final = re.compile(r"[-+]?[0-9]+")
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
@@ -101,9 +105,13 @@ class _Source:
 
     def line_start(self, line: int) -> int:
         """The offset of the first character of ``line`` (1-based)."""
+        return self.starts()[line - 1]
+
+    def starts(self) -> list[int]:
+        """The offset where each line starts."""
         if self._starts is None:
             self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
-        return self._starts[line - 1]
+        return self._starts
 
 
 def _cell_marks(source: _Source, line: int) -> list[tuple[Mark, list[int]]]:
@@ -388,18 +396,26 @@ def read_table(data: bytes, collection: str, encoding: str = "utf-8") -> ParsedT
         result.problems.append(problem)
         result.fatal = True
         return result
-    model = COLLECTIONS[collection]
-    source = _Source(text)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = _rows(reader)
+    # The limit is the csv module's, global: set for this read only.
+    limit = csv.field_size_limit(MAX_CELL)
     try:
-        header_line, header = next(rows)
+        _read_rows(result, text, COLLECTIONS[collection])
+    finally:
+        csv.field_size_limit(limit)
+    return result
+
+
+def _read_rows(result: ParsedTable, text: str, model: type[Record]) -> None:
+    source = _Source(text)
+    rows = _Rows(text, 1)
+    try:
+        header_line, header = next(iter(rows))
     except StopIteration:
-        return result  # an empty table, like an empty YAML file
+        return  # an empty table, like an empty YAML file
     except csv.Error as error:
-        result.problems.append(_row_problem(error, reader.line_num))
+        result.problems.append(_row_problem(error, source, rows.end + 1))
         result.fatal = True
-        return result
+        return
     header_cells = _cell_marks(source, header_line)
     columns, header_problems = read_header(
         header,
@@ -410,69 +426,141 @@ def read_table(data: bytes, collection: str, encoding: str = "utf-8") -> ParsedT
     by_field = converters(model)
     plan = [(index, name, by_field[name]) for index, name in enumerate(columns) if name is not None]
     width = len(columns)
+    body = iter(rows)
+    while True:
+        try:
+            _body_rows(result, body, width=width, plan=plan, source=source, columns=columns)
+            return
+        except csv.Error as error:
+            # The row is lost, not the rest: reading goes on at its next line.
+            start = rows.end + 1
+            result.problems.append(_row_problem(error, source, start))
+            if start >= len(source.starts()):
+                return
+            rows = _Rows(text[source.line_start(start + 1) :], start + 1)
+            body = iter(rows)
+
+
+def _body_rows(
+    result: ParsedTable,
+    rows: Iterator[tuple[int, list[str]]],
+    *,
+    width: int,
+    plan: list[tuple[int, str, Converter | None]],
+    source: _Source,
+    columns: tuple[str | None, ...],
+) -> None:
+    """Read the rows after the header (a :class:`csv.Error` ends the run: its row is lost)."""
     append = result.rows.append
-    line, cells = header_line, header
-    try:
-        for line, cells in rows:
-            if len(cells) > width:
-                result.problems.append(
-                    TableProblem(
-                        "D000",
-                        f"This row has {len(cells)} cells but the header names {width} "
-                        "columns; the row is not read.",
-                        f"此行有 {len(cells)} 个单元格,而表头只有 {width} 列;此行不读取。",
-                        Mark(line, 1),
-                    )
+    for line, cells in rows:
+        if len(cells) > width:
+            result.problems.append(
+                TableProblem(
+                    "D000",
+                    f"This row has {len(cells)} cells but the header names {width} "
+                    "columns; the row is not read.",
+                    f"此行有 {len(cells)} 个单元格,而表头只有 {width} 列;此行不读取。",
+                    Mark(line, 1),
                 )
-                continue
-            raw: dict[str, Any] = {}
-            last = len(cells)
-            for index, name, convert in plan:
-                if index < last:
-                    value = cells[index]
-                    if value:
-                        raw[name] = convert(value) if convert is not None else value
-            append(TableRow(raw, _RowPositions(source, line, columns)))
-    except csv.Error as error:
-        result.problems.append(_row_problem(error, reader.line_num))
-        return result
-    if _may_end_in_open_quote(text, cells) and (scan := _scan_row(source, line))[1]:
-        result.problems.append(
-            TableProblem(
-                "D000",
-                "This quoted cell is never closed: it runs to the end of the file, "
-                "taking in the rows below it.",
-                "此带引号的单元格没有闭合引号:它一直延续到文件末尾,吞并了其下各行。",
-                scan[0][-1][0],
             )
-        )
-    return result
+            continue
+        raw: dict[str, Any] = {}
+        last = len(cells)
+        for index, name, convert in plan:
+            if index < last:
+                value = cells[index]
+                if value:
+                    raw[name] = convert(value) if convert is not None else value
+        append(TableRow(raw, _RowPositions(source, line, columns)))
 
 
-def _may_end_in_open_quote(text: str, last_row: list[str]) -> bool:
-    """Whether the text may end inside the quoted last cell of ``last_row``.
+class _Rows:
+    """Non-blank rows of a text with the line each starts on, from ``first_line``.
 
-    An open quote runs to the end, so the text then ends with it and the cell
-    with its quotes doubled. A cheap test, so that the exact scan (which needs
-    every line's start) is made only when it may find something.
+    Strict: a quote not closed where its cell should end (a quote left open,
+    which would take in the rows below) is a :class:`csv.Error`, as is a cell
+    over :data:`MAX_CELL`. ``end`` is the last line read, so the row that
+    failed starts at ``end + 1``.
     """
-    return bool(last_row) and text.endswith('"' + last_row[-1].replace('"', '""'))
+
+    __slots__ = ("base", "end", "reader")
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        self.base = self.end = first_line - 1
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        base = self.base  # the reader counts lines from the start of its text
+        reader = self.reader
+        for cells in reader:
+            start = self.end + 1
+            self.end = base + reader.line_num
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                yield start, cells
 
 
-def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank rows with the line each starts on."""
-    end = 0
-    for cells in reader:
-        start = end + 1
-        end = reader.line_num
-        if cells and (len(cells) > 1 or cells[0].strip()):
-            yield start, cells
+def _open_quote_column(line: str) -> int | None:
+    """The column of a quoted cell of ``line`` that is still open at its end, if any."""
+    column, end = 0, len(line)
+    while column < end:
+        if line[column] == '"':
+            close = column + 1
+            while True:
+                close = line.find('"', close)
+                if close < 0:
+                    return column + 1
+                if close + 1 < end and line[close + 1] == '"':
+                    close += 2
+                    continue
+                break
+            column = close + 1
+        next_cell = line.find(",", column)
+        if next_cell < 0:
+            return None
+        column = next_cell + 1
+    return None
 
 
-def _row_problem(error: csv.Error, line: int) -> TableProblem:
+def _long_cell_column(line: str) -> int:
+    """The column of the first cell of ``line`` longer than :data:`MAX_CELL` (else 1)."""
+    column = 0
+    for cell in line.split(","):
+        if len(cell) > MAX_CELL:
+            return column + 1
+        column += len(cell) + 1
+    return 1
+
+
+def _row_problem(error: csv.Error, source: _Source, line: int) -> TableProblem:
+    """A row that cannot be read, starting at ``line``: what is wrong, and where."""
+    starts = source.starts()
+    line = min(line, len(starts))
+    begin = starts[line - 1]
+    finish = starts[line] if line < len(starts) else len(source.text)
+    text = source.text[begin:finish].rstrip("\r\n")
+    reason = str(error)
+    if "field limit" in reason:
+        return TableProblem(
+            "D000",
+            f"A cell of this row holds more than {MAX_CELL:,} characters, the most one cell "
+            "may hold (a quote left open?); the row is not read, the rows after it are.",
+            f"此行有单元格超过 {MAX_CELL:,} 个字符(单元格的长度上限;是否漏了闭合引号?);"
+            "此行不读取,其后各行照常读取。",
+            Mark(line, _open_quote_column(text) or _long_cell_column(text)),
+        )
+    column = _open_quote_column(text)
+    if column is not None or "expected after" in reason or "end of data" in reason:
+        return TableProblem(
+            "D000",
+            "A quoted cell of this row is not closed where the cell ends: it would take in "
+            "the rows below it. The row is not read; reading goes on at the next line.",
+            "此行有带引号的单元格没有在单元格结尾处闭合,会吞并其下各行;此行不读取,"
+            "从下一行继续读取。",
+            Mark(line, column or 1),
+        )
     return TableProblem(
         "D000",
-        f"CSV error: {error}; the rest of the file is not read.",
-        f"CSV 格式错误:{error};文件其余部分不读取。",
-        Mark(max(line, 1), 1),
+        f"CSV error: {reason}; the row is not read.",
+        f"CSV 格式错误:{reason};此行不读取。",
+        Mark(line, 1),
     )

@@ -14,7 +14,7 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,8 @@ from guabao_rules.models import (
     unknown_keys,
 )
 from guabao_rules.personal import personal_kind, scan_personal_data
+from guabao_rules.report.escape import MAX_VALUE, cap
+from guabao_rules.safeio import file_kind, read_regular
 from guabao_rules.sources.csvsource import (
     ParsedTable,
     read_table,
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     pass
 
 WAIVER_FILE = "guabao-rules-waivers.yaml"
+
+_KIND_ZH = {"a FIFO": "FIFO", "a socket": "套接字", "a device": "设备", "a folder": "文件夹"}
 
 CURRENT_FILE: str | None = None
 """The data file being read, for the one-line message of an internal error."""
@@ -91,6 +95,76 @@ def _is_table(root: Path, rel: str) -> bool:
     return table_collection(posix) is not None or posix.stem in COLLECTIONS
 
 
+def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each folder below ``root`` (hidden ones left out) and the names of its non-folders.
+
+    Iterative, so a tree of any depth is walked without recursion. Links to
+    folders are not followed (as :func:`os.walk`): the dataset stays inside
+    its root. Names are everything but folders: files, links to files, and
+    special files, which the reader reports rather than reads.
+    """
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        names: list[str] = []
+        folders: list[str] = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_symlink():
+                            if not entry.is_dir():  # a link to a folder is not walked
+                                names.append(entry.name)
+                        elif not entry.is_dir():
+                            names.append(entry.name)
+                        elif not entry.name.startswith("."):
+                            folders.append(entry.path)
+                    except OSError:
+                        names.append(entry.name)  # the reader reports why it cannot be read
+        except OSError:
+            continue  # an unreadable folder, as os.walk skips it
+        yield folder, names
+        stack.extend(sorted(folders, reverse=True))
+
+
+_LINK_PROBLEMS = {
+    "dangling": ("符号链接指向不存在的文件,不予读取", "a symbolic link to nothing; it is not read"),
+    "outside": (
+        "符号链接指向数据集根目录之外,不予读取",
+        "a symbolic link that leads outside the dataset root; it is not read",
+    ),
+    "special": (
+        "符号链接指向的不是普通文件(FIFO、套接字或设备),不予读取",
+        "a symbolic link to a FIFO, socket or device, not a regular file; it is not read",
+    ),
+}
+"""Why a symbolic link in the dataset is not followed: (zh, en)."""
+
+
+def link_problem(path: Path, root: Path) -> str | None:
+    """Why a symbolic link below ``root`` must not be followed, or None when it may be.
+
+    The reason is a key of :data:`_LINK_PROBLEMS`; None is a link to a regular
+    file inside the root.
+
+    The dataset stays inside its root (docs/security.md): a link that dangles,
+    leads out of the root (``/etc/passwd``, ``/proc/self/environ``) or leads to
+    a FIFO, socket or device is never read.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link, or a loop of links
+        return "dangling"
+    if not real.is_relative_to(root.resolve()):
+        return "outside"
+    try:
+        if not stat.S_ISREG(real.stat().st_mode):
+            return "special"
+    except OSError:
+        return "dangling"
+    return None
+
+
 def discover(
     root: Path, exclude: Sequence[str] = (), skipped: list[str] | None = None
 ) -> list[Path]:
@@ -104,8 +178,7 @@ def discover(
     """
     found: list[tuple[str, Path]] = []
     passed: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    for dirpath, filenames in _walk(root):
         for name in filenames:
             if name.startswith(".") or name == WAIVER_FILE:
                 continue
@@ -128,6 +201,16 @@ def discover(
     return [path for _, path in found]
 
 
+def _complex_key_text(inside: str) -> Text:
+    """A key that is a mapping or a list, in the mapping at ``inside`` (a field path)."""
+    where_en = f"`{inside}`: " if inside else ""
+    where_zh = f"`{inside}`:" if inside else ""
+    return Text(
+        zh=f"{where_zh}键必须是普通值,不能是映射或列表(此条目已跳过)",
+        en=f"{where_en}a key must be a plain value, not a mapping or a list (the entry is skipped)",
+    )
+
+
 def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to ``key``, when one is close enough to suggest."""
     matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
@@ -135,8 +218,15 @@ def did_you_mean(key: str, known: Iterable[str]) -> str | None:
 
 
 def _unknown_text(path: tuple[Key, ...], known: list[str]) -> Text:
-    name = ".".join(str(p) for p in path)
     key = str(path[-1])
+    name = ".".join(str(p) for p in path)
+    if len(name) > MAX_VALUE:
+        # A key is the data's: cut when long, as render() cuts values (and no
+        # spelling is suggested for a key no one typed).
+        return Text(
+            zh=f"未知字段 `{cap(name, MAX_VALUE, 'zh')}`",
+            en=f"unknown field `{cap(name, MAX_VALUE, 'en')}`",
+        )
     guess = did_you_mean(key, known)
     if guess:
         return Text(
@@ -206,15 +296,29 @@ class _FileReader:
         parsed = parse_yaml(data)
         record_ids: dict[tuple[str, int], str | None] = {}
         duplicates = []
+        # Keys that are mappings or lists (``? [a, b]``): D003 for the record
+        # holding one (with its other problems), or for the top level.
+        complex_keys: dict[tuple[Key, ...], list[tuple[Mark, Text]]] = {}
         for problem in parsed.problems:
             if problem.rule == "D007":
                 duplicates.append(problem)
+            elif problem.rule == "D003":
+                where = problem.path[:2]
+                inside = ".".join(str(p) for p in problem.path[2:])
+                complex_keys.setdefault(where, []).append((problem.mark, _complex_key_text(inside)))
             else:
                 self.file_problem(problem.mark, problem.message_zh, problem.message_en)
         if parsed.fatal or parsed.value is None:
             return
         top = parsed.value
         positions = parsed.positions
+        for where in list(complex_keys):
+            if len(where) == 2 and isinstance(where[1], int):
+                continue  # a record's, reported with it below
+            for mark, text in complex_keys.pop(where):
+                self.issue(
+                    "D003", Violation(None, {"problems": [text]}, at=SourceRef(self.rel, mark))
+                )
         if not isinstance(top, dict) or positions is None:
             self.file_problem(
                 positions.start if positions else Mark(1, 1),
@@ -232,10 +336,12 @@ class _FileReader:
                     en=f"unknown collection `{collection}`"
                     + (f" (did you mean `{guess}`?)" if guess else ""),
                 )
-                self.issue(
-                    "D003",
-                    Violation(None, {"problems": [hint]}, at=SourceRef(self.rel, key_mark)),
-                )
+                at = SourceRef(self.rel, key_mark)
+                self.issue("D003", Violation(None, {"problems": [hint]}, at=at))
+                for item in items if isinstance(items, list) else ():
+                    lost = item.get("id") if isinstance(item, dict) else None
+                    if isinstance(lost, str | int) and not isinstance(lost, bool):
+                        self.dataset.lost_ids.setdefault(str(lost), at)
                 continue
             if items is None:
                 continue
@@ -259,7 +365,17 @@ class _FileReader:
                     continue
                 mark = item_tree.anchor if item_tree else item_mark
                 record_ids[(collection, index)] = self.read_record(
-                    collection, model, raw, SourceRef(self.rel, mark), item_tree
+                    collection,
+                    model,
+                    raw,
+                    SourceRef(self.rel, mark),
+                    item_tree,
+                    complex_keys=complex_keys.pop((collection, index), ()),
+                )
+        for marks in complex_keys.values():  # in an item that is no record: still said
+            for mark, text in marks:
+                self.issue(
+                    "D003", Violation(None, {"problems": [text]}, at=SourceRef(self.rel, mark))
                 )
         # One D007 per record (or per top-level mapping), listing every repeated key.
         grouped: dict[tuple[Key, ...], list[YamlProblem]] = {}
@@ -327,6 +443,8 @@ class _FileReader:
         raw: dict[str, Any],
         source: SourceRef,
         tree: PositionTree | None,
+        *,
+        complex_keys: Sequence[tuple[Mark, Text]] = (),
     ) -> str | None:
         record_id: str | None = None
         raw_id = raw.get("id")
@@ -359,9 +477,15 @@ class _FileReader:
             record = None
         entry = RecordEntry(collection, record_id, record, source, tree)
         self.dataset.entries.append(entry)
+        problems.extend(((), text) for _, text in complex_keys)
         if problems:
             path = problems[0][0] if len(problems) == 1 and problems[0][0] else None
             at = entry.locate(path) if path else source
+            if complex_keys and len(problems) == 1:
+                at = SourceRef(self.rel, complex_keys[0][0])
+            entry.problem_at = at
+            if record is None:
+                entry.mentions = frozenset(_scalars(raw))
             self.issue(
                 "D003",
                 Violation(record_id, {"problems": [t for _, t in problems]}, field=path, at=at),
@@ -388,6 +512,21 @@ class _FileReader:
         if record is not None and self.personal_possible:
             entry.personal = scan_personal_data(raw)
         return record_id
+
+
+def _scalars(raw: dict[str, Any]) -> Iterator[str]:
+    """Every text and integer value inside a raw record, as text (no recursion: any depth)."""
+    stack: list[Any] = [raw]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            yield value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            yield str(value)
 
 
 def load(
@@ -464,10 +603,20 @@ def _read_files(  # noqa: PLR0917 - one private call site
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
         try:
-            status = file.stat()
+            status = os.lstat(file)
+            if stat.S_ISLNK(status.st_mode):
+                problem = link_problem(file, dataset.root)
+                if problem is not None:
+                    dataset.unread.add(rel)
+                    reader.file_problem(Mark(1, 1), *_LINK_PROBLEMS[problem])
+                    continue
+                status = os.stat(file)
             if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+                dataset.unread.add(rel)
                 reader.file_problem(
-                    None, "不是普通文件,不予读取", "not a regular file; it is not read"
+                    Mark(1, 1),
+                    f"不是普通文件({_KIND_ZH.get(file_kind(status.st_mode), '特殊文件')}),不予读取",
+                    f"{file_kind(status.st_mode)}, not a regular file; it is not read",
                 )
                 continue
             size = status.st_size
@@ -478,10 +627,13 @@ def _read_files(  # noqa: PLR0917 - one private call site
                     f"the file has {size} bytes, over the bound of {max_file_mb} MB",
                 )
                 continue
-            data = file.read_bytes()
+            data = read_regular(file)
         except OSError as error:
+            dataset.unread.add(rel)
             reader.file_problem(
-                None, f"无法读取文件:{error.strerror}", f"cannot read the file: {error.strerror}"
+                Mark(1, 1),
+                f"无法读取文件:{error.strerror}",
+                f"cannot read the file: {error.strerror}",
             )
             continue
         if file.suffix == TABLE_SUFFIX:

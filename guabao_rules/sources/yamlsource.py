@@ -11,7 +11,11 @@ meanings whatever PyYAML's YAML 1.1 defaults say:
 * plain floats are :class:`decimal.Decimal` built from the text as written
   (``1.500`` keeps three fraction digits), ``.inf``/``.nan`` included;
 * everything else, dates included, quoted and block scalars are ``str``;
-* mapping keys are always the key's text as written.
+* mapping keys are always the key's text as written;
+* NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029)
+  are characters of the text, as in YAML 1.2, never line breaks (YAML 1.1):
+  a value holding one reads as written and lines are counted as editors count
+  them.
 
 Only the standard tags ``!!str`` ``!!int`` ``!!float`` ``!!bool`` ``!!null``
 ``!!map`` ``!!seq`` are accepted; any other tag is a fatal D000 and nothing is
@@ -59,6 +63,13 @@ _SEQ: Final = _STD + "seq"
 _SCALAR_TAGS: Final = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
 
 _BOM: Final = b"\xef\xbb\xbf"
+
+_YAML11_BREAKS: Final = "\x85\u2028\u2029"
+"""Line breaks in YAML 1.1 (PyYAML) and ordinary characters in YAML 1.2."""
+_STAND_INS: Final = "\ufdd0\ufdd1\ufdd2"
+"""Noncharacters PyYAML reads as text: they stand in for those breaks while it parses."""
+_TO_STAND_INS: Final = str.maketrans(_YAML11_BREAKS, _STAND_INS)
+_FROM_STAND_INS: Final = str.maketrans(_STAND_INS, _YAML11_BREAKS)
 
 _NULLS: Final[dict[str, None]] = dict.fromkeys(("", "~", "null", "Null", "NULL"))
 _BOOLS: Final[dict[str, bool]] = {
@@ -108,8 +119,9 @@ class YamlProblem:
     """Something wrong in a YAML file, found while reading it.
 
     Attributes:
-        rule: ``D000`` (the file, or part of it, cannot be read) or ``D007``
-            (a duplicate key).
+        rule: ``D000`` (the file, or part of it, cannot be read), ``D003``
+            (a key that is a mapping or a list: the data breaks the format
+            there, the rest reads) or ``D007`` (a duplicate key).
         code: What went wrong: ``encoding``, ``syntax``, ``multiple_documents``,
             ``tag``, ``alias_bound``, ``recursive_alias``, ``complex_key`` or
             ``duplicate_key``.
@@ -121,7 +133,7 @@ class YamlProblem:
         key: The duplicated key, for ``duplicate_key``.
     """
 
-    rule: Literal["D000", "D007"]
+    rule: Literal["D000", "D003", "D007"]
     code: str
     message_en: str
     message_zh: str
@@ -257,7 +269,9 @@ def _problem(
     *,
     key: str | None = None,
 ) -> YamlProblem:
-    rule: Literal["D000", "D007"] = "D007" if code == "duplicate_key" else "D000"
+    rule: Literal["D000", "D003", "D007"] = (
+        "D007" if code == "duplicate_key" else "D003" if code == "complex_key" else "D000"
+    )
     return YamlProblem(rule, code, en, zh, mark, path, key)
 
 
@@ -728,7 +742,61 @@ def _parse(data: bytes, min_node_bound: int, node_factor: int) -> ParsedYaml:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         return _fatal(_encoding_problem(data, error))
-    if FAST_PATH:
+    restore = False
+    if any(char in text for char in _YAML11_BREAKS) and not any(
+        char in text for char in _STAND_INS
+    ):
+        # YAML 1.2: hide them from PyYAML's YAML 1.1 scanner, then put them
+        # back in every value, key and message (the fast reader never reads
+        # them, so it is not asked).
+        text = text.translate(_TO_STAND_INS)
+        restore = True
+    if restore:  # libyaml's error positions count bytes of the text it was given
+        data = text.encode("utf-8")
+    parsed = _parse_text(text, data, min_node_bound, node_factor, fast_path=not restore)
+    return _restored(parsed) if restore else parsed
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.translate(_FROM_STAND_INS)
+    if isinstance(value, dict):
+        return {_restore(key): _restore(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore(item) for item in value]
+    return value
+
+
+def _restore_tree(tree: PositionTree) -> PositionTree:
+    return PositionTree(
+        tree.start,
+        {_restore(key): mark for key, mark in tree.keys.items()},
+        {_restore(key): _restore_tree(child) for key, child in tree.children.items()},
+    )
+
+
+def _restored(parsed: ParsedYaml) -> ParsedYaml:
+    """``parsed`` with the stand-ins of :data:`_YAML11_BREAKS` turned back."""
+    problems = tuple(
+        YamlProblem(
+            p.rule,
+            p.code,
+            _restore(p.message_en),
+            _restore(p.message_zh),
+            p.mark,
+            tuple(_restore(k) for k in p.path),
+            _restore(p.key),
+        )
+        for p in parsed.problems
+    )
+    positions = _restore_tree(parsed.positions) if parsed.positions is not None else None
+    return ParsedYaml(_restore(parsed.value), positions, problems, parsed.fatal, parsed.nodes)
+
+
+def _parse_text(
+    text: str, data: bytes, min_node_bound: int, node_factor: int, *, fast_path: bool
+) -> ParsedYaml:
+    if FAST_PATH and fast_path:
         fast = parse_plain(text, _plain)
         if fast is not None:
             value, positions, nodes = fast

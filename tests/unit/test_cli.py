@@ -168,10 +168,11 @@ def test_select_and_ignore_prefixes(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_cli(capsys, "check", str(BROKEN), "--format", "json", "--select", "D")[1]
     rules = {r["rule"] for r in json.loads(out)["rules"]}
     assert rules and all(r.startswith("D") for r in rules)
-    out = run_cli(
+    # A selection that leaves no rule is a usage error, never a silent pass (issue 11).
+    status, out, err = run_cli(
         capsys, "check", str(BROKEN), "--format", "json", "--select", "D", "--ignore", "D0"
-    )[1]
-    assert {r["rule"] for r in json.loads(out)["rules"]} == set()
+    )
+    assert (status, out, err) == (2, "", "guabao-rules: error: no rule selected\n")
 
 
 def test_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from helpers import check_path
 
-from guabao_rules.sources.csvsource import read_table, table_collection
+from guabao_rules.dataset import Dataset
+from guabao_rules.sources.csvsource import MAX_CELL, read_table, table_collection
 from guabao_rules.sources.loader import discover, load
 from guabao_rules.sources.positions import Mark
 
@@ -243,3 +244,47 @@ def test_a_quote_never_closed_is_d000_at_its_cell(write_dataset: Write) -> None:
     assert located(root, "D000") == [(None, "cadres.csv", 2, 5)]
     closed = write_dataset({"base.yaml": BASE, "cadres.csv": 'id,name,unit\nC-1,"达某英",U-SLT'})
     assert located(closed, "D000") == []
+
+
+# --- a cell past the size limit, a quote left open: the row is lost, not the rest ---
+
+
+def _count(dataset: Dataset, collection: str) -> int:
+    return sum(1 for entry in dataset.entries if entry.collection == collection)
+
+
+def _households(count: int, broken: dict[int, str]) -> str:
+    rows = ["id,village,status"]
+    rows += [broken.get(i, f"HH-{i},533323200205,poor") for i in range(count)]
+    return "\n".join(rows) + "\n"
+
+
+def test_a_cell_past_the_limit_is_d000_for_its_row_and_the_rest_loads(write_dataset: Write) -> None:
+    huge = "x" * (MAX_CELL + 1)
+    for row in (f"HH-40,{huge},poor", f'HH-40,"{huge}",poor', f'HH-40,"{huge},poor'):
+        root = write_dataset({"base.yaml": BASE, "households.csv": _households(718, {40: row})})
+        dataset = load(root)
+        assert _count(dataset, "households") == 717
+        assert "HH-717" in dataset.by_id and "HH-40" not in dataset.by_id
+        assert located(root, "D000") == [(None, "households.csv", 42, 7)]
+    # Just under the limit, a cell is read.
+    fits = _households(3, {1: f"HH-1,533323200205,{'y' * MAX_CELL}"})
+    assert "HH-1" in load(write_dataset({"households.csv": fits})).by_id
+
+
+def test_a_quote_left_open_mid_file_loses_one_row_not_the_rows_below(write_dataset: Write) -> None:
+    # The quote opened on row 41 would close on row 79, taking in the 38 rows between.
+    text = _households(718, {40: 'HH-40,"533323200205,poor', 78: 'HH-78,"533323200205",poor'})
+    root = write_dataset({"base.yaml": BASE, "households.csv": text})
+    dataset = load(root)
+    assert _count(dataset, "households") == 717
+    assert located(root, "D000") == [(None, "households.csv", 42, 7)]
+    assert located(root, "D002") == []  # every row read is whole: no village swallowed
+
+
+def test_the_csv_field_limit_is_left_as_it_was() -> None:
+    import csv
+
+    before = csv.field_size_limit()
+    read_table(b"id,name,unit\nC-1,x,U\n", "cadres")
+    assert csv.field_size_limit() == before

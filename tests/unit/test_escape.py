@@ -40,8 +40,8 @@ def test_terminal_keeps_chinese_and_printable_text() -> None:
 
 
 def test_github_escapes_workflow_commands() -> None:
-    assert escape.github_data("50%\n::add-mask::x") == "50%25\\n::add-mask::x"
-    assert escape.github_data("a\rb") == "a\\rb"
+    assert escape.github_data("50%\n::add-mask::x") == "50%25%0A::add-mask::x"
+    assert escape.github_data("a\rb\x85") == "a%0Db\\x85"
     assert escape.github_property("a:b,c%") == "a%3Ab%2Cc%25"
     assert "\x1b" not in escape.github_data("\x1b[31m")
 
@@ -97,3 +97,17 @@ def test_cap_says_how_long_the_value_was() -> None:
     assert escape.cap("x" * 11, 10, lang="zh") == "x" * 10 + "…(共 11 个字符)"
     long = escape.cap("y" * 10**6)
     assert len(long) < escape.MAX_VALUE + 30 and "1000000" in long
+
+
+def test_messages_are_capped_once_where_they_are_rendered() -> None:
+    from guabao_rules.diagnostics import Text
+    from guabao_rules.engine.render import render
+
+    huge = "z" * 10**6
+    shown = render("bad value {value}", {"value": huge}, "en")
+    assert shown == "bad value " + "z" * escape.MAX_VALUE + "… (1000000 characters)"
+    assert render("值 {value}", {"value": huge}, "zh").endswith("…(共 1000000 个字符)")
+    # A problem text already filled from a template (a list of them) stops at MAX_MESSAGE.
+    long_text = render("{problems}", {"problems": [Text(zh=huge, en=huge)]}, "en")
+    assert long_text == "z" * escape.MAX_MESSAGE + "… (1000000 characters)"
+    assert render("{a} and {b}", {"a": "x", "b": 5}, "en") == "x and 5"

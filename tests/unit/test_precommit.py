@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -110,4 +111,72 @@ def test_try_repo_passes_a_clean_dataset_and_fails_a_broken_one(
     broken = try_repo(repo, pre_commit_home)
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "Failed" in broken.stdout
+    assert "regions.yaml:" in broken.stdout and "D002" in broken.stdout
+
+
+README = ROOT / "README.md"
+
+
+def readme_pre_commit_config() -> dict[str, Any]:
+    """The `.pre-commit-config.yaml` the README tells a data repository to write."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("- **pre-commit**") :]
+    block = section[section.index("```yaml\n") + len("```yaml\n") : section.index("```\n", 10)]
+    # The snippet is indented under its list item: dedent it as the reader pastes it.
+    lines = block.splitlines()
+    indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
+    config = yaml.safe_load("\n".join(line[indent:] for line in lines))
+    assert isinstance(config, dict)
+    return config
+
+
+def test_the_readme_snippet_is_a_pre_commit_config_for_the_hook() -> None:
+    config = readme_pre_commit_config()
+    (entry,) = config["repos"]
+    assert entry["rev"] == "v0.1.0"
+    (hook,) = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
+    assert [h["id"] for h in entry["hooks"]] == [hook["id"]]
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {entry['rev'].removeprefix('v')}\n" in changelog
+
+
+@needs_tools
+def test_the_readme_snippet_works_as_pasted(tmp_path: Path, pre_commit_home: Path) -> None:
+    # This checkout, cloned, with the README's tag made in the clone (never here).
+    config = readme_pre_commit_config()
+    (entry,) = config["repos"]
+    clone = tmp_path / "guabao-rules"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, capture_output=True)
+    git(clone, "tag", "-f", entry["rev"], str(HEAD))
+    entry["repo"] = str(clone)
+
+    repo = tmp_path / "data-repo"
+    shutil.copytree(EXAMPLES / "yunnan-sanqu-sanzhou", repo)
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a dataset with the README's hook")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    clean = run()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "guabao-rules" in clean.stdout and "Passed" in clean.stdout
+    (repo / "regions.yaml").write_text(
+        (repo / "regions.yaml").read_text(encoding="utf-8")
+        + '  - {id: "533399", name: 某县, level: county, parent: "539999"}\n',
+        encoding="utf-8",
+    )
+    broken = run()
+    assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "regions.yaml:" in broken.stdout and "D002" in broken.stdout

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import yaml
+from helpers import check_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -512,7 +514,7 @@ def test_complex_key_is_skipped(loader: str) -> None:
     assert parsed.value == {"a": 1, "b": 4}
     first, second = parsed.problems
     assert (first.rule, first.code, first.mark, first.path) == (
-        "D000",
+        "D003",
         "complex_key",
         Mark(2, 3),
         (),
@@ -691,3 +693,57 @@ def test_round_trip_of_data_dumped_by_pyyaml(data: object, flow: bool) -> None:
     assert not parsed.fatal, (text, parsed.problems)
     assert parsed.problems == ()
     assert parsed.value == data
+
+
+# --- YAML 1.2 line breaks and complex keys, as findings (issue 11) ------------------
+
+
+def findings(root: Path) -> list[tuple[str, str | None, str | None, int | None, int | None]]:
+    report = check_path(root, select=["D"])
+    return [(d.rule, d.subject, d.file, d.line, d.column) for d in report.diagnostics]
+
+
+EDGE_CASES = {
+    # A key that is a list, in a record: D003 for that record, the rest of it read.
+    "complex key in a record": (
+        'regions:\n  - id: "530000"\n    name: 云南省\n    level: province\n'
+        "    ? [a, b]\n    : 1\n",
+        [("D003", "530000", "r.yaml", 5, 7)],
+    ),
+    "complex key at the top": (
+        'regions:\n  - {id: "530000", name: 云南省, level: province}\n? [a, b]\n: 1\n',
+        [("D003", None, "r.yaml", 3, 3)],
+    ),
+    "complex key with another problem": (
+        'regions:\n  - id: "530000"\n    name: 云南省\n    level: provinc\n    ? {k: v}\n    : 1\n',
+        [("D003", "530000", "r.yaml", 2, 5)],
+    ),
+    # U+2028 in a quoted scalar is a character (YAML 1.2): lines count as editors count them.
+    "U+2028 in a quoted scalar": (
+        'regions:\n  - {id: "530000", name: "云南\u2028省", level: province}\n'
+        '  - id: "530001"\n    name: "x\u2028y"\n    level: provinc\n',
+        [("D003", "530001", "r.yaml", 5, 5)],
+    ),
+    # NEL in a plain scalar of a block mapping: YAML 1.1 broke the line (a syntax error,
+    # the whole file lost); YAML 1.2 reads it as part of the value.
+    "NEL in a plain scalar": (
+        'regions:\n  - id: "530000"\n    name: 云南\x85省\n    level: provi\x85nce\n'
+        '  - {id: "530001", name: x, level: province, bogus: 1}\n',
+        [("D003", "530000", "r.yaml", 4, 5), ("D003", "530001", "r.yaml", 5, 46)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_CASES))
+def test_yaml_edge_cases_give_their_d003_in_every_reader(
+    loader: str, case: str, write_dataset: Callable[[dict[str, str | bytes]], Path]
+) -> None:
+    text, expected = EDGE_CASES[case]
+    assert findings(write_dataset({"r.yaml": text})) == expected
+
+
+def test_nel_and_line_separators_are_kept_in_values(loader: str) -> None:
+    parsed = ok('a: x\x85y\nb: "p\u2028q"\nc: [r\u2029s]\nd: 1\n')
+    assert parsed.value == {"a": "x\x85y", "b": "p\u2028q", "c": ["r\u2029s"], "d": 1}
+    assert parsed.positions is not None
+    assert parsed.positions.keys["d"] == Mark(4, 1)
