@@ -53,6 +53,9 @@ class Kind:
     summary: str
     compile: Callable[..., Any] | None = None
     violations: Callable[..., Iterable[Violation]] | None = None
+    applied: Callable[..., Any] | None = None
+    """The number of subjects the rule looks at, as a scalar query, where the
+    selector's rows are not that number (``compile_applied``); None: they are."""
 
 
 KINDS: dict[str, Kind] = {
@@ -87,6 +90,7 @@ KINDS: dict[str, Kind] = {
             "at least N events in each complete year or quarter",
             periodic.compile_query,
             periodic.violations,
+            periodic.compile_applied,
         ),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )

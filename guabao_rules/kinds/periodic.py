@@ -490,6 +490,17 @@ def _terms_table(
     return joined
 
 
+def compile_applied(
+    constraint: PeriodicConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Scalar:
+    """How many subjects the rule looks at: those with a term (as :func:`evaluate` counts)."""
+    if bound(constraint.min, params) is None:
+        import ibis
+
+        return ibis.literal(0)
+    return _terms_table(constraint, params, tables, as_of).subject.nunique()
+
+
 def compile_query(
     constraint: PeriodicConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
 ) -> ir.Table:
