@@ -45,6 +45,8 @@ class Kind:
         summary: One line on what the kind checks.
         compile: The kind's compiler to an ibis query (``compile_query``), or None.
         violations: Turns the query's rows into the evaluator's violations, or None.
+        applied: The number of subjects looked at, as a scalar query, when it is
+            not the selector's rows (subjects skipped uncounted), or None.
     """
 
     name: str
@@ -53,6 +55,7 @@ class Kind:
     summary: str
     compile: Callable[..., Any] | None = None
     violations: Callable[..., Iterable[Violation]] | None = None
+    applied: Callable[..., Any] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -78,7 +81,15 @@ KINDS: dict[str, Kind] = {
         Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
         Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
-        Kind("compare", compare.CompareConstraint, compare.evaluate, "properties compared"),
+        Kind(
+            "compare",
+            compare.CompareConstraint,
+            compare.evaluate,
+            "properties compared",
+            compare.compile_query,
+            compare.violations,
+            compare.applied_query,
+        ),
         Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
         Kind(
             "periodic",
