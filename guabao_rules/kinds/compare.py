@@ -209,7 +209,7 @@ def _finding(
     constraint: CompareConstraint,
     scope: _Scope,
     subject: str,
-    named: Callable[[], tuple[str, ...]],
+    named: Callable[[_Scope], tuple[str, ...]],
 ) -> Violation | None:
     """The subject's violation (None when it passes); ``named`` gives its related ids."""
     if any(scope.holds(test) for test in constraint.unless):
@@ -235,7 +235,7 @@ def _finding(
         subject,
         args,
         field=tuple(field.split(".")) if field else None,
-        related=named(),
+        related=named(scope),
     )
 
 
@@ -267,7 +267,7 @@ def evaluate(ctx: RuleContext, constraint: CompareConstraint) -> Iterator[Violat
             constraint,
             scope,
             subject,
-            lambda scope=scope: related_ids(ctx.index, map(scope.value, constraint.related)),
+            lambda scope: related_ids(ctx.index, map(scope.value, constraint.related)),
         )
         if found is not None:
             yield found
@@ -415,7 +415,7 @@ class _Query:
         """
         import ibis
 
-        days, other, op = test.left, test.right, test.op
+        days, other, op = test.left, test.right, str(test.op)
         if not isinstance(days, Days):
             days, other, op = test.right, test.left, _FLIPPED[test.op]
         if not isinstance(days, Days) or isinstance(other, Days | Distinct | str):
@@ -439,7 +439,15 @@ class _Query:
         return column.isnull() | OPERATORS[op_on_column](column, ibis.literal(bound))
 
 
-_FLIPPED = {"<": ">", "<=": ">=", "==": "==", "!=": "!=", ">=": "<=", ">": "<", "in": "in"}
+_FLIPPED: dict[str, str] = {
+    "<": ">",
+    "<=": ">=",
+    "==": "==",
+    "!=": "!=",
+    ">=": "<=",
+    ">": "<",
+    "in": "in",
+}
 """The operator that holds with its sides swapped."""
 
 
@@ -515,7 +523,10 @@ def violations(
         def no_related(relation: Relation, row: Mapping[str, Any] = row) -> bool:
             return bool(row[nones[relation.model_dump_json()]])
 
+        def named(_: _Scope, ids: tuple[str, ...] = ids) -> tuple[str, ...]:
+            return ids
+
         scope = _Scope(read, no_related, row["_as_of"], params)
-        found = _finding(constraint, scope, row["subject"], lambda ids=ids: ids)
+        found = _finding(constraint, scope, row["subject"], named)
         if found is not None:
             yield found
