@@ -69,7 +69,14 @@ KINDS: dict[str, Kind] = {
             count.compile_query,
             count.violations,
         ),
-        Kind("presence", presence.PresenceConstraint, presence.evaluate, "required fields"),
+        Kind(
+            "presence",
+            presence.PresenceConstraint,
+            presence.evaluate,
+            "required fields",
+            presence.compile_query,
+            presence.violations,
+        ),
         Kind(
             "forbidden",
             forbidden.ForbiddenConstraint,
