@@ -17,7 +17,15 @@ from guabao_rules.config import ConfigError
 from guabao_rules.report.options import Formatter, OutputOptions
 from guabao_rules.safeio import OutputError, write_output
 
-__all__ = ["BINARY", "FORMATS", "Formatter", "OutputOptions", "load_formatters", "write_atomic"]
+__all__ = [
+    "BINARY",
+    "FORMATS",
+    "Formatter",
+    "OutputOptions",
+    "load_formatter",
+    "load_formatters",
+    "write_atomic",
+]
 
 FORMATS: Final = {
     "text": ("text", "format_text"),
@@ -35,12 +43,18 @@ BINARY: Final = frozenset({"xlsx"})
 """The formats whose output is bytes (a workbook), never written to a terminal."""
 
 
+def load_formatter(name: str) -> Formatter:
+    """The output format ``name`` (one of :data:`FORMATS`), its module imported now."""
+    module, function = FORMATS[name]
+    formatter: Formatter = getattr(
+        importlib.import_module(f"guabao_rules.report.{module}"), function
+    )
+    return formatter
+
+
 def load_formatters() -> dict[str, Formatter]:
     """Every output format, by name."""
-    formats: dict[str, Formatter] = {}
-    for name, (module, function) in FORMATS.items():
-        formats[name] = getattr(importlib.import_module(f"guabao_rules.report.{module}"), function)
-    return formats
+    return {name: load_formatter(name) for name in FORMATS}
 
 
 def write_atomic(

@@ -97,7 +97,9 @@ def toml_positions(text: str) -> PositionTree:
     root = PositionTree(Mark(1, 1))
     table: list[Key] = []
     arrays: dict[tuple[Key, ...], int] = {}
-    lines = text.splitlines()
+    # TOML ends a line at LF (or CRLF) only; str.splitlines() would also split at
+    # U+2028, U+0085 and other characters a comment or string may hold.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     number = 0
     while number < len(lines):
         line = lines[number]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,16 @@ def test_where_a_parameter_was_set_is_shown_from_the_positions(tmp_path: Path) -
     the_plan = plan(read_config_file(path))
     assert the_plan.settings is not None
     assert the_plan.settings.origins["leaders_per_county"] == (path, 3)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_only_toml_newlines_end_a_line(newline: str, separator: str) -> None:
+    """A comment or string holding a Unicode line separator stays one line, as TOML reads it."""
+    text = newline.join(
+        [f"# note{separator}lang = 'zh'", f"profile = 'a{separator}b'", "lang = 'en'", ""]
+    )
+    assert tomllib.loads(text)["lang"] == "en"
+    tree = toml_positions(text)
+    assert tree.locate(("profile",)) == Mark(2, 1)
+    assert tree.locate(("lang",)) == Mark(3, 1)
