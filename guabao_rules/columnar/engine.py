@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import warnings
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, SparkSettings
@@ -135,7 +136,7 @@ class QueryEvaluator:
         con, tables = self._ready()
         try:
             query = compile_rule(rule, ctx.params, tables, ctx.as_of)
-            applied = _applied_query(rule, ctx.params, tables)
+            applied = _applied_query(rule, ctx.params, tables, ctx.as_of)
         except CompileError:
             self.in_python.append(rule.id)
             return evaluate(ctx)
@@ -163,13 +164,15 @@ def _quiet_libraries() -> Iterator[None]:
         yield
 
 
-def _applied_query(rule: Any, params: Mapping[str, Any], tables: Mapping[str, Any]) -> Any:
+def _applied_query(
+    rule: Any, params: Mapping[str, Any], tables: Mapping[str, Any], as_of: date
+) -> Any:
     """The number of subjects the rule looks at, as a scalar query (its selector's rows)."""
     from guabao_rules.kinds.query import selected
 
     counted = KINDS[rule.constraint.kind].applied
     if counted is not None:
-        return counted(rule.constraint, params, tables)
+        return counted(rule.constraint, params, tables, as_of)
     selector = getattr(rule.constraint, "select", None)
     if selector is None:
         raise CompileError(f"rule {rule.id}: no selector to count the subjects of")

@@ -105,6 +105,7 @@ KINDS: dict[str, Kind] = {
             "at least N events in each complete year or quarter",
             periodic.compile_query,
             periodic.violations,
+            periodic.applied_query,
         ),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )

@@ -500,10 +500,10 @@ def _all_ids(tables: Tables) -> ir.Table:
 
 
 def applied_query(
-    constraint: CompareConstraint, params: Mapping[str, Any], tables: Tables
+    constraint: CompareConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
 ) -> ir.Value:
     """The number of subjects looked at: joined, with the ``looks_at`` values there."""
-    query = _Query(constraint, params, tables, date.today())
+    query = _Query(constraint, params, tables, as_of)
     return _subjects(query, constraint).count()
 
 
