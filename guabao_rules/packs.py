@@ -298,7 +298,7 @@ def _param_refs(value: Any, path: tuple[Key, ...] = ()) -> Iterator[tuple[str, t
 def _read_yaml(data: bytes, name: str) -> tuple[Any, PositionTree | None]:
     parsed = parse_yaml(data)
     for problem in parsed.problems:
-        raise PackError(f"{name}:{problem.mark.line}:{problem.mark.column}: {problem.message_en}")
+        raise PackError(f"{name}:{problem.mark.line}:{problem.mark.column}: {problem.text.en}")
     return parsed.value, parsed.positions
 
 

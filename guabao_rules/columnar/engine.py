@@ -170,9 +170,9 @@ def _applied_query(
     """The number of subjects the rule looks at, as a scalar query (its selector's rows)."""
     from guabao_rules.kinds.query import selected
 
-    counted = KINDS[rule.constraint.kind].applied
-    if counted is not None:
-        return counted(rule.constraint, params, tables, as_of)
+    count = KINDS[rule.constraint.kind].applied
+    if count is not None:
+        return count(rule.constraint, params, tables, as_of)
     selector = getattr(rule.constraint, "select", None)
     if selector is None:
         raise CompileError(f"rule {rule.id}: no selector to count the subjects of")

@@ -158,7 +158,7 @@ def parse_waivers(
     parsed = parse_yaml(data)
     for problem in parsed.problems:
         mark = problem.mark
-        raise WaiverError(f"{name}:{mark.line}:{mark.column}: {problem.message_en.rstrip('.')}")
+        raise WaiverError(f"{name}:{mark.line}:{mark.column}: {problem.text.en.rstrip('.')}")
     if parsed.value is None:
         return []
     tree = parsed.positions

@@ -45,8 +45,6 @@ class Kind:
         summary: One line on what the kind checks.
         compile: The kind's compiler to an ibis query (``compile_query``), or None.
         violations: Turns the query's rows into the evaluator's violations, or None.
-        applied: The number of subjects looked at, as a scalar query, when it is
-            not the selector's rows (subjects skipped uncounted), or None.
     """
 
     name: str
@@ -56,6 +54,8 @@ class Kind:
     compile: Callable[..., Any] | None = None
     violations: Callable[..., Iterable[Violation]] | None = None
     applied: Callable[..., Any] | None = None
+    """The number of subjects the rule looks at, as a scalar query, where the
+    selector's rows are not that number (``compile_applied``); None: they are."""
 
 
 KINDS: dict[str, Kind] = {
@@ -95,7 +95,7 @@ KINDS: dict[str, Kind] = {
             "properties compared",
             compare.compile_query,
             compare.violations,
-            compare.applied_query,
+            compare.compile_applied,
         ),
         Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
         Kind(
@@ -105,7 +105,7 @@ KINDS: dict[str, Kind] = {
             "at least N events in each complete year or quarter",
             periodic.compile_query,
             periodic.violations,
-            periodic.applied_query,
+            periodic.compile_applied,
         ),
         Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
     )

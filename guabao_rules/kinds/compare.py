@@ -499,7 +499,7 @@ def _all_ids(tables: Tables) -> ir.Table:
     return ibis.union(*(table.select(id=table.id.cast("string")) for table in tables.values()))
 
 
-def applied_query(
+def compile_applied(
     constraint: CompareConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
 ) -> ir.Value:
     """The number of subjects looked at: joined, with the ``looks_at`` values there."""

@@ -490,16 +490,15 @@ def _terms_table(
     return joined
 
 
-def applied_query(
+def compile_applied(
     constraint: PeriodicConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
-) -> ir.Value:
-    """The number of subjects looked at: those with a term (all of them when ``min`` is unset)."""
+) -> ir.Scalar:
+    """How many subjects the rule looks at: those with a term (as :func:`evaluate` counts)."""
     if bound(constraint.min, params) is None:
-        return selected(tables, constraint.select, params).count()
-    pairs = _terms_table(constraint, params, tables, as_of)
-    # A subject with several terms is one subject; a repeated id is one per record.
-    key = [c for c in ("subject", "s__ordinal") if c in pairs.columns]
-    return pairs.select(*key).distinct().count()
+        import ibis
+
+        return ibis.literal(0)
+    return _terms_table(constraint, params, tables, as_of).subject.nunique()
 
 
 def compile_query(

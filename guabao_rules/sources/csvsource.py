@@ -13,7 +13,7 @@ validation exactly as in YAML. (The bulk collections have no other numbers:
 amounts are read exactly from their text.) Positions are the CSV line and column of each
 cell, computed only when a finding asks for one: the rows keep just their line.
 
-:func:`read_table` never raises: every failure is a :class:`TableProblem`.
+:func:`read_table` never raises: every failure is a :class:`ReadProblem`.
 """
 
 from __future__ import annotations
@@ -27,16 +27,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Final, Literal, Union
+from typing import Annotated, Any, Final, Union
 
+from guabao_rules.diagnostics import Text
 from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Record, column_names
 from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
+from guabao_rules.sources.problems import ReadProblem
 from guabao_rules.sources.yamlsource import _encoding_problem  # the same words for YAML and CSV
 
 __all__ = [
     "ENCODINGS",
     "ParsedTable",
-    "TableProblem",
     "TableRow",
     "converters",
     "header_names",
@@ -70,28 +71,6 @@ def table_collection(rel: PurePosixPath) -> str | None:
     if rel.stem in TABLE_COLLECTIONS:
         return rel.stem
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class TableProblem:
-    """Something wrong in a CSV table.
-
-    Attributes:
-        rule: ``D000`` (the file or a row cannot be read), ``D003`` (an unknown
-            column) or ``D007`` (a column named twice).
-        message_en: One sentence in English.
-        message_zh: The same sentence in Chinese.
-        mark: Where, 1-based.
-        column: The column's name, for ``D003`` and ``D007``.
-        known: The known field names, for ``D003``.
-    """
-
-    rule: Literal["D000", "D003", "D007"]
-    message_en: str
-    message_zh: str
-    mark: Mark
-    column: str | None = None
-    known: tuple[str, ...] = ()
 
 
 class _Source:
@@ -217,7 +196,7 @@ class ParsedTable:
     """
 
     rows: list[TableRow] = field(default_factory=list)
-    problems: list[TableProblem] = field(default_factory=list)
+    problems: list[ReadProblem] = field(default_factory=list)
     fatal: bool = False
 
 
@@ -275,30 +254,29 @@ _MISREAD: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000-\uf8ff]")
 gives to GBK's unassigned codes. Seen in decoded text, the encoding was wrong."""
 
 
-def _decode(data: bytes, encoding: str = "utf-8") -> tuple[str | None, TableProblem | None]:
+def _decode(data: bytes, encoding: str = "utf-8") -> tuple[str | None, ReadProblem | None]:
     try:
         return data.decode("utf-8").removeprefix(_BOM), None
     except UnicodeDecodeError as error:
         utf8_error = error
     if encoding == "utf-8":
         problem = _encoding_problem(data, utf8_error)
-        if "GBK" in problem.message_en:
-            return None, TableProblem(
-                "D000",
-                problem.message_en.replace(
+        if "GBK" in problem.text.en:
+            advised = Text(
+                zh=problem.text.zh.replace(
+                    "请转换为 UTF-8",
+                    '如需按原样读取,请在 guabao-rules.toml 中设置 `encoding = "gb18030"`'
+                    "(对所有表格,或在 `[encoding]` 表中按路径通配符设置);或转换为 UTF-8",
+                ),
+                en=problem.text.en.replace(
                     "convert it to UTF-8",
                     'to read it as it is, set `encoding = "gb18030"` in guabao-rules.toml '
                     "(for all tables, or per path glob in an `[encoding]` table); or convert it "
                     "to UTF-8",
                 ),
-                problem.message_zh.replace(
-                    "请转换为 UTF-8",
-                    '如需按原样读取,请在 guabao-rules.toml 中设置 `encoding = "gb18030"`'
-                    "(对所有表格,或在 `[encoding]` 表中按路径通配符设置);或转换为 UTF-8",
-                ),
-                problem.mark,
             )
-        return None, TableProblem("D000", problem.message_en, problem.message_zh, problem.mark)
+            return None, ReadProblem(rule="D000", text=advised, mark=problem.mark)
+        return None, ReadProblem(rule="D000", text=problem.text, mark=problem.mark)
     # Valid UTF-8 (the check above) is read as UTF-8 whatever the setting: UTF-8
     # Chinese decoded as GB18030 would be fluent nonsense.
     try:
@@ -311,19 +289,21 @@ def _decode(data: bytes, encoding: str = "utf-8") -> tuple[str | None, TableProb
     return text, None
 
 
-def _misread(data: bytes, offset: int, encoding: str) -> TableProblem:
+def _misread(data: bytes, offset: int, encoding: str) -> ReadProblem:
     """The file is not text in ``encoding``: where, and what to do."""
     line_start = data.rfind(b"\n", 0, offset) + 1
     column = len(data[line_start:offset].decode(encoding, "replace")) + 1
     mark = Mark(data.count(b"\n", 0, offset) + 1, column)
     byte = f"0x{data[offset]:02X}" if offset < len(data) else "end of file"
-    return TableProblem(
-        "D000",
-        f"The file is not valid {encoding.upper()} text (byte {byte} here), as the `encoding` "
-        "setting says it is; it is not read. Check which encoding it was saved in.",
-        f"文件不是有效的 {encoding.upper()} 文本(此处有字节 {byte}),与 `encoding` 设置不符;"
-        "不予读取。请确认文件的保存编码。",
-        mark,
+    return ReadProblem(
+        rule="D000",
+        text=Text(
+            zh=f"文件不是有效的 {encoding.upper()} 文本(此处有字节 {byte}),与 `encoding` 设置不符;"
+            "不予读取。请确认文件的保存编码。",
+            en=f"The file is not valid {encoding.upper()} text (byte {byte} here), as the "
+            "`encoding` setting says it is; it is not read. Check which encoding it was saved in.",
+        ),
+        mark=mark,
     )
 
 
@@ -337,7 +317,7 @@ def header_names(model: type[Record]) -> dict[str, str]:
 
 def read_header(
     header: list[str], model: type[Record], mark_of: Callable[[int], Mark]
-) -> tuple[tuple[str | None, ...], list[TableProblem]]:
+) -> tuple[tuple[str | None, ...], list[ReadProblem]]:
     """The field of each column (None: not read), and the header's problems.
 
     Shared by CSV tables and workbook sheets.
@@ -345,35 +325,44 @@ def read_header(
     names = header_names(model)
     known = tuple(names)
     columns: list[str | None] = []
-    problems: list[TableProblem] = []
+    problems: list[ReadProblem] = []
     for index, cell in enumerate(header):
         name = cell.strip()
         field_name = names.get(name)
         if not name:
             columns.append(None)
             problems.append(
-                TableProblem(
-                    "D000",
-                    f"Column {index + 1} has no name in the header row; it is not read.",
-                    f"表头第 {index + 1} 列没有字段名;该列不读取。",
-                    mark_of(index),
+                ReadProblem(
+                    rule="D000",
+                    text=Text(
+                        zh=f"表头第 {index + 1} 列没有字段名;该列不读取。",
+                        en=f"Column {index + 1} has no name in the header row; it is not read.",
+                    ),
+                    mark=mark_of(index),
                 )
             )
         elif field_name is not None and field_name in columns:
             columns.append(None)
             problems.append(
-                TableProblem(
-                    "D007",
-                    f"The column `{name}` (field `{field_name}`) appears more than once; "
-                    "the first is used.",
-                    f"列 `{name}`(字段 `{field_name}`)出现了多次;使用第一列。",
-                    mark_of(index),
-                    column=name,
+                ReadProblem(
+                    rule="D007",
+                    text=Text(
+                        zh=f"列 `{name}`(字段 `{field_name}`)出现了多次;使用第一列。",
+                        en=f"The column `{name}` (field `{field_name}`) appears more than once; "
+                        "the first is used.",
+                    ),
+                    mark=mark_of(index),
+                    key=name,
                 )
             )
         elif field_name is None:
             columns.append(None)
-            problems.append(TableProblem("D003", "", "", mark_of(index), column=name, known=known))
+            # The loader words this one (with did-you-mean hints from ``known``).
+            problems.append(
+                ReadProblem(
+                    rule="D003", text=Text(zh="", en=""), mark=mark_of(index), key=name, known=known
+                )
+            )
         else:
             columns.append(field_name)
     return tuple(columns), problems
@@ -455,12 +444,14 @@ def _body_rows(
     for line, cells in rows:
         if len(cells) > width:
             result.problems.append(
-                TableProblem(
-                    "D000",
-                    f"This row has {len(cells)} cells but the header names {width} "
-                    "columns; the row is not read.",
-                    f"此行有 {len(cells)} 个单元格,而表头只有 {width} 列;此行不读取。",
-                    Mark(line, 1),
+                ReadProblem(
+                    rule="D000",
+                    text=Text(
+                        zh=f"此行有 {len(cells)} 个单元格,而表头只有 {width} 列;此行不读取。",
+                        en=f"This row has {len(cells)} cells but the header names {width} "
+                        "columns; the row is not read.",
+                    ),
+                    mark=Mark(line, 1),
                 )
             )
             continue
@@ -531,7 +522,7 @@ def _long_cell_column(line: str) -> int:
     return 1
 
 
-def _row_problem(error: csv.Error, source: _Source, line: int) -> TableProblem:
+def _row_problem(error: csv.Error, source: _Source, line: int) -> ReadProblem:
     """A row that cannot be read, starting at ``line``: what is wrong, and where."""
     starts = source.starts()
     line = min(line, len(starts))
@@ -540,27 +531,33 @@ def _row_problem(error: csv.Error, source: _Source, line: int) -> TableProblem:
     text = source.text[begin:finish].rstrip("\r\n")
     reason = str(error)
     if "field limit" in reason:
-        return TableProblem(
-            "D000",
-            f"A cell of this row holds more than {MAX_CELL:,} characters, the most one cell "
-            "may hold (a quote left open?); the row is not read, the rows after it are.",
-            f"此行有单元格超过 {MAX_CELL:,} 个字符(单元格的长度上限;是否漏了闭合引号?);"
-            "此行不读取,其后各行照常读取。",
-            Mark(line, _open_quote_column(text) or _long_cell_column(text)),
+        return ReadProblem(
+            rule="D000",
+            text=Text(
+                zh=f"此行有单元格超过 {MAX_CELL:,} 个字符(单元格的长度上限;是否漏了闭合引号?);"
+                "此行不读取,其后各行照常读取。",
+                en=f"A cell of this row holds more than {MAX_CELL:,} characters, the most one "
+                "cell may hold (a quote left open?); the row is not read, the rows after it are.",
+            ),
+            mark=Mark(line, _open_quote_column(text) or _long_cell_column(text)),
         )
     column = _open_quote_column(text)
     if column is not None or "expected after" in reason or "end of data" in reason:
-        return TableProblem(
-            "D000",
-            "A quoted cell of this row is not closed where the cell ends: it would take in "
-            "the rows below it. The row is not read; reading goes on at the next line.",
-            "此行有带引号的单元格没有在单元格结尾处闭合,会吞并其下各行;此行不读取,"
-            "从下一行继续读取。",
-            Mark(line, column or 1),
+        return ReadProblem(
+            rule="D000",
+            text=Text(
+                zh="此行有带引号的单元格没有在单元格结尾处闭合,会吞并其下各行;此行不读取,"
+                "从下一行继续读取。",
+                en="A quoted cell of this row is not closed where the cell ends: it would take "
+                "in the rows below it. The row is not read; reading goes on at the next line.",
+            ),
+            mark=Mark(line, column or 1),
         )
-    return TableProblem(
-        "D000",
-        f"CSV error: {reason}; the row is not read.",
-        f"CSV 格式错误:{reason};此行不读取。",
-        Mark(line, 1),
+    return ReadProblem(
+        rule="D000",
+        text=Text(
+            zh=f"CSV 格式错误:{reason};此行不读取。",
+            en=f"CSV error: {reason}; the row is not read.",
+        ),
+        mark=Mark(line, 1),
     )

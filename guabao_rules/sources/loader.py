@@ -41,8 +41,9 @@ from guabao_rules.sources.csvsource import (
     table_collection,
 )
 from guabao_rules.sources.positions import Key, Mark, PositionTree, cell_name
+from guabao_rules.sources.problems import ReadProblem
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES, read_workbook
-from guabao_rules.sources.yamlsource import YamlProblem, parse_yaml
+from guabao_rules.sources.yamlsource import parse_yaml
 
 if TYPE_CHECKING:
     pass
@@ -326,7 +327,7 @@ class _FileReader:
                 inside = ".".join(str(p) for p in problem.path[2:])
                 complex_keys.setdefault(where, []).append((problem.mark, _complex_key_text(inside)))
             else:
-                self.file_problem(problem.mark, problem.message_zh, problem.message_en)
+                self.file_problem(problem.mark, problem.text.zh, problem.text.en)
         if parsed.fatal or parsed.value is None:
             return
         top = parsed.value
@@ -400,7 +401,7 @@ class _FileReader:
                     "D003", Violation(None, {"problems": [text]}, at=SourceRef(self.rel, mark))
                 )
         # One D007 per record (or per top-level mapping), listing every repeated key.
-        grouped: dict[tuple[Key, ...], list[YamlProblem]] = {}
+        grouped: dict[tuple[Key, ...], list[ReadProblem]] = {}
         for problem in duplicates:
             grouped.setdefault(problem.path[:2], []).append(problem)
         for where, problems in grouped.items():
@@ -437,7 +438,7 @@ class _FileReader:
         for sheet, problem in parsed.problems:
             self.sheet = sheet
             mark = problem.mark if sheet is not None else None
-            self.file_problem(mark, problem.message_zh, problem.message_en)
+            self.file_problem(mark, problem.text.zh, problem.text.en)
         for sheet_table in parsed.sheets:
             self.sheet = sheet_table.sheet
             self.read_rows(sheet_table.collection, sheet_table.table)
@@ -447,13 +448,13 @@ class _FileReader:
         """Load the rows of a table (a CSV file or a workbook sheet) and its problems."""
         for problem in parsed.problems:
             at = self.at(problem.mark)
-            if problem.rule == "D003" and problem.column is not None:
-                text = _unknown_text((problem.column,), list(problem.known))
+            if problem.rule == "D003" and problem.key is not None:
+                text = _unknown_text((problem.key,), list(problem.known))
                 self.issue("D003", Violation(None, {"problems": [text]}, at=at))
-            elif problem.rule == "D007" and problem.column is not None:
-                self.issue("D007", Violation(None, {"keys": [problem.column]}, at=at))
+            elif problem.rule == "D007" and problem.key is not None:
+                self.issue("D007", Violation(None, {"keys": [problem.key]}, at=at))
             else:
-                self.file_problem(problem.mark, problem.message_zh, problem.message_en)
+                self.file_problem(problem.mark, problem.text.zh, problem.text.en)
         model = COLLECTIONS[collection]
         for row in parsed.rows:
             self.read_record(collection, model, row.raw, self.at(row.mark), row.positions)

@@ -30,16 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
 
+from guabao_rules.diagnostics import Text
 from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS
 from guabao_rules.sources.csvsource import (
     ParsedTable,
-    TableProblem,
     TableRow,
     converters,
     read_header,
     table_collection,
 )
 from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree, cell_name
+from guabao_rules.sources.problems import ReadProblem
 
 if TYPE_CHECKING:
     import zipfile
@@ -116,11 +117,11 @@ class ParsedWorkbook:
     """
 
     sheets: list[SheetTable] = field(default_factory=list)
-    problems: list[tuple[str | None, TableProblem]] = field(default_factory=list)
+    problems: list[tuple[str | None, ReadProblem]] = field(default_factory=list)
 
 
-def _problem(en: str, zh: str, mark: Mark | None = None) -> TableProblem:
-    return TableProblem("D000", en, zh, mark or Mark(1, 1))
+def _problem(en: str, zh: str, mark: Mark | None = None) -> ReadProblem:
+    return ReadProblem(rule="D000", text=Text(zh=zh, en=en), mark=mark or Mark(1, 1))
 
 
 class _RowPositions(LazyPositionTree):
@@ -144,7 +145,7 @@ class _RowPositions(LazyPositionTree):
         return keys, children
 
 
-def _zip_problem(data: bytes) -> TableProblem | None:
+def _zip_problem(data: bytes) -> ReadProblem | None:
     """Why a zipped workbook must not be opened (damaged, or a zip bomb), if it must not."""
     import zipfile  # here, not at the top: YAML-only checks never pay for it
 

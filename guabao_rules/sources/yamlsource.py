@@ -24,7 +24,7 @@ node bound (billion laughs), recursive aliases and absurd nesting are fatal
 D000 problems, and a duplicate key is a D007 problem (first value kept, except
 that a collection named twice at the top of a file has its lists joined).
 
-:func:`parse_yaml` never raises: every failure is a :class:`YamlProblem`.
+:func:`parse_yaml` never raises: every failure is a :class:`ReadProblem`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from guabao_rules.diagnostics import Text
 from guabao_rules.hints import joined, line_hints, yaml_detail_zh
 from guabao_rules.sources.positions import Key, Mark, PositionTree
+from guabao_rules.sources.problems import ReadProblem, ReadRule
 from guabao_rules.sources.yamlfast import parse_plain
 
-__all__ = ["MAX_DEPTH", "ParsedYaml", "YamlProblem", "parse_yaml"]
+__all__ = ["MAX_DEPTH", "ParsedYaml", "parse_yaml"]
 
 MAX_DEPTH: Final = 256
 """Deepest nesting of mappings and sequences read (data files need about 6)."""
@@ -117,34 +118,6 @@ _ProblemCode = Literal[
 
 
 @dataclass(frozen=True, slots=True)
-class YamlProblem:
-    """Something wrong in a YAML file, found while reading it.
-
-    Attributes:
-        rule: ``D000`` (the file, or part of it, cannot be read), ``D003``
-            (a key that is a mapping or a list: the data breaks the format
-            there, the rest reads) or ``D007`` (a duplicate key).
-        code: What went wrong: ``encoding``, ``syntax``, ``multiple_documents``,
-            ``tag``, ``alias_bound``, ``recursive_alias``, ``complex_key`` or
-            ``duplicate_key``.
-        message_en: One sentence in English.
-        message_zh: The same sentence in Chinese.
-        mark: Where, 1-based.
-        path: Path in the document of the node at fault; for ``duplicate_key``
-            and ``complex_key`` the path of the mapping holding the key.
-        key: The duplicated key, for ``duplicate_key``.
-    """
-
-    rule: Literal["D000", "D003", "D007"]
-    code: str
-    message_en: str
-    message_zh: str
-    mark: Mark
-    path: tuple[Key, ...]
-    key: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class ParsedYaml:
     """The result of reading one YAML file.
 
@@ -162,7 +135,7 @@ class ParsedYaml:
 
     value: Any
     positions: PositionTree | None
-    problems: tuple[YamlProblem, ...]
+    problems: tuple[ReadProblem, ...]
     fatal: bool
     nodes: int
 
@@ -170,8 +143,8 @@ class ParsedYaml:
 class _Fatal(Exception):
     """Stops reading: the document cannot be read at all."""
 
-    def __init__(self, problem: YamlProblem) -> None:
-        super().__init__(problem.message_en)
+    def __init__(self, problem: ReadProblem) -> None:
+        super().__init__(problem.text.en)
         self.problem = problem
 
 
@@ -270,11 +243,11 @@ def _problem(
     path: tuple[Key, ...] = (),
     *,
     key: str | None = None,
-) -> YamlProblem:
-    rule: Literal["D000", "D003", "D007"] = (
+) -> ReadProblem:
+    rule: ReadRule = (
         "D007" if code == "duplicate_key" else "D003" if code == "complex_key" else "D000"
     )
-    return YamlProblem(rule, code, en, zh, mark, path, key)
+    return ReadProblem(rule=rule, code=code, text=Text(zh=zh, en=en), mark=mark, path=path, key=key)
 
 
 def _number(match: re.Match[str], text: str) -> Any:
@@ -364,7 +337,7 @@ def _tagged_scalar(node: Node, path: tuple[Key, ...]) -> Any:
     return value
 
 
-def _too_deep(mark: Mark, path: tuple[Key, ...] = ()) -> YamlProblem:
+def _too_deep(mark: Mark, path: tuple[Key, ...] = ()) -> ReadProblem:
     return _problem(
         "syntax",
         f"The document is nested too deeply (more than {MAX_DEPTH} levels) to be read.",
@@ -389,7 +362,7 @@ class _Converter:
 
     def __init__(self, bound: int) -> None:
         self.path: list[Key] = []
-        self.problems: list[YamlProblem] = []
+        self.problems: list[ReadProblem] = []
         self.bound = bound
         self.count = 1
 
@@ -611,7 +584,7 @@ def _entries(node: Node) -> list[tuple[Key, Node]]:
     return []
 
 
-def _check_expansion(root: Node, bound: int) -> YamlProblem | None:
+def _check_expansion(root: Node, bound: int) -> ReadProblem | None:
     """Check, without converting, that alias expansion is acyclic and bounded.
 
     Walks the node graph in document order as the conversion would, counting
@@ -662,7 +635,7 @@ def _check_expansion(root: Node, bound: int) -> YamlProblem | None:
     return None
 
 
-def _alias_bound(node: Node, path: tuple[Key, ...], bound: int) -> YamlProblem:
+def _alias_bound(node: Node, path: tuple[Key, ...], bound: int) -> ReadProblem:
     return _problem(
         "alias_bound",
         f"Expanding the aliases would produce more than {bound:,} nodes, so the file is not read.",
@@ -679,7 +652,7 @@ def _char_mark(text: str, index: int) -> Mark:
     return Mark(text.count("\n", 0, index) + 1, index - line_start + 1)
 
 
-def _encoding_problem(data: bytes, error: UnicodeDecodeError) -> YamlProblem:
+def _encoding_problem(data: bytes, error: UnicodeDecodeError) -> ReadProblem:
     start = error.start
     line_start = data.rfind(b"\n", 0, start) + 1
     column = len(data[line_start:start].decode("utf-8", "replace")) + 1
@@ -704,7 +677,7 @@ def _encoding_problem(data: bytes, error: UnicodeDecodeError) -> YamlProblem:
     )
 
 
-def _syntax_problem(error: yaml.YAMLError, text: str, data: bytes) -> YamlProblem:
+def _syntax_problem(error: yaml.YAMLError, text: str, data: bytes) -> ReadProblem:
     if isinstance(error, yaml.MarkedYAMLError):
         mark = _mark(error.problem_mark or error.context_mark)
         problem = error.problem or "invalid YAML"
@@ -753,7 +726,7 @@ def _trap_hints(text: str, first: int, last: int) -> list[Text]:
     return hints
 
 
-def _fatal(problem: YamlProblem, nodes: int = 0) -> ParsedYaml:
+def _fatal(problem: ReadProblem, nodes: int = 0) -> ParsedYaml:
     return ParsedYaml(None, None, (problem,), True, nodes)
 
 
@@ -800,14 +773,13 @@ def _restore_tree(tree: PositionTree) -> PositionTree:
 def _restored(parsed: ParsedYaml) -> ParsedYaml:
     """``parsed`` with the stand-ins of :data:`_YAML11_BREAKS` turned back."""
     problems = tuple(
-        YamlProblem(
-            p.rule,
-            p.code,
-            _restore(p.message_en),
-            _restore(p.message_zh),
-            p.mark,
-            tuple(_restore(k) for k in p.path),
-            _restore(p.key),
+        ReadProblem(
+            rule=p.rule,
+            code=p.code,
+            text=Text(zh=_restore(p.text.zh), en=_restore(p.text.en)),
+            mark=p.mark,
+            path=tuple(_restore(k) for k in p.path),
+            key=_restore(p.key),
         )
         for p in parsed.problems
     )

@@ -64,20 +64,20 @@ def in_both(dataset: Dataset | None, config: Config, load_again: object = None) 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_failing_examples_say_the_same_in_zh_and_en(rule: object) -> None:
-    example = rule.examples.fail  # type: ignore[attr-defined]
-    config = Config(
-        select=["ALL"] if rule.id == "D010" else [rule.id],  # type: ignore[attr-defined]
-        as_of=example.as_of or date(2019, 12, 31),
-        params=dict(example.params),
-    )
-    waivers = parse_waivers(example.waivers.encode("utf-8")) if example.waivers else []
-    found: dict[str, list[Diagnostic]] = {}
-    for lang in ("zh", "en"):
-        config.lang = lang
-        found[lang] = run(load_text(example.data), plan(config), waivers).diagnostics
-    assert found["en"], "the failing example yields nothing to compare"
-    for zh, en in zip(found["zh"], found["en"], strict=True):
-        assert facts(zh.message) == facts(en.message), (zh.message, en.message)
+    for example in rule.examples.fail:  # type: ignore[attr-defined]
+        config = Config(
+            select=["ALL"] if rule.id == "D010" else [rule.id],  # type: ignore[attr-defined]
+            as_of=example.as_of or date(2019, 12, 31),
+            params=dict(example.params),
+        )
+        waivers = parse_waivers(example.waivers.encode("utf-8")) if example.waivers else []
+        found: dict[str, list[Diagnostic]] = {}
+        for lang in ("zh", "en"):
+            config.lang = lang
+            found[lang] = run(load_text(example.data), plan(config), waivers).diagnostics
+        assert found["en"], "the failing example yields nothing to compare"
+        for zh, en in zip(found["zh"], found["en"], strict=True):
+            assert facts(zh.message) == facts(en.message), (zh.message, en.message)
 
 
 @pytest.mark.parametrize("rule", sorted(VIOLATIONS))

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from guabao_rules.sources import yamlsource
 from guabao_rules.sources.positions import Mark
-from guabao_rules.sources.yamlsource import MAX_DEPTH, ParsedYaml, YamlProblem, parse_yaml
+from guabao_rules.sources.problems import ReadProblem
+from guabao_rules.sources.yamlsource import MAX_DEPTH, ParsedYaml, parse_yaml
 
 
 @pytest.fixture(params=["fast", "c", "python"])
@@ -43,19 +44,19 @@ def ok(text: str) -> ParsedYaml:
     return parsed
 
 
-def only_problem(parsed: ParsedYaml) -> YamlProblem:
+def only_problem(parsed: ParsedYaml) -> ReadProblem:
     assert len(parsed.problems) == 1, parsed.problems
     return parsed.problems[0]
 
 
-def fatal(parsed: ParsedYaml, code: str) -> YamlProblem:
+def fatal(parsed: ParsedYaml, code: str) -> ReadProblem:
     assert parsed.fatal
     assert parsed.value is None
     assert parsed.positions is None
     problem = only_problem(parsed)
     assert (problem.rule, problem.code) == ("D000", code)
-    assert problem.message_en
-    assert problem.message_zh
+    assert problem.text.en
+    assert problem.text.zh
     return problem
 
 
@@ -410,19 +411,19 @@ def test_gbk_file_gets_a_conversion_hint() -> None:
     data = b"regions:\n  - {id: a, name: " + "名称".encode("gbk") + b"}\n"
     problem = fatal(parse_yaml(data), "encoding")
     assert problem.mark == Mark(2, 19)
-    assert "GBK" in problem.message_en
-    assert "UTF-8" in problem.message_en
-    assert "iconv -f GBK -t UTF-8" in problem.message_en
-    assert "GBK" in problem.message_zh
-    assert "iconv -f GBK -t UTF-8" in problem.message_zh
+    assert "GBK" in problem.text.en
+    assert "UTF-8" in problem.text.en
+    assert "iconv -f GBK -t UTF-8" in problem.text.en
+    assert "GBK" in problem.text.zh
+    assert "iconv -f GBK -t UTF-8" in problem.text.zh
 
 
 def test_not_utf8_and_not_gbk() -> None:
     data = "名: x\n".encode() + b"b: \xff\xff\n"
     problem = fatal(parse_yaml(data), "encoding")
     assert problem.mark == Mark(2, 4)
-    assert "UTF-8" in problem.message_en
-    assert "GBK" not in problem.message_en
+    assert "UTF-8" in problem.text.en
+    assert "GBK" not in problem.text.en
 
 
 def test_utf16_is_not_utf8() -> None:
@@ -443,8 +444,8 @@ def test_utf16_is_not_utf8() -> None:
 )
 def test_syntax_errors(loader: str, text: str, mark: Mark | None) -> None:
     problem = fatal(read(text), "syntax")
-    assert problem.message_en.startswith("YAML syntax error")
-    assert problem.message_zh.startswith("YAML 语法错误")
+    assert problem.text.en.startswith("YAML syntax error")
+    assert problem.text.zh.startswith("YAML 语法错误")
     if mark is not None:
         assert problem.mark == mark
 
@@ -481,8 +482,8 @@ def test_forbidden_tags(loader: str, text: str, tag: str) -> None:
     problem = fatal(read(f"ok: 1\nrecord:\n  field: {text}\n"), "tag")
     assert problem.mark == Mark(3, 10)
     assert problem.path == ("record", "field")
-    assert f"`{tag}`" in problem.message_en
-    assert f"`{tag}`" in problem.message_zh
+    assert f"`{tag}`" in problem.text.en
+    assert f"`{tag}`" in problem.text.zh
 
 
 @pytest.mark.parametrize(
@@ -536,7 +537,7 @@ def test_billion_laughs_is_bounded_and_fast(loader: str) -> None:
     started = time.perf_counter()
     problem = fatal(parse_yaml(billion_laughs(9)), "alias_bound")
     assert time.perf_counter() - started < 0.5
-    assert "1,000,000" in problem.message_en
+    assert "1,000,000" in problem.text.en
 
 
 def test_billion_laughs_with_many_levels(loader: str) -> None:
@@ -585,7 +586,7 @@ def test_deep_nesting_is_a_problem_not_a_crash(loader: str, text: str) -> None:
     problem = fatal(read(text), "syntax")
     # Our own bound says "nested too deeply"; libyaml 0.2.5+ (PyYAML 6.0.4
     # wheels) may stop first with its own "maximum nesting depth".
-    assert "nested too deeply" in problem.message_en or "nesting depth" in problem.message_en
+    assert "nested too deeply" in problem.text.en or "nesting depth" in problem.text.en
 
 
 def test_nesting_up_to_the_limit_reads() -> None:
@@ -602,7 +603,7 @@ def test_aliases_cannot_nest_beyond_the_limit() -> None:
     for previous, name in zip("abcd", "bcde", strict=False):
         lines.append(f"{name}: &{name} " + "[" * step + f"*{previous}" + "]" * step)
     problem = fatal(read("\n".join(lines) + "\n"), "syntax")
-    assert "nested too deeply" in problem.message_en
+    assert "nested too deeply" in problem.text.en
 
 
 def test_garbage_collection_is_restored() -> None:
@@ -634,7 +635,7 @@ def check_result(parsed: ParsedYaml) -> None:
         assert parsed.problems
         assert parsed.problems[-1].rule == "D000"
     for problem in parsed.problems:
-        assert "internal error" not in problem.message_en
+        assert "internal error" not in problem.text.en
         assert problem.mark.line >= 1
         assert problem.mark.column >= 1
 
