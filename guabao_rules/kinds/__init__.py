@@ -69,7 +69,14 @@ KINDS: dict[str, Kind] = {
             count.compile_query,
             count.violations,
         ),
-        Kind("presence", presence.PresenceConstraint, presence.evaluate, "required fields"),
+        Kind(
+            "presence",
+            presence.PresenceConstraint,
+            presence.evaluate,
+            "required fields",
+            presence.compile_query,
+            presence.violations,
+        ),
         Kind(
             "forbidden",
             forbidden.ForbiddenConstraint,
@@ -81,7 +88,15 @@ KINDS: dict[str, Kind] = {
         Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
         Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
-        Kind("compare", compare.CompareConstraint, compare.evaluate, "properties compared"),
+        Kind(
+            "compare",
+            compare.CompareConstraint,
+            compare.evaluate,
+            "properties compared",
+            compare.compile_query,
+            compare.violations,
+            compare.compile_applied,
+        ),
         Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
         Kind(
             "periodic",

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
+from guabao_rules.kinds.query import CompileError, Tables, selected, where_filter
 from guabao_rules.kinds.schema import Bilingual, Bound, Selector, Strict, WhereValue
 from guabao_rules.kinds.select import bound, field_value, matches, select
 from guabao_rules.models import Record
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 
 class PresenceField(Strict):
@@ -70,6 +75,13 @@ def _path_text(item: PresenceField) -> Text:
     return Text(zh=" 或 ".join(item.paths), en=" or ".join(item.paths))
 
 
+def _violation(subject: str | None, missing: list[PresenceField]) -> Violation:
+    labels = [item.label or _path_text(item) for item in missing]
+    # One missing field is the field at fault; several point at the record.
+    field = tuple(missing[0].paths[0].split(".")) if len(missing) == 1 else None
+    return Violation(subject, {"missing": labels, "count": len(missing)}, field=field)
+
+
 def evaluate(ctx: RuleContext, constraint: PresenceConstraint) -> Iterator[Violation]:
     """A violation for each subject with missing fields, listing them all."""
     for subject, record in select(ctx, constraint.select):
@@ -81,9 +93,55 @@ def evaluate(ctx: RuleContext, constraint: PresenceConstraint) -> Iterator[Viola
             if (not item.when or matches(record, item.when, ctx.params))
             and _field_missing(ctx, record, item)
         ]
-        if not missing:
-            continue
-        labels = [item.label or _path_text(item) for item in missing]
-        # One missing field is the field at fault; several point at the record.
-        field = tuple(missing[0].paths[0].split(".")) if len(missing) == 1 else None
-        yield Violation(subject, {"missing": labels, "count": len(missing)}, field=field)
+        if missing:
+            yield _violation(subject, missing)
+
+
+def _missing_column(table: ir.Table, path: str, minimum: int | None) -> ir.BooleanValue:
+    """``is_missing`` of a flat column, as an expression."""
+    if "." in path or path not in table.columns:
+        raise CompileError(f"{path!r} is not a flat field (nested paths do not compile)")
+    column = table[path]
+    kind = column.type()
+    if kind.is_array():
+        return column.isnull() | (column.length() < max(minimum or 0, 1))
+    if kind.is_string():
+        return column.isnull() | (column == "")
+    if minimum is not None and (kind.is_integer() or kind.is_decimal()):
+        return column.isnull() | (column < minimum)
+    return column.isnull()
+
+
+def compile_query(
+    constraint: PresenceConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """The subjects missing a field, with a flag ``missing_<n>`` per listed field.
+
+    Raises:
+        CompileError: A nested path, or a selector that does not compile.
+    """
+    import ibis
+
+    subjects = selected(tables, constraint.select, params)
+    if constraint.select.ids is not None:
+        raise CompileError("a presence over listed ids does not compile")
+    flags = {}
+    for n, item in enumerate(constraint.fields):
+        minimum = bound(item.min, params)
+        missing = ibis.and_(*(_missing_column(subjects, p, minimum) for p in item.paths))
+        if item.when:
+            matching = where_filter(subjects.view(), item.when, params).select(_when="subject")
+            missing = missing & subjects.subject.isin(matching._when)
+        flags[f"missing_{n}"] = missing
+    rows = subjects.select(subject=subjects.subject, **flags)
+    return rows.filter(ibis.or_(*(rows[name] for name in flags)))
+
+
+def violations(
+    constraint: PresenceConstraint, params: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[Violation]:
+    """The violations of the compiled query's rows, as :func:`evaluate` yields them."""
+    for row in rows:
+        missing = [f for n, f in enumerate(constraint.fields) if row[f"missing_{n}"]]
+        if missing:
+            yield _violation(row["subject"], missing)
