@@ -16,7 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from guabao_rules.config import Config, ConfigError, find_config, parse_as_of, read_config_file
+from guabao_rules.config import (
+    ENGINES,
+    Config,
+    ConfigError,
+    find_config,
+    parse_as_of,
+    read_config_file,
+)
 from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Severity
 from guabao_rules.engine.core import (
@@ -51,6 +58,7 @@ def resolve_config(
     lang: str | None = None,
     params: dict[str, Any] | None = None,
     severity: dict[str, str] | None = None,
+    engine: str | None = None,
     labels: dict[str, str] | None = None,
 ) -> Config:
     """The configuration a check of ``paths`` uses, with the caller's overrides.
@@ -71,6 +79,7 @@ def resolve_config(
         lang: ``zh`` or ``en``.
         params: Rule parameter overrides.
         severity: Rule severity overrides (``{"T009": "error"}``).
+        engine: ``auto``, ``python``, ``duckdb`` or ``spark``.
         labels: How each override is named in error messages and in the
             summary's "as_of from" (the command line passes ``--as-of``).
 
@@ -110,6 +119,10 @@ def resolve_config(
             config.severity[rule_id] = Severity(value)
         except ValueError:
             raise ConfigError(f"severity of {rule_id} must be error, warning or info") from None
+    if engine is not None:
+        if engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        config.engine = engine
     return config
 
 
@@ -235,9 +248,8 @@ def check_path(
         lang=lang,
         params=params,
         severity=severity,
+        engine=engine,
     )
-    if engine is not None:
-        config.engine = engine
     the_plan = plan(config)
     the_scope = scope(paths, config)
     dataset = load_for(config, the_plan, the_scope)

@@ -142,7 +142,7 @@ def _config_for(args: argparse.Namespace) -> Config:
     for path in paths:
         if not Path(path).exists():
             raise UsageError(f"path does not exist: {path}")
-    config = resolve_config(
+    return resolve_config(
         paths,
         config_file=args.config,
         profile=args.profile,
@@ -151,6 +151,7 @@ def _config_for(args: argparse.Namespace) -> Config:
         extend_select=args.extend_select or (),
         ignore=args.ignore or (),
         lang=args.lang,
+        engine=getattr(args, "engine", None),
         # Errors and the summary name the option the user typed.
         labels={
             "as_of": "--as-of",
@@ -160,9 +161,6 @@ def _config_for(args: argparse.Namespace) -> Config:
             "ignore": "--ignore",
         },
     )
-    if getattr(args, "engine", None):
-        config.engine = args.engine
-    return config
 
 
 def _write(

@@ -116,3 +116,12 @@ def test_the_engines_are_imported_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_check_path_takes_the_engine_as_the_command_does() -> None:
+    from guabao_rules import check_path
+
+    root = EXAMPLES / "yunnan-sanqu-sanzhou"
+    assert check_path(root, engine="python").exit_status == 0
+    with pytest.raises(ConfigError, match="engine must be one of"):
+        check_path(root, engine="oracle")
