@@ -188,7 +188,7 @@ def no_data_files(dataset: Dataset, paths: Sequence[PathArg]) -> str | None:
         ", …" if len(dataset.skipped) > 3 else ""
     )
     shown = ", ".join(str(p) for p in paths) or "."
-    return f"no data files (*.yaml, *.yml, collection *.csv) in {shown}" + (
+    return f"no data files (*.yaml, *.yml, collection *.csv / *.parquet) in {shown}" + (
         skipped if dataset.skipped else ""
     )
 
