@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import uuid
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ from guabao_rules.config import ENGINES, SparkSettings
 from guabao_rules.diagnostics import Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError
+from guabao_rules.models import COLLECTIONS
 
 if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset
@@ -59,14 +62,14 @@ def choose(engine: str, dataset: Dataset) -> str:
     return "python"
 
 
-def _backend(engine: str, spark: SparkSettings | None) -> Any:
-    """The ibis backend of a query engine."""
+def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
+    """The ibis backend of a query engine, and its SparkSession (None for DuckDB)."""
     try:
         import ibis
     except ImportError:  # pragma: no cover - ibis is a dependency
         raise EngineError(f"--engine {engine} needs ibis-framework") from None
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        return ibis.duckdb.connect(), None
     settings = spark or SparkSettings()
     session = settings.session
     if session is None:
@@ -91,7 +94,7 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             raise EngineError(f"--engine spark: cannot start Spark: {first}") from None
         session.sparkContext.setLogLevel("ERROR")
-    return ibis.pyspark.connect(session)
+    return ibis.pyspark.connect(session), session
 
 
 class QueryEvaluator:
@@ -112,19 +115,13 @@ class QueryEvaluator:
         self.in_python: list[str] = []
         self.as_queries: list[str] = []
         # Connect now: an engine that cannot start is a usage error before any rule runs.
-        self._con = _backend(engine, spark)
-        self._tables: dict[str, Any] | None = None
+        self._con, session = _backend(engine, spark)
+        self._tables = RegisteredTables(self._con, session, dataset)
+        # When the check is done with this evaluator, its tables go (a session
+        # passed in outlives the check and must not keep them cached).
+        weakref.finalize(self, self._tables.close)
 
     def _ready(self) -> tuple[Any, Mapping[str, Any]]:
-        if self._tables is None:
-            import ibis
-
-            from guabao_rules.columnar.tables import dataset_tables
-
-            # In-memory tables: the backend registers each when a query first reads it.
-            self._tables = {
-                name: ibis.memtable(table) for name, table in dataset_tables(self.dataset).items()
-            }
         return self._con, self._tables
 
     def __call__(self, ctx: RuleContext) -> list[Violation]:
@@ -146,6 +143,73 @@ class QueryEvaluator:
             ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
         found = violations_of_rows(rule, ctx.params, rows)
         return sorted(found, key=_python_order(ctx, rule))
+
+
+class RegisteredTables(Mapping[str, Any]):
+    """The dataset's collections as tables of one backend, each registered once per check.
+
+    A collection's Arrow table is built and registered when a rule first reads
+    it, and every later rule's query reads the same registered table. On
+    DuckDB it is a temporary table of the connection; on Spark a DataFrame made
+    from the Arrow table (Arrow batches, not rows through Python), cached in
+    the executors' memory and named as a temporary view. Without this, each
+    query would carry its in-memory table (``ibis.memtable``): on Spark the
+    table went through pandas row by row and every query recomputed it from
+    the driver's copy.
+    """
+
+    def __init__(self, con: Any, session: Any, dataset: Dataset) -> None:
+        self._con = con
+        self._session = session
+        self._dataset = dataset
+        # Unique per check: a session passed in may run several checks, even at once.
+        self._prefix = f"guabao_{uuid.uuid4().hex[:12]}_"
+        self._tables: dict[str, Any] = {}
+        self._frames: list[tuple[str, Any]] = []
+
+    def __getitem__(self, collection: str) -> Any:
+        table = self._tables.get(collection)
+        if table is None:
+            if collection not in COLLECTIONS:
+                raise KeyError(collection)
+            from guabao_rules.columnar.tables import collection_table
+
+            table = self._register(
+                self._prefix + collection, collection_table(self._dataset, collection)
+            )
+            self._tables[collection] = table
+        return table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COLLECTIONS)
+
+    def __len__(self) -> int:
+        return len(COLLECTIONS)
+
+    def _register(self, name: str, arrow: Any) -> Any:
+        if self._session is None:
+            # DuckDB scans the Arrow table where it is (no copy), as a view.
+            self._con.con.register(name, arrow)
+            with warnings.catch_warnings():
+                # ibis reads the view's schema through a DuckDB call DuckDB 1.4 deprecates.
+                warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+                return self._con.table(name)
+        frame = self._session.createDataFrame(arrow).cache()
+        frame.createOrReplaceTempView(name)
+        self._frames.append((name, frame))
+        return self._con.table(name)
+
+    def close(self) -> None:
+        """Drop every table registered (and free Spark's cached copies)."""
+        for name, frame in self._frames:
+            with contextlib.suppress(Exception):  # a session stopped already
+                self._session.catalog.dropTempView(name)
+                frame.unpersist()
+        self._frames.clear()
+        if self._session is None:
+            with contextlib.suppress(Exception):
+                self._con.disconnect()
+        self._tables.clear()
 
 
 @contextlib.contextmanager

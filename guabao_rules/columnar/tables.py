@@ -109,17 +109,18 @@ def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.T
     return pa.table(values, schema=arrow_schema(model))
 
 
-def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
-    """One Arrow table per collection: the valid records (the first of each id), in order.
+def collection_table(dataset: Dataset, collection: str) -> pa.Table:
+    """The Arrow table of one collection: its valid records (the first of each id), in order.
 
     These are the rows the Python evaluators see (``index.by_collection``),
     so a query over them answers for the same records.
     """
-    by_collection = dataset.index.by_collection
-    out = {}
-    for collection, model in COLLECTIONS.items():
-        entries = by_collection.get(collection, ())
-        out[collection] = table_of(
-            model, ((e.model, e.source.file) for e in entries if e.model is not None)
-        )
-    return out
+    entries = dataset.index.by_collection.get(collection, ())
+    return table_of(
+        COLLECTIONS[collection], ((e.model, e.source.file) for e in entries if e.model is not None)
+    )
+
+
+def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
+    """One Arrow table per collection (:func:`collection_table`)."""
+    return {collection: collection_table(dataset, collection) for collection in COLLECTIONS}
