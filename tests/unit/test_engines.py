@@ -167,3 +167,35 @@ def test_check_path_takes_the_engine_as_the_command_does() -> None:
     assert check_path(root, engine="python").exit_status == 0
     with pytest.raises(ConfigError, match="engine must be one of"):
         check_path(root, engine="oracle")
+
+
+def test_each_table_is_registered_once_per_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("ibis")
+    from guabao_rules.columnar import tables
+    from guabao_rules.config import Config
+    from guabao_rules.engine.core import plan, run
+
+    built: list[str] = []
+    real = tables.collection_table
+
+    def counted(dataset: object, collection: str) -> object:
+        built.append(collection)
+        return real(dataset, collection)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tables, "collection_table", counted)
+    dataset = load(EXAMPLES / "broken")
+    evaluator = evaluator_for(dataset, Config(as_of="2019-12-31", engine="duckdb"))
+    assert isinstance(evaluator, QueryEvaluator)
+    run(dataset, plan(Config(as_of="2019-12-31")), evaluator=evaluator)
+    assert len(evaluator.as_queries) > 10
+    assert sorted(built) == sorted(set(built))  # every rule reused the registered table
+    assert {"households", "pairings", "regions"} <= set(built)
+    raw = evaluator._con.con
+    found = raw.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    names = {name for (name,) in found}
+    assert {f"{evaluator._tables._prefix}{c}" for c in built} <= names
+    del evaluator  # the check is done with it: its connection and tables go
+    import duckdb
+
+    with pytest.raises(duckdb.ConnectionException):
+        raw.execute("SELECT 1")
