@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--engines", default="python,duckdb,spark")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="6g")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds per engine")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -79,26 +80,36 @@ def main() -> None:
     rows = []
     for engine in args.engines.split(","):
         out = args.root.parent / f"{args.root.name}.{engine}.json"
-        child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                str(args.root),
-                "--child",
-                engine,
-                "--out",
-                str(out),
-                "--master",
-                args.master,
-                "--driver-memory",
-                args.driver_memory,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        try:
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    str(args.root),
+                    "--child",
+                    engine,
+                    "--out",
+                    str(out),
+                    "--master",
+                    args.master,
+                    "--driver-memory",
+                    args.driver_memory,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=args.timeout,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"{engine}: over {args.timeout:.0f} s, stopped", file=sys.stderr)
+            continue
+        except subprocess.CalledProcessError as error:
+            print(f"{engine}: failed\n{error.stderr[-2000:]}", file=sys.stderr)
+            continue
         rows.append((json.loads(child.stdout.strip().splitlines()[-1]), out))
         print(json.dumps(rows[-1][0]), file=sys.stderr)
+    if not rows:
+        return
     first, first_out = rows[0]
     head = list(first)
     print("| " + " | ".join(head) + " | same report |")
