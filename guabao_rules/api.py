@@ -25,7 +25,7 @@ from guabao_rules.config import (
     read_config_file,
 )
 from guabao_rules.dataset import Dataset
-from guabao_rules.diagnostics import Severity
+from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.engine.core import (
     Plan,
     Report,
@@ -92,7 +92,11 @@ def resolve_config(
     named.setdefault("ignore", "ignore")
     if config_file is not None:
         if not os.path.lexists(config_file):  # a FIFO exists: read_config_file refuses it
-            raise ConfigError(f"config file does not exist: {config_file}")
+            raise ConfigError(
+                zh="配置文件不存在:{path}",
+                en="config file does not exist: {path}",
+                path=config_file,
+            )
         config = read_config_file(Path(config_file))
     else:
         config = find_config(Path(paths[0]) if paths else Path())
@@ -118,10 +122,19 @@ def resolve_config(
         try:
             config.severity[rule_id] = Severity(value)
         except ValueError:
-            raise ConfigError(f"severity of {rule_id} must be error, warning or info") from None
+            raise ConfigError(
+                zh="{rule} 的严重级别应为 error、warning 或 info",
+                en="severity of {rule} must be error, warning or info",
+                rule=rule_id,
+            ) from None
     if engine is not None:
         if engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+            raise ConfigError(
+                zh="engine 应为 {engines} 之一,不是 {engine!r}",
+                en="engine must be one of {engines}, not {engine!r}",
+                engines=", ".join(ENGINES),
+                engine=engine,
+            )
         config.engine = engine
     return config
 
@@ -180,17 +193,18 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     )
 
 
-def no_data_files(dataset: Dataset, paths: Sequence[PathArg]) -> str | None:
+def no_data_files(dataset: Dataset, paths: Sequence[PathArg]) -> Text | None:
     """The one-line usage error when nothing was read (None: there is data)."""
     if dataset.files:
         return None
-    skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
-        ", …" if len(dataset.skipped) > 3 else ""
-    )
     shown = ", ".join(str(p) for p in paths) or "."
-    return f"no data files (*.yaml, *.yml, collection *.csv) in {shown}" + (
-        skipped if dataset.skipped else ""
-    )
+    zh = f"{shown} 中没有数据文件(*.yaml、*.yml、集合的 *.csv)"
+    en = f"no data files (*.yaml, *.yml, collection *.csv) in {shown}"
+    if dataset.skipped:
+        names = ", ".join(dataset.skipped[:3]) + (", …" if len(dataset.skipped) > 3 else "")
+        zh += f";跳过 {len(dataset.skipped)} 个:{names}"
+        en += f"; {len(dataset.skipped)} skipped: {names}"
+    return Text(zh=zh, en=en)
 
 
 def restrict(report: Report, only: frozenset[str] | None) -> Report:
@@ -255,13 +269,13 @@ def check_path(
     dataset = load_for(config, the_plan, the_scope)
     problem = no_data_files(dataset, paths)
     if problem is not None:
-        raise ConfigError(problem)
+        raise ConfigError(text=problem)
     from guabao_rules.columnar.engine import EngineError
 
     try:
         evaluator = evaluator_for(dataset, config)
     except EngineError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(text=error.text) from None
     waivers = read_waivers(dataset.root, rules_known())
     report = run(dataset, the_plan, waivers, progress, evaluator)
     return restrict(report, the_scope.only)
