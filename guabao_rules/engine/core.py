@@ -28,7 +28,7 @@ from guabao_rules.diagnostics import (
     SourceRef,
     Violation,
 )
-from guabao_rules.engine.causes import mark_causes
+from guabao_rules.engine.causes import collections_read, mark_causes, selects_dataset
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import render
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
@@ -533,7 +533,10 @@ def run(
         failed = len(diagnostics) - before
         stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
     diagnostics.sort(key=Diagnostic.sort_key)
-    diagnostics = mark_causes(dataset, diagnostics)
+    dumps = {r.id: r.constraint.model_dump(by_alias=True) for r in ordered}
+    reads = {rule: collections_read(dump) for rule, dump in dumps.items()}
+    whole = frozenset(rule for rule, dump in dumps.items() if selects_dataset(dump))
+    diagnostics = mark_causes(dataset, diagnostics, reads, whole)
     stats.sort(key=lambda s: s.rule)
     kept, waived = apply_waivers(diagnostics, waivers, the_plan.as_of)
     return Report(
