@@ -202,6 +202,154 @@ def test_an_invalid_record_comes_before_what_it_causes(
     assert report["summary"]["error"] == 4  # folding hides nothing from the counts
 
 
+def _utf16(path: Path) -> None:
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "follow"), [("en", "3 follow from another finding"), ("zh", "其中 3 个由其他发现引起")]
+)
+def test_findings_about_the_dataset_fold_under_the_file_their_collection_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, follow: str
+) -> None:
+    root = example_copy(tmp_path)
+    _utf16(root / "pairings" / "prefecture-links.yaml")
+    status, out, _ = run_cli(capsys, "check", str(root), "--lang", lang)
+    lines = out.splitlines()
+    assert status == 1
+    assert lines[0].startswith("pairings/prefecture-links.yaml:1:1: D000 ")
+    # Q001, Q002 and M005 judge the prefectures a parameter names: the links lost with
+    # the file are why no party secretary, governor or partner city is found.
+    assert [line.split()[2] for line in lines[1:4]] == ["Q001", "M005", "Q002"]
+    assert all(line.startswith("  ↳ regions.yaml:") for line in lines[1:4])
+    assert follow in lines[-1]
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json")[1])
+    cause = {
+        "rule": "D000",
+        "subject": None,
+        "file": "pairings/prefecture-links.yaml",
+        "line": 1,
+        "column": 1,
+    }
+    assert [(d["rule"], d.get("caused_by")) for d in report["diagnostics"]] == [
+        ("D000", None),
+        ("Q001", cause),
+        ("M005", cause),
+        ("Q002", cause),
+    ]
+    sarif = json.loads(run_cli(capsys, "check", str(root), "--format", "sarif")[1])
+    results = sarif["runs"][0]["results"]
+    assert len(results) == 4  # every finding kept
+    assert [r.get("properties", {}).get("caused_by", {}).get("rule") for r in results] == [
+        None,
+        "D000",
+        "D000",
+        "D000",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_q008_folds_under_an_unreadable_units_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    root = example_copy(tmp_path)
+    _utf16(root / "organisation" / "units.yaml")
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json", "--lang", lang)[1])
+    (q008,) = [d for d in report["diagnostics"] if d["rule"] == "Q008"]
+    assert q008["subject"] is None and q008["file"] == "guabao-rules.toml"
+    assert q008["caused_by"]["file"] == "organisation/units.yaml"
+    assert q008["caused_by"]["rule"] == "D000"
+    text = run_cli(capsys, "check", str(root), "--lang", lang)[1]
+    # No finding stands on its own line: all 451 are under the D000.
+    assert [line for line in text.splitlines() if not line.startswith("  ↳")][:-1] == [
+        line for line in text.splitlines() if " D000 " in line
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "q008"),
+    [
+        ("en", "35 distinct units have an active county_link"),
+        ("zh", "有效挂联范围内县的单位共 35 家"),
+    ],
+)
+def test_q008_folds_under_the_invalid_pairing_it_could_not_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, q008: str
+) -> None:
+    root = example_copy(tmp_path)
+    edit(
+        root / "pairings" / "county-links.yaml",
+        'helper: U-LCJ, target: "533401", start: 2018-01-01',
+        'helper: U-LCJ, target: "533401", start: 2018-13-01',
+    )
+    lines = run_cli(capsys, "check", str(root), "--lang", lang)[1].splitlines()
+    assert lines[0].startswith("pairings/county-links.yaml:8:78: D003 ")
+    assert lines[1].startswith("  ↳ guabao-rules.toml:2:1: Q008 ") and q008 in lines[1]
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json")[1])
+    (found,) = [d for d in report["diagnostics"] if d["rule"] == "Q008"]
+    assert found["caused_by"] == {
+        "rule": "D003",
+        "subject": "P-CL-533401-02",
+        "file": "pairings/county-links.yaml",
+        "line": 8,
+        "column": 78,
+    }
+
+
+def test_a_dataset_finding_with_nothing_lost_in_its_collections_stands_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = example_copy(tmp_path)
+    # The unit's only county link removed: Q008 counts 35 of 36 for a reason of its own.
+    edit(
+        root / "pairings" / "county-links.yaml",
+        '  - {id: P-CL-533401-02, kind: county_link, helper: U-LCJ, target: "533401",'
+        " start: 2018-01-01}\n",
+        "",
+    )
+    # A broken record of a collection Q008 does not read causes nothing of Q008.
+    edit(root / "funds" / "upstream.yaml", 'amount: "11910000.00"', "amount: 1,500,000")
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json")[1])
+    (q008,) = [d for d in report["diagnostics"] if d["rule"] == "Q008"]
+    assert "caused_by" not in q008
+    assert any(d["rule"] == "T003" and "caused_by" in d for d in report["diagnostics"])
+
+
+# --- 3. rules cite the policy document ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "The 挂包帮 poverty-alleviation organisation of the 三区三州, "),
+        ("zh", "《“三区三州”“挂包帮”扶贫组织模式》"),
+    ],
+)
+def test_sarif_rule_help_cites_the_policy_document_and_section(
+    capsys: pytest.CaptureFixture[str], lang: str, title: str
+) -> None:
+    from guabao_rules.engine.core import catalogue
+
+    sarif = json.loads(
+        run_cli(capsys, "check", str(EXAMPLE), "--format", "sarif", "--lang", lang)[1]
+    )
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == len(catalogue().rules)
+    for descriptor in rules:
+        rule = catalogue().get(descriptor["id"])
+        assert rule is not None
+        cited = rule.source.citation(lang)
+        assert descriptor["properties"]["source"] == cited
+        # The policy rules cite the policy; the data rules the data-format spec.
+        assert (title in cited) == (rule.source.document == "seed"), cited
+        assert cited in descriptor["help"]["text"] and cited in descriptor["help"]["markdown"]
+        assert f"seed {rule.source.clause}" not in json.dumps(descriptor, ensure_ascii=False)
+    assert sum(title in d["properties"]["source"] for d in rules) >= 30
+    q003 = next(d for d in rules if d["id"] == "Q003")
+    section = "(一)组织领导机制" if lang == "zh" else "(一) organisational leadership"
+    assert section in q003["properties"]["source"]
+
+
 # --- 9. the API is the CLI ------------------------------------------------------
 
 
