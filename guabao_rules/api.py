@@ -145,7 +145,8 @@ class Scope:
 
     Attributes:
         load: The paths to read.
-        only: With single files checked, those files (relative to the
+        only: With single files or folders inside a dataset checked, those
+            files, and those folders with a trailing ``/`` (relative to the
             dataset root, ``/`` separators): only findings located in them are
             reported. None: every finding.
     """
@@ -163,11 +164,23 @@ def scope(paths: Sequence[PathArg], config: Config) -> Scope:
     and only the findings located in the named files are reported. The
     dataset's root is the folder of the configuration file; without one, the
     files' own folder, or the folder above it when it is a table folder named
-    for a collection (``households/``).
+    for a collection (``households/``). A folder strictly inside the root of
+    its configuration file (``check reports/``, or ``check`` run inside it) is
+    checked within its dataset the same way.
     """
     given = [Path(p) for p in paths] or [Path()]
     files = [p.resolve() for p in given if p.is_file()]
-    if not files:
+    folders = [p.resolve() for p in given if not p.is_file()]
+    if folders and config.path is not None:
+        # `check reports/` (or `check` inside it) under a dataset's config: a part of
+        # that dataset, read whole so its references resolve, its own findings reported.
+        root = config.path.resolve().parent
+        inner = [f for f in folders if f != root and f.is_relative_to(root)]
+        if len(inner) == len(folders) and all(f.is_relative_to(root) for f in files):
+            only = [f.relative_to(root).as_posix() for f in files]
+            only += [f"{f.relative_to(root).as_posix()}/" for f in inner]
+            return Scope([root, *files], frozenset(only))
+    if not files or folders:
         return Scope(given, None)
     if config.path is not None:
         root = config.path.resolve().parent
@@ -176,7 +189,7 @@ def scope(paths: Sequence[PathArg], config: Config) -> Scope:
         # A table's folder (`households/`) is inside its dataset, never its root.
         while root.name in COLLECTIONS and root.parent != root:
             root = root.parent
-    if len(files) < len(given) or not all(f.is_relative_to(root) for f in files):
+    if not all(f.is_relative_to(root) for f in files):
         return Scope(given, None)  # files beside folders, or of several datasets: as named
     return Scope([root, *files], frozenset(f.relative_to(root).as_posix() for f in files))
 
@@ -193,9 +206,25 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     )
 
 
-def no_data_files(dataset: Dataset, paths: Sequence[PathArg]) -> Text | None:
-    """The one-line usage error when nothing was read (None: there is data)."""
-    if dataset.files:
+def in_scope(file: str | None, only: frozenset[str]) -> bool:
+    """Whether a finding's file is one of the files, or inside one of the folders, of ``only``."""
+    if file is None:
+        return False
+    return file in only or any(p.endswith("/") and file.startswith(p) for p in only)
+
+
+def no_data_files(
+    dataset: Dataset, paths: Sequence[PathArg], only: frozenset[str] | None = None
+) -> Text | None:
+    """The one-line usage error when nothing was read (None: there is data).
+
+    A folder inside a dataset (``only`` holds it) must hold data files itself: the
+    rest of the dataset, read for its references, does not count.
+    """
+    folders = [p for p in only or () if p.endswith("/")]
+    if dataset.files and (
+        not folders or any(in_scope(f, frozenset(folders)) for f in dataset.files)
+    ):
         return None
     shown = ", ".join(str(p) for p in paths) or "."
     zh = f"{shown} 中没有数据文件(*.yaml、*.yml、集合的 *.csv)"
@@ -211,8 +240,8 @@ def restrict(report: Report, only: frozenset[str] | None) -> Report:
     """The report with only the findings located in ``only`` (None: unchanged)."""
     if only is None:
         return report
-    report.diagnostics = [d for d in report.diagnostics if d.file in only]
-    report.waived = [d for d in report.waived if d.file in only]
+    report.diagnostics = [d for d in report.diagnostics if in_scope(d.file, only)]
+    report.waived = [d for d in report.waived if in_scope(d.file, only)]
     return report
 
 
@@ -267,7 +296,7 @@ def check_path(
     the_plan = plan(config)
     the_scope = scope(paths, config)
     dataset = load_for(config, the_plan, the_scope)
-    problem = no_data_files(dataset, paths)
+    problem = no_data_files(dataset, paths, the_scope.only)
     if problem is not None:
         raise ConfigError(text=problem)
     from guabao_rules.columnar.engine import EngineError

@@ -314,7 +314,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
             _write(files_text(dataset, the_plan.lang), None)
             return 0
-        problem = no_data_files(dataset, paths)
+        problem = no_data_files(dataset, paths, None if stdin else the_scope.only)
         if problem is not None:
             raise UsageError(text=problem)
         protected = _inputs(None if stdin else dataset, config, profile, None)

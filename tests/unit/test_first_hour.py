@@ -71,15 +71,82 @@ def test_a_correct_scope_tag_gives_no_d010(
     assert {d["rule"] for d in report["diagnostics"]} >= {"Q003", "Q005", "Q010"}
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Q rules checked nothing: Q011: none of the 1 records of `households` is valid"),
+        ("zh", "Q 类规则什么也没检查:Q011:`households` 的 1 条记录都未通过格式校验(见 D003)"),
+    ],
+)
 def test_every_record_invalid_is_no_silent_pass(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
 ) -> None:
     data = COUNTY_DATA.replace("TAG", "deep_poverty") + (
         'households:\n  - {id: HH-1, village: "533323100201", status: 贫困}\n'
     )
     write(tmp_path, {"data.yaml": data})
-    out = run_cli(capsys, "check", str(tmp_path), "--lang", "en", "--as-of", "2019-12-31")[1]
-    assert "Q011: none of the 1 records of `households` is valid (see D003)" in out
+    out = run_cli(capsys, "check", str(tmp_path), "--lang", lang, "--as-of", "2019-12-31")[1]
+    assert said in out
+
+
+@pytest.mark.parametrize(
+    ("lang", "skipped"),
+    [("en", "; 2 files skipped, see --list-files)"), ("zh", ";跳过 2 个文件,见 --list-files)")],
+)
+def test_files_that_look_like_data_but_are_not_read_are_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, skipped: str
+) -> None:
+    write(
+        tmp_path,
+        {
+            "regions.yaml": COUNTY_DATA.replace("TAG", "deep_poverty"),
+            "leaders.YAML": "leaders: []\n",
+            "units.json": "{}",
+        },
+    )
+    out = run_cli(capsys, "check", str(tmp_path), "--lang", lang, "--as-of", "2019-12-31")[1]
+    assert skipped in out.splitlines()[-1]
+    listed = run_cli(capsys, "check", str(tmp_path), "--list-files", "--lang", lang)[1]
+    mark = "(skipped)" if lang == "en" else "(跳过)"
+    assert listed.splitlines() == ["regions.yaml", f"leaders.YAML  {mark}", f"units.json  {mark}"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "d005", "none"),
+    [
+        ("en", "dates out of order", "no data files (*.yaml, *.yml, collection *.csv) in "),
+        ("zh", "日期错误", " 中没有数据文件(*.yaml、*.yml、集合的 *.csv)"),
+    ],
+)
+def test_a_folder_inside_the_dataset_is_checked_within_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    d005: str,
+    none: str,
+) -> None:
+    root = example_copy(tmp_path)
+    reports = root / "reports"
+    reports.mkdir()
+    (reports / "2018-2019.csv").write_text(
+        "id,reporter,household,period,date,recipients\n"
+        "R-X,C-533323-01,HH-533323-0001,2019-Q4,2020-01-09,U-SLT\n",
+        encoding="utf-8",
+    )
+    expected = f"reports/2018-2019.csv:2:40: D005 [{'error' if lang == 'en' else '错误'}] R-X: "
+    # Inside the folder, on the folder, on the file: the same one finding, located in
+    # the dataset, and the references into the rest of the dataset resolve (no D002).
+    monkeypatch.chdir(reports)
+    for argv in (["check"], ["check", "."], ["check", "2018-2019.csv"], ["check", str(reports)]):
+        status, out, err = run_cli(capsys, *argv, "--lang", lang)
+        lines = out.splitlines()
+        assert status == 1 and err == "", (argv, err)
+        assert len(lines) == 2 and lines[0].startswith(expected) and d005 in lines[0], out
+    # A folder of the dataset with no data of its own is no pass on the rest of it.
+    (root / "empty").mkdir()
+    status, out, err = run_cli(capsys, "check", str(root / "empty"), "--lang", lang)
+    assert status == 2 and out == "" and none in err
 
 
 # --- 2. the root cause comes first ----------------------------------------------
