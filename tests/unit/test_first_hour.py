@@ -615,6 +615,25 @@ def test_the_summary_says_the_judging_date_and_where_it_came_from(
         1
     ]
     assert "as_of: 2019-12-31 (from --as-of)" in settings and "config file: none" in settings
+    zh = run_cli(
+        capsys, "check", str(tmp_path), "--as-of", "2019-12-31", "--show-settings", "--lang", "zh"
+    )[1]
+    assert "as_of: 2019-12-31 (来自 --as-of)" in zh and "配置文件: 无" in zh and "lang: zh" in zh
+    # The same settings with the same values; only the words around them differ.
+    en = run_cli(
+        capsys, "check", str(tmp_path), "--as-of", "2019-12-31", "--show-settings", "--lang", "en"
+    )[1]
+
+    def values(text: str) -> list[str]:
+        return [line.split(": ", 1)[-1] for line in text.splitlines()]
+
+    assert len(values(en)) == len(values(zh))
+    assert [(e, z) for e, z in zip(values(en), values(zh), strict=True) if e != z] == [
+        ("none", "无"),  # no config file
+        ("none", "无"),  # no profile
+        ("2019-12-31 (from --as-of)", "2019-12-31 (来自 --as-of)"),
+        ("en", "zh"),
+    ]
 
 
 # --- 6. SARIF that code scanning accepts ------------------------------------------
