@@ -87,7 +87,14 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
         Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
-        Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
+        Kind(
+            "sum",
+            sum_kind.SumConstraint,
+            sum_kind.evaluate,
+            "a sum against a bound",
+            sum_kind.compile_query,
+            sum_kind.violations,
+        ),
         Kind(
             "compare",
             compare.CompareConstraint,

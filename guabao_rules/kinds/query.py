@@ -5,7 +5,9 @@ columnar engine runs the same rule definition on DuckDB or Spark. The
 contract: ``compile(rule, params, tables, as_of)`` where ``tables`` maps a
 collection name to an ibis table with one column per model field (ids and
 references as strings, dates as date, amounts as decimal(38, 2), lists as
-array<string>) plus ``_file`` and ``_ordinal``, holding the valid records;
+array<string>) plus ``_file`` and ``_ordinal``, holding the valid records
+(and for each amount ``x`` its written fraction digits ``_digits_x``), and
+:data:`RECORD_IDS` to the id of every record read, valid or not;
 it returns an ibis table of violations with a ``subject`` column and the
 columns the rule's message needs. The kind's ``violations`` function turns
 those rows into the same :class:`~guabao_rules.diagnostics.Violation`
@@ -31,8 +33,26 @@ if TYPE_CHECKING:
 Tables = Mapping[str, "ir.Table"]
 
 
+RECORD_IDS = "_ids"
+"""The table of every record id read (``id``), valid or not, beside the collections."""
+
+
 class CompileError(Exception):
     """A constraint the kind's compiler cannot express as a query (the engine runs Python)."""
+
+
+def record_ids(tables: Tables) -> ir.Table:
+    """Every record id read, valid or not, as ``id``: the ids a finding may name as related.
+
+    The index names an invalid record too (D003 says what is wrong with it),
+    so the valid records' tables are not enough to tell which ids name a record.
+
+    Raises:
+        CompileError: The tables do not list them.
+    """
+    if RECORD_IDS not in tables:
+        raise CompileError(f"the tables have no {RECORD_IDS!r} table of every record read")
+    return tables[RECORD_IDS]
 
 
 def where_filter(

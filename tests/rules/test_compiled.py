@@ -1,16 +1,15 @@
 """Each kind's query compiler agrees with its Python evaluator, on DuckDB.
 
-The tables are made from a loaded dataset as the columnar contract has them
-(one column per model field, the valid records); the query's rows, turned
+The tables are made from a loaded dataset as the engine makes them
+(:func:`~guabao_rules.columnar.tables.dataset_tables`: one column per flat
+model field, the valid records, every id read); the query's rows, turned
 into violations by the kind, must equal the Python evaluator's: same
 subjects, same messages in both languages, same fields.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from helpers import EXAMPLES, SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guabao_rules.columnar.tables import dataset_tables
 from guabao_rules.config import Config
 from guabao_rules.dataset import Dataset
 from guabao_rules.engine.context import RuleContext
@@ -25,7 +25,6 @@ from guabao_rules.engine.core import catalogue, plan
 from guabao_rules.engine.render import render
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError
-from guabao_rules.models import COLLECTIONS
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import load, load_text
 from guabao_rules.testing import VIOLATIONS, render_files, violations
@@ -44,53 +43,9 @@ COMPILED = [
 ]
 
 
-def _column(values: list[Any], annotation: Any) -> Any:
-    """An Arrow column of one field's values, typed as the contract says; None when nested."""
-    present = [v for v in values if v is not None]
-    if not present:
-        shape = json.dumps(annotation)
-        if '"$ref"' in shape or '"object"' in shape:
-            return None
-        for word, kind in (
-            ('"array"', pa.list_(pa.string())),
-            ('"date"', pa.date32()),
-            ('"boolean"', pa.bool_()),
-        ):
-            if word in shape:
-                return pa.array(values, type=kind)
-        return pa.array(values, type=pa.string())
-    if any(isinstance(v, list) for v in present):
-        if not all(isinstance(x, str) for v in present for x in v):
-            return None
-        return pa.array(values, type=pa.list_(pa.string()))
-    if present and all(isinstance(v, bool) for v in present):
-        return pa.array(values, type=pa.bool_())
-    if present and all(isinstance(v, date) for v in present):
-        return pa.array(values, type=pa.date32())
-    if present and all(isinstance(v, Decimal) for v in present):
-        return pa.array(values, type=pa.decimal128(38, 2))
-    if present and all(isinstance(v, int) for v in present):
-        return pa.array(values, type=pa.int64())
-    if not all(isinstance(v, str | int | date | Decimal) for v in present):
-        return None
-    return pa.array([None if v is None else str(v) for v in values], type=pa.string())
-
-
 def tables_of(dataset: Dataset) -> dict[str, Any]:
-    """One ibis table per collection: the valid records, one column per flat model field."""
-    out = {}
-    index = dataset.index
-    for collection, model in COLLECTIONS.items():
-        records = [e.model for e in index.by_collection.get(collection, ())]
-        columns: dict[str, Any] = {}
-        shapes = model.model_json_schema()["properties"]
-        for name in model.model_fields:
-            column = _column([getattr(r, name) for r in records], shapes.get(name, {}))
-            if column is not None:
-                columns[name] = column
-        columns["_ordinal"] = pa.array(range(len(records)), type=pa.int64())
-        out[collection] = ibis.memtable(pa.table(columns))
-    return out
+    """One ibis table per collection as the engine builds them (and every record id read)."""
+    return {name: ibis.memtable(table) for name, table in dataset_tables(dataset).items()}
 
 
 def _shown(dataset: Dataset, rule: RuleSpec, found: list[Any]) -> list[tuple[Any, ...]]:
@@ -127,9 +82,17 @@ def agree(dataset: Dataset, config: Config, rules: list[RuleSpec] = COMPILED) ->
 
 def test_the_compiled_kinds() -> None:
     kinds = {r.constraint.kind for r in COMPILED}
-    assert {"count", "forbidden", "periodic", "compare"} <= kinds
-    # 12 counts, M004, D008, the periodic M001-M003 and compare's M008, S301, T002, T007
-    assert len(COMPILED) == 21
+    assert {"count", "forbidden", "periodic", "compare", "sum"} <= kinds
+    # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007
+    # and the sums T003, T004, T005, T010, S401
+    assert len(COMPILED) == 26
+    assert {r.id for r in COMPILED if r.constraint.kind == "sum"} == {
+        "S401",
+        "T003",
+        "T004",
+        "T005",
+        "T010",
+    }
     assert {r.id for r in COMPILED if r.constraint.kind == "compare"} == {
         "M008",
         "S301",
