@@ -10,6 +10,7 @@ subjects, same messages in both languages, same fields.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -169,3 +170,171 @@ def test_importing_the_package_does_not_import_ibis() -> None:
     code = "import sys, guabao_rules.cli, guabao_rules.engine.core; print('ibis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- sums and parent trees, exactly: arguments, related records, order, applied -------------
+
+
+def agree_exactly(dataset: Dataset, rule: RuleSpec, **params: Any) -> list[Any]:
+    """The rule through the DuckDB engine equals the Python evaluator in every detail.
+
+    Compared: each violation's subject, field, related records and arguments
+    (``repr``, so a Decimal's digits count), the rendered messages in both
+    languages, the order, and the applied count. Returns the violations.
+    """
+    from guabao_rules.columnar.engine import QueryEvaluator
+
+    the_plan = plan(Config(as_of=date(2019, 12, 31)))
+    values = {**the_plan.params, **params}  # a test rule's own parameters too
+    python_ctx = RuleContext(dataset, the_plan.as_of, values, rule)
+    python = evaluate(python_ctx)
+    query_ctx = RuleContext(dataset, the_plan.as_of, values, rule)
+    evaluator = QueryEvaluator(dataset, "duckdb")
+    compiled = evaluator(query_ctx)
+    assert evaluator.as_queries == [rule.id]
+
+    def exactly(found: list[Any]) -> list[tuple[Any, ...]]:
+        return [
+            (
+                v.subject,
+                v.field,
+                v.related,
+                repr(sorted(v.args.items())),
+                render(rule.message.en, {"subject": v.subject, **v.args}, "en"),
+                render(rule.message.zh, {"subject": v.subject, **v.args}, "zh"),
+            )
+            for v in found
+        ]
+
+    assert exactly(compiled) == exactly(python)
+    assert query_ctx.applied == python_ctx.applied
+    return python
+
+
+def _rule(rule_id: str) -> RuleSpec:
+    (rule,) = [r for r in catalogue().rules if r.id == rule_id]
+    return rule
+
+
+PROJECT = '  - {{id: {}, name: 项目, county: "533323", category: industry, year: 2019, {}}}\n'
+
+MONEY = (
+    "projects:\n"
+    + PROJECT.format("PJ-1", "budget: 800000, status: implementing")
+    + PROJECT.format("PJ-2", 'budget: "600000.5", status: completed')
+    + PROJECT.format("PJ-3", 'budget: "100.00", status: accepted')
+    + PROJECT.format("PJ-4", "budget: 0, status: completed")
+    + PROJECT.format("PJ-5", 'budget: "1.00", status: proposed')
+    + """
+funds:
+  - {id: F-1, name: 一, source: county, year: 2019, amount: 1000000}
+  - {id: F-2, name: 二, source: county, year: 2019, amount: "oops"}
+  - {id: F-3, name: 三, source: county, year: 2019, amount: "100000.00", parent: F-1}
+  - {id: F-4, name: 四, source: county, year: 2019, amount: "50.00", parent: F-5}
+  - {id: F-5, name: 五, source: county, year: 2019, amount: "50.00", parent: F-4}
+  - {id: F-6, name: 六, source: county, year: 2019, amount: "10.00", parent: F-4}
+  - {id: F-7, name: 七, source: county, year: 2019, amount: "1.00", parent: F-7}
+allocations:
+  - {id: AL-1, fund: F-1, project: PJ-1, amount: 500000, date: 2019-03-01}
+  - {id: AL-2, fund: F-2, project: PJ-1, amount: "200000.5", date: 2019-03-02}
+  - {id: AL-3, fund: F-404, project: PJ-1, amount: "0.25", date: 2019-03-03}
+  - {id: AL-4, fund: F-1, project: PJ-2, amount: "600000.50", date: 2019-03-04}
+  - {id: AL-5, fund: F-1, project: PJ-3, amount: 100, date: 2019-03-05}
+  - {id: AL-6, fund: F-4, project: PJ-3, amount: "0.01", date: 2019-03-06}
+  - {id: AL-7, fund: F-6, project: PJ-404, amount: "20.00", date: 2019-03-07}
+  - {id: AL-8, fund: F-1, project: PJ-4, amount: 0, date: 2019-03-08}
+disbursements:
+  - {id: PAY-1, allocation: AL-4, amount: "300000.25", date: 2019-06-01}
+  - {id: PAY-2, allocation: AL-4, amount: "300000.25", date: 2019-05-01}
+  - {id: PAY-3, allocation: AL-4, amount: "0.01", date: 2019-05-01}
+  - {id: PAY-4, allocation: AL-5, amount: 60, date: 2019-05-01}
+  - {id: PAY-5, allocation: AL-6, amount: "0.01", date: 2019-05-01}
+  - {id: PAY-6, allocation: AL-5, amount: "40.5", date: 2019-04-01}
+  - {id: PAY-7, allocation: AL-8, amount: "0.00", date: 2019-04-01}
+"""
+)
+"""Amounts written with 0, 1 and 2 fraction digits, an invalid fund (D003) and a dangling
+one named as related, ties on the order field, empty relations, fund cycles and a fund
+below a cycle, a zero budget."""
+
+
+@pytest.mark.parametrize("rule_id", ["T003", "T004", "T005", "T010", "S401"])
+def test_sums_agree_exactly_on_edge_cases(rule_id: str) -> None:
+    found = agree_exactly(load_text(MONEY), _rule(rule_id))
+    assert found, "every sum rule fails somewhere in MONEY"
+
+
+def test_an_exact_sum_keeps_the_written_digits() -> None:
+    (pj1, *_) = agree_exactly(load_text(MONEY), _rule("S401"))
+    # 500000 + 200000.5 + 0.25: Python's Decimal sum has 2 digits; the budget 800000 none.
+    assert pj1.subject == "PJ-1"
+    assert repr(pj1.args["allocated"]) == "Decimal('700000.75')"
+    assert repr(pj1.args["budget"]) == "Decimal('800000')"
+    assert repr(pj1.args["shortfall"]) == "Decimal('99999.25')"
+    assert pj1.related == ("AL-1", "AL-2", "AL-3")
+
+
+def test_related_records_name_invalid_records_but_not_dangling_ids() -> None:
+    data = MONEY.replace("budget: 800000,", "budget: 1,")  # PJ-1 over its budget
+    (over, *_) = agree_exactly(load_text(data), _rule("T004"))
+    assert over.related == ("AL-1", "AL-2", "AL-3", "F-1", "F-2")  # F-2 is D003, F-404 absent
+
+
+def test_a_sum_names_at_most_the_cap_of_related_records() -> None:
+    allocations = "\n".join(
+        f'  - {{id: AL-{n:02d}, fund: F-{n % 3}, project: PJ-1, amount: "1.00", date: 2019-03-01}}'
+        for n in range(30)
+    )
+    data = (
+        "projects:\n"
+        '  - {id: PJ-1, name: 甲, county: "533323", category: industry, year: 2019,'
+        ' budget: "2.00", status: implementing}\n'
+        "funds:\n"
+        + "".join(
+            f'  - {{id: F-{n}, name: 一, source: county, year: 2019, amount: "9.00"}}\n'
+            for n in range(3)
+        )
+        + "allocations:\n"
+        + allocations
+    )
+    (found,) = agree_exactly(load_text(data), _rule("T004"))
+    assert len(found.related) == 20
+
+
+def test_a_sum_over_nothing_selected_or_against_a_missing_parameter() -> None:
+    empty = load_text("projects: []\nallocations: []\nfunds: []\ndisbursements: []")
+    for rule_id in ("T003", "T004", "T005", "T010", "S401"):
+        assert agree_exactly(empty, _rule(rule_id)) == []
+    # A bound taken from a parameter: unset, the rule finds nothing; set, it compares exactly.
+    s401 = _rule("S401")
+    from guabao_rules.kinds.schema import ParamRef
+
+    by_param = s401.model_copy(
+        update={"constraint": s401.constraint.model_copy(update={"right": ParamRef(param="x")})}
+    )
+    assert agree_exactly(load_text(MONEY), by_param) == []
+    found = agree_exactly(load_text(MONEY), by_param, x=Decimal("600000.5"))
+    assert [v.subject for v in found] == ["PJ-3", "PJ-4"]  # 600000.50 meets it exactly
+
+
+def test_sum_uses_that_do_not_compile_raise() -> None:
+    from guabao_rules.kinds.schema import ParamRef
+
+    tables = tables_of(load_text(MONEY))
+    s401 = _rule("S401")
+    constraint = s401.constraint
+    cases = {
+        "listed ids": {"select": constraint.select.model_copy(update={"ids": ParamRef(param="x")})},
+        "'in'": {"op": "in"},
+        "not an amount": {"right": constraint.right.model_copy(update={"field": "year"})},
+        "not a flat column": {"args": {"start": "period.start"}},
+    }
+    for reason, update in cases.items():
+        rule = s401.model_copy(update={"constraint": constraint.model_copy(update=update)})
+        with pytest.raises(CompileError, match=reason.split()[-1]):
+            compile_rule(rule, {}, tables, date(2019, 12, 31))
+    # Exact amounts need their written digits; tables without them run the rule in Python.
+    bare = dict(tables)
+    bare["allocations"] = tables["allocations"].drop("_digits_amount")
+    with pytest.raises(CompileError, match="written digits"):
+        compile_rule(s401, {}, bare, date(2019, 12, 31))
