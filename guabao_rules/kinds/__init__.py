@@ -104,7 +104,15 @@ KINDS: dict[str, Kind] = {
             compare.violations,
             compare.compile_applied,
         ),
-        Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
+        Kind(
+            "lineage",
+            lineage.LineageConstraint,
+            lineage.evaluate,
+            "parent trees",
+            lineage.compile_query,
+            lineage.violations,
+            lineage.compile_applied,
+        ),
         Kind(
             "periodic",
             periodic.PeriodicConstraint,

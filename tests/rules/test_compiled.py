@@ -83,10 +83,10 @@ def agree(dataset: Dataset, config: Config, rules: list[RuleSpec] = COMPILED) ->
 
 def test_the_compiled_kinds() -> None:
     kinds = {r.constraint.kind for r in COMPILED}
-    assert {"count", "forbidden", "periodic", "compare", "sum"} <= kinds
-    # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007
-    # and the sums T003, T004, T005, T010, S401
-    assert len(COMPILED) == 26
+    assert {"count", "forbidden", "periodic", "compare", "sum", "lineage"} <= kinds
+    # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
+    # the sums T003, T004, T005, T010, S401 and the lineage T008
+    assert len(COMPILED) == 27
     assert {r.id for r in COMPILED if r.constraint.kind == "sum"} == {
         "S401",
         "T003",
@@ -338,3 +338,59 @@ def test_sum_uses_that_do_not_compile_raise() -> None:
     bare["allocations"] = tables["allocations"].drop("_digits_amount")
     with pytest.raises(CompileError, match="written digits"):
         compile_rule(s401, {}, bare, date(2019, 12, 31))
+
+
+def _funds(*links: tuple[str, str | None, int]) -> str:
+    """A funds list: (id, parent, year) each."""
+    lines = ["funds:"]
+    for key, parent, year in links:
+        up = f", parent: {parent}" if parent else ""
+        lines.append(
+            f'  - {{id: {key}, name: 资金, source: county, year: {year}, amount: "1.00"{up}}}'
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_lineage_agrees_on_cycles_trees_and_ties() -> None:
+    data = _funds(
+        ("F-Z", "F-B", 2019),  # below the B-A cycle: found first, from here
+        ("F-B", "F-A", 2019),
+        ("F-A", "F-B", 2018),
+        ("F-S", "F-S", 2019),  # its own parent
+        ("F-R", None, 2019),  # a root
+        ("F-R1", "F-R", 2018),  # before its parent
+        ("F-R2", "F-R", 2019),  # the same year: fine
+        ("F-R3", "F-R2", 2020),
+        ("F-R4", "F-R3", 2017),  # before its parent, deeper down
+        ("F-D", "F-404", 2019),  # a dangling parent ends the walk
+        ("F-X", "F-Y", 2019),  # a cycle through an invalid record is no cycle
+        ("F-Y", "F-X", 2019),
+        ("F-C3", "F-C1", 2019),  # a three-cycle whose smallest id comes last
+        ("F-C2", "F-C3", 2019),
+        ("F-C1", "F-C2", 2019),
+    ).replace('{id: F-Y, name: 资金, source: county, year: 2019, amount: "1.00"', "{id: F-Y")
+    found = agree_exactly(load_text(data), _rule("T008"))
+    assert [v.subject for v in found] == ["F-A", "F-S", "F-C1", "F-R1", "F-R4"]
+    assert found[0].args["problems"][0].en.endswith("F-A → F-B → F-A")
+    assert found[2].related == ("F-C2", "F-C3")
+
+
+def test_lineage_agrees_on_deep_trees_and_long_cycles() -> None:
+    chain = [(f"F-T{n:03d}", f"F-T{n - 1:03d}" if n else None, 2000 + n % 7) for n in range(300)]
+    ring = [(f"F-Q{n:03d}", f"F-Q{(n + 1) % 40:03d}", 2019) for n in range(40)]
+    tail = [(f"F-P{n:03d}", f"F-P{n + 1:03d}" if n < 99 else "F-Q017", 2019) for n in range(100)]
+    found = agree_exactly(load_text(_funds(*tail, *chain, *ring)), _rule("T008"))
+    cycle = found[0]
+    assert cycle.subject == "F-Q000"
+    assert len(cycle.related) == 20  # the cap
+    assert len(found) == 1 + sum(1 for n in range(1, 300) if n % 7 == 0)
+
+
+def test_lineage_on_no_funds_and_without_an_order() -> None:
+    t008 = _rule("T008")
+    assert agree_exactly(load_text("funds: []"), t008) == []
+    no_order = t008.model_copy(
+        update={"constraint": t008.constraint.model_copy(update={"order": None})}
+    )
+    data = _funds(("F-A", "F-B", 2019), ("F-B", "F-A", 2018), ("F-C", "F-A", 2017))
+    assert [v.subject for v in agree_exactly(load_text(data), no_order)] == ["F-A"]
