@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from compiled_cases import DEEP, LINEAGE, MONEY, agree_exactly, funds, rule_of
 from helpers import EXAMPLES, SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,100 +173,14 @@ def test_importing_the_package_does_not_import_ibis() -> None:
     assert out.stdout.strip() == "False"
 
 
-# --- sums and parent trees, exactly: arguments, related records, order, applied -------------
-
-
-def agree_exactly(dataset: Dataset, rule: RuleSpec, **params: Any) -> list[Any]:
-    """The rule through the DuckDB engine equals the Python evaluator in every detail.
-
-    Compared: each violation's subject, field, related records and arguments
-    (``repr``, so a Decimal's digits count), the rendered messages in both
-    languages, the order, and the applied count. Returns the violations.
-    """
-    from guabao_rules.columnar.engine import QueryEvaluator
-
-    the_plan = plan(Config(as_of=date(2019, 12, 31)))
-    values = {**the_plan.params, **params}  # a test rule's own parameters too
-    python_ctx = RuleContext(dataset, the_plan.as_of, values, rule)
-    python = evaluate(python_ctx)
-    query_ctx = RuleContext(dataset, the_plan.as_of, values, rule)
-    evaluator = QueryEvaluator(dataset, "duckdb")
-    compiled = evaluator(query_ctx)
-    assert evaluator.as_queries == [rule.id]
-
-    def exactly(found: list[Any]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                v.subject,
-                v.field,
-                v.related,
-                repr(sorted(v.args.items())),
-                render(rule.message.en, {"subject": v.subject, **v.args}, "en"),
-                render(rule.message.zh, {"subject": v.subject, **v.args}, "zh"),
-            )
-            for v in found
-        ]
-
-    assert exactly(compiled) == exactly(python)
-    assert query_ctx.applied == python_ctx.applied
-    return python
-
-
-def _rule(rule_id: str) -> RuleSpec:
-    (rule,) = [r for r in catalogue().rules if r.id == rule_id]
-    return rule
-
-
-PROJECT = '  - {{id: {}, name: 项目, county: "533323", category: industry, year: 2019, {}}}\n'
-
-MONEY = (
-    "projects:\n"
-    + PROJECT.format("PJ-1", "budget: 800000, status: implementing")
-    + PROJECT.format("PJ-2", 'budget: "600000.5", status: completed')
-    + PROJECT.format("PJ-3", 'budget: "100.00", status: accepted')
-    + PROJECT.format("PJ-4", "budget: 0, status: completed")
-    + PROJECT.format("PJ-5", 'budget: "1.00", status: proposed')
-    + """
-funds:
-  - {id: F-1, name: 一, source: county, year: 2019, amount: 1000000}
-  - {id: F-2, name: 二, source: county, year: 2019, amount: "oops"}
-  - {id: F-3, name: 三, source: county, year: 2019, amount: "100000.00", parent: F-1}
-  - {id: F-4, name: 四, source: county, year: 2019, amount: "50.00", parent: F-5}
-  - {id: F-5, name: 五, source: county, year: 2019, amount: "50.00", parent: F-4}
-  - {id: F-6, name: 六, source: county, year: 2019, amount: "10.00", parent: F-4}
-  - {id: F-7, name: 七, source: county, year: 2019, amount: "1.00", parent: F-7}
-allocations:
-  - {id: AL-1, fund: F-1, project: PJ-1, amount: 500000, date: 2019-03-01}
-  - {id: AL-2, fund: F-2, project: PJ-1, amount: "200000.5", date: 2019-03-02}
-  - {id: AL-3, fund: F-404, project: PJ-1, amount: "0.25", date: 2019-03-03}
-  - {id: AL-4, fund: F-1, project: PJ-2, amount: "600000.50", date: 2019-03-04}
-  - {id: AL-5, fund: F-1, project: PJ-3, amount: 100, date: 2019-03-05}
-  - {id: AL-6, fund: F-4, project: PJ-3, amount: "0.01", date: 2019-03-06}
-  - {id: AL-7, fund: F-6, project: PJ-404, amount: "20.00", date: 2019-03-07}
-  - {id: AL-8, fund: F-1, project: PJ-4, amount: 0, date: 2019-03-08}
-disbursements:
-  - {id: PAY-1, allocation: AL-4, amount: "300000.25", date: 2019-06-01}
-  - {id: PAY-2, allocation: AL-4, amount: "300000.25", date: 2019-05-01}
-  - {id: PAY-3, allocation: AL-4, amount: "0.01", date: 2019-05-01}
-  - {id: PAY-4, allocation: AL-5, amount: 60, date: 2019-05-01}
-  - {id: PAY-5, allocation: AL-6, amount: "0.01", date: 2019-05-01}
-  - {id: PAY-6, allocation: AL-5, amount: "40.5", date: 2019-04-01}
-  - {id: PAY-7, allocation: AL-8, amount: "0.00", date: 2019-04-01}
-"""
-)
-"""Amounts written with 0, 1 and 2 fraction digits, an invalid fund (D003) and a dangling
-one named as related, ties on the order field, empty relations, fund cycles and a fund
-below a cycle, a zero budget."""
-
-
 @pytest.mark.parametrize("rule_id", ["T003", "T004", "T005", "T010", "S401"])
 def test_sums_agree_exactly_on_edge_cases(rule_id: str) -> None:
-    found = agree_exactly(load_text(MONEY), _rule(rule_id))
+    found = agree_exactly(load_text(MONEY), rule_of(rule_id))
     assert found, "every sum rule fails somewhere in MONEY"
 
 
 def test_an_exact_sum_keeps_the_written_digits() -> None:
-    (pj1, *_) = agree_exactly(load_text(MONEY), _rule("S401"))
+    (pj1, *_) = agree_exactly(load_text(MONEY), rule_of("S401"))
     # 500000 + 200000.5 + 0.25: Python's Decimal sum has 2 digits; the budget 800000 none.
     assert pj1.subject == "PJ-1"
     assert repr(pj1.args["allocated"]) == "Decimal('700000.75')"
@@ -276,7 +191,7 @@ def test_an_exact_sum_keeps_the_written_digits() -> None:
 
 def test_related_records_name_invalid_records_but_not_dangling_ids() -> None:
     data = MONEY.replace("budget: 800000,", "budget: 1,")  # PJ-1 over its budget
-    (over, *_) = agree_exactly(load_text(data), _rule("T004"))
+    (over, *_) = agree_exactly(load_text(data), rule_of("T004"))
     assert over.related == ("AL-1", "AL-2", "AL-3", "F-1", "F-2")  # F-2 is D003, F-404 absent
 
 
@@ -297,16 +212,16 @@ def test_a_sum_names_at_most_the_cap_of_related_records() -> None:
         + "allocations:\n"
         + allocations
     )
-    (found,) = agree_exactly(load_text(data), _rule("T004"))
+    (found,) = agree_exactly(load_text(data), rule_of("T004"))
     assert len(found.related) == 20
 
 
 def test_a_sum_over_nothing_selected_or_against_a_missing_parameter() -> None:
     empty = load_text("projects: []\nallocations: []\nfunds: []\ndisbursements: []")
     for rule_id in ("T003", "T004", "T005", "T010", "S401"):
-        assert agree_exactly(empty, _rule(rule_id)) == []
+        assert agree_exactly(empty, rule_of(rule_id)) == []
     # A bound taken from a parameter: unset, the rule finds nothing; set, it compares exactly.
-    s401 = _rule("S401")
+    s401 = rule_of("S401")
     from guabao_rules.kinds.schema import ParamRef
 
     by_param = s401.model_copy(
@@ -321,7 +236,7 @@ def test_sum_uses_that_do_not_compile_raise() -> None:
     from guabao_rules.kinds.schema import ParamRef
 
     tables = tables_of(load_text(MONEY))
-    s401 = _rule("S401")
+    s401 = rule_of("S401")
     constraint = s401.constraint
     cases = {
         "listed ids": {"select": constraint.select.model_copy(update={"ids": ParamRef(param="x")})},
@@ -340,46 +255,15 @@ def test_sum_uses_that_do_not_compile_raise() -> None:
         compile_rule(s401, {}, bare, date(2019, 12, 31))
 
 
-def _funds(*links: tuple[str, str | None, int]) -> str:
-    """A funds list: (id, parent, year) each."""
-    lines = ["funds:"]
-    for key, parent, year in links:
-        up = f", parent: {parent}" if parent else ""
-        lines.append(
-            f'  - {{id: {key}, name: 资金, source: county, year: {year}, amount: "1.00"{up}}}'
-        )
-    return "\n".join(lines) + "\n"
-
-
 def test_lineage_agrees_on_cycles_trees_and_ties() -> None:
-    data = _funds(
-        ("F-Z", "F-B", 2019),  # below the B-A cycle: found first, from here
-        ("F-B", "F-A", 2019),
-        ("F-A", "F-B", 2018),
-        ("F-S", "F-S", 2019),  # its own parent
-        ("F-R", None, 2019),  # a root
-        ("F-R1", "F-R", 2018),  # before its parent
-        ("F-R2", "F-R", 2019),  # the same year: fine
-        ("F-R3", "F-R2", 2020),
-        ("F-R4", "F-R3", 2017),  # before its parent, deeper down
-        ("F-D", "F-404", 2019),  # a dangling parent ends the walk
-        ("F-X", "F-Y", 2019),  # a cycle through an invalid record is no cycle
-        ("F-Y", "F-X", 2019),
-        ("F-C3", "F-C1", 2019),  # a three-cycle whose smallest id comes last
-        ("F-C2", "F-C3", 2019),
-        ("F-C1", "F-C2", 2019),
-    ).replace('{id: F-Y, name: 资金, source: county, year: 2019, amount: "1.00"', "{id: F-Y")
-    found = agree_exactly(load_text(data), _rule("T008"))
+    found = agree_exactly(load_text(LINEAGE), rule_of("T008"))
     assert [v.subject for v in found] == ["F-A", "F-S", "F-C1", "F-R1", "F-R4"]
     assert found[0].args["problems"][0].en.endswith("F-A → F-B → F-A")
     assert found[2].related == ("F-C2", "F-C3")
 
 
 def test_lineage_agrees_on_deep_trees_and_long_cycles() -> None:
-    chain = [(f"F-T{n:03d}", f"F-T{n - 1:03d}" if n else None, 2000 + n % 7) for n in range(300)]
-    ring = [(f"F-Q{n:03d}", f"F-Q{(n + 1) % 40:03d}", 2019) for n in range(40)]
-    tail = [(f"F-P{n:03d}", f"F-P{n + 1:03d}" if n < 99 else "F-Q017", 2019) for n in range(100)]
-    found = agree_exactly(load_text(_funds(*tail, *chain, *ring)), _rule("T008"))
+    found = agree_exactly(load_text(DEEP), rule_of("T008"))
     cycle = found[0]
     assert cycle.subject == "F-Q000"
     assert len(cycle.related) == 20  # the cap
@@ -387,10 +271,10 @@ def test_lineage_agrees_on_deep_trees_and_long_cycles() -> None:
 
 
 def test_lineage_on_no_funds_and_without_an_order() -> None:
-    t008 = _rule("T008")
+    t008 = rule_of("T008")
     assert agree_exactly(load_text("funds: []"), t008) == []
     no_order = t008.model_copy(
         update={"constraint": t008.constraint.model_copy(update={"order": None})}
     )
-    data = _funds(("F-A", "F-B", 2019), ("F-B", "F-A", 2018), ("F-C", "F-A", 2017))
+    data = funds(("F-A", "F-B", 2019), ("F-B", "F-A", 2018), ("F-C", "F-A", 2017))
     assert [v.subject for v in agree_exactly(load_text(data), no_order)] == ["F-A"]
