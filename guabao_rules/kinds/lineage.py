@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import fill
-from guabao_rules.kinds.query import CompileError, Tables
+from guabao_rules.kinds.query import CompileError, Tables, cycle_members
 from guabao_rules.kinds.schema import Bilingual, CollectionName, Strict
 from guabao_rules.kinds.select import RELATED_CAP, parent_cycles, related_ids
 from guabao_rules.sources.positions import Key
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
-    import pyarrow as pa
 
 __all__ = ["LineageConstraint", "compile_query", "evaluate", "parent_cycles", "violations"]
 
@@ -109,73 +108,10 @@ def evaluate(ctx: RuleContext, constraint: LineageConstraint) -> Iterator[Violat
     )
 
 
-# The compiler. A cycle is found by walking parent links, which SQL does only
-# with a recursive query, and ibis has none; so the walk is pointer doubling:
-# round k knows, for each record x, the record 2**k links up (``_a``, null once
-# the walk has left the collection) and the smallest id among those 2**k
-# steps (``_m``). Each round is one self-join of the previous round, which is
-# materialized (run, and read back as an in-memory table), because a round
-# reads its predecessor twice and an unmaterialized chain of them would double
-# in size with every round. After ceil(log2 n) rounds of n records, 2**k >= n:
-# a walk still going has reached its cycle, and ``_m`` of a record on a cycle is
-# the cycle's smallest id. A round is a function of the one before, so the
-# rounds stop early when one changes nothing (every walk ended, say). The
-# query then returns the records on a cycle with their cycle's smallest id and
-# the children before their parents; :func:`violations` orders each cycle's few
-# records into its chain.
-
-
-def _materialized(expr: ir.Table) -> tuple[ir.Table, pa.Table]:
-    """The expression's rows as an in-memory table (and as Arrow)."""
-    import ibis
-
-    rows = expr.to_pyarrow()
-    return ibis.memtable(rows), rows
-
-
-def cycle_members(table: ir.Table, parent: str) -> ir.Table:
-    """The records on a cycle of ``parent`` links, as ``_id, _lead, _first``.
-
-    ``_lead`` is the smallest id on the cycle; ``_first`` the reading position
-    of the first record whose walk up the links reaches the cycle (the
-    evaluator finds the cycles in that order). A link to an id outside the
-    table ends a walk, as in the evaluator. Runs one query per round (see above).
-    """
-    import ibis
-
-    links = table.select(_id=table.id, _parent=table[parent], _ord=table._ordinal)
-    ids = links.select(_known=links._id)
-    first = links.left_join(ids, links._parent == ids._known)
-    level, rows = _materialized(
-        first.select(
-            _id=first._id,
-            _ord=first._ord,
-            _a=ibis.ifelse(first._known.notnull(), first._parent, ibis.null("string")),
-            _m=first._id,
-        ).order_by("_ord")
-    )
-    for _ in range(max(0, rows.num_rows - 1).bit_length()):
-        if rows.column("_a").null_count == rows.num_rows:
-            break  # every walk has ended: no cycle
-        up = level.select(_uid=level._id, _ua=level._a, _um=level._m)
-        step = level.left_join(up, level._a == up._uid)
-        step = step.select(
-            _id=step._id,
-            _ord=step._ord,
-            _a=step._ua,
-            _m=ibis.ifelse(step._uid.isnull(), step._m, ibis.least(step._m, step._um)),
-        ).order_by("_ord")
-        level, after = _materialized(step)
-        if after.equals(rows):
-            break  # a round changes nothing: neither will the next
-        rows = after
-    walking = level.filter(level._a.notnull())
-    on = level.select(_cid=level._id, _lead=level._m)
-    reach = walking.join(on, walking._a == on._cid)  # x reaches the cycle of _lead
-    members = reach.select(_id=reach._cid, _lead=reach._lead).distinct()
-    firsts = reach.group_by(_flead=reach._lead).aggregate(_first=reach._ord.min())
-    members = members.join(firsts, members._lead == firsts._flead)
-    return members.select("_id", "_lead", "_first")
+# The compiler: the records on a cycle come from query.cycle_members (pointer
+# doubling, since ibis has no recursive query); one join finds the children
+# before their parents; violations() orders each cycle's few records into its
+# chain.
 
 
 def compile_query(
