@@ -278,3 +278,17 @@ def test_lineage_on_no_funds_and_without_an_order() -> None:
     )
     data = funds(("F-A", "F-B", 2019), ("F-B", "F-A", 2018), ("F-C", "F-A", 2017))
     assert [v.subject for v in agree_exactly(load_text(data), no_order)] == ["F-A"]
+
+
+def test_a_compare_names_an_invalid_record_as_related() -> None:
+    """The index names an invalid project (D003 says what is wrong): so does the query."""
+    data = """
+projects:
+  - {id: PJ-1, name: 缺字段}
+allocations:
+  - {id: AL-1, fund: F-404, project: PJ-1, amount: "1.00", date: 2019-08-15}
+disbursements:
+  - {id: PAY-1, allocation: AL-1, amount: "1.00", date: 2019-08-10}
+"""
+    (found,) = agree_exactly(load_text(data), rule_of("T007"))
+    assert found.related == ("AL-1", "PJ-1")
