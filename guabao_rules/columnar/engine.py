@@ -24,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, SparkSettings
-from guabao_rules.diagnostics import Violation
+from guabao_rules.diagnostics import BilingualError, Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError
 from guabao_rules.models import COLLECTIONS
@@ -45,7 +45,7 @@ costs more than the queries save (10^5 records: 21.6 s against Python's
 """
 
 
-class EngineError(Exception):
+class EngineError(BilingualError):
     """An engine that cannot run here (not installed, no Java): a usage error."""
 
 
@@ -67,7 +67,11 @@ def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
     try:
         import ibis
     except ImportError:  # pragma: no cover - ibis is a dependency
-        raise EngineError(f"--engine {engine} needs ibis-framework") from None
+        raise EngineError(
+            zh="--engine {engine} 需要 ibis-framework",
+            en="--engine {engine} needs ibis-framework",
+            engine=engine,
+        ) from None
     if engine == "duckdb":
         return ibis.duckdb.connect(), None
     settings = spark or SparkSettings()
@@ -77,7 +81,9 @@ def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
             from pyspark.sql import SparkSession
         except ImportError:
             raise EngineError(
-                "--engine spark needs pyspark: pip install 'guabao-rules[spark]'"
+                zh="--engine spark 需要 pyspark:{install}",
+                en="--engine spark needs pyspark: {install}",
+                install="pip install 'guabao-rules[spark]'",
             ) from None
         builder = SparkSession.builder.master(settings.master).appName("guabao-rules")
         conf = dict(settings.conf)
@@ -92,7 +98,11 @@ def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
             session = builder.getOrCreate()
         except Exception as error:  # Java missing or the master unreachable
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise EngineError(f"--engine spark: cannot start Spark: {first}") from None
+            raise EngineError(
+                zh="--engine spark:无法启动 Spark:{reason}",
+                en="--engine spark: cannot start Spark: {reason}",
+                reason=first,
+            ) from None
         session.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(session), session
 
@@ -170,9 +180,10 @@ class RegisteredTables(Mapping[str, Any]):
     def __getitem__(self, collection: str) -> Any:
         table = self._tables.get(collection)
         if table is None:
-            if collection not in COLLECTIONS:
+            from guabao_rules.columnar.tables import collection_table, table_names
+
+            if collection not in table_names():
                 raise KeyError(collection)
-            from guabao_rules.columnar.tables import collection_table
 
             table = self._register(
                 self._prefix + collection, collection_table(self._dataset, collection)
@@ -181,10 +192,12 @@ class RegisteredTables(Mapping[str, Any]):
         return table
 
     def __iter__(self) -> Iterator[str]:
-        return iter(COLLECTIONS)
+        from guabao_rules.columnar.tables import table_names
+
+        return iter(table_names())
 
     def __len__(self) -> int:
-        return len(COLLECTIONS)
+        return len(COLLECTIONS) + 1  # and RECORD_IDS
 
     def _register(self, name: str, arrow: Any) -> Any:
         if self._session is None:
@@ -247,9 +260,12 @@ def _python_order(ctx: RuleContext, rule: Any) -> Any:
     """A sort key putting violations in the order the Python evaluator yields them.
 
     Subjects come in the selector's order: the listed ids, or the records of
-    the collection as read. Findings that tie in the report's order keep it.
+    the collection as read. Findings that tie in the report's order keep it;
+    a kind without a selector (``lineage``) puts its rows in order itself.
     """
-    selector = rule.constraint.select
+    selector = getattr(rule.constraint, "select", None)
+    if selector is None:
+        return lambda v: 0
     if selector.ids is not None:
         from guabao_rules.kinds.select import param_value
 
