@@ -719,6 +719,7 @@ def load(
             files.append(p)
     ordered = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
     dataset = Dataset(root)
+    dataset.bulk = bulk
     dataset.skipped = sorted(set(skipped))
     limit = int(max_file_mb * 1024 * 1024)
     with paused_gc():
