@@ -858,6 +858,27 @@ class _TablePositions(LazyPositionTree):
         return row.keys, row.children
 
 
+def _maker(model: type[Record]) -> Any:
+    """Makes a record of ``model`` from its field values, already valid (what the SQL checked).
+
+    What ``model_construct`` does, without its per-field defaults and checks:
+    every field is given (absent ones as their defaults), in the model's order.
+    """
+    new = object.__new__
+    set_attribute = object.__setattr__
+    fields_set = set(model.model_fields)
+
+    def make(values: dict[str, Any]) -> Record:
+        record = new(model)
+        set_attribute(record, "__dict__", values)
+        set_attribute(record, "__pydantic_fields_set__", fields_set)
+        set_attribute(record, "__pydantic_extra__", None)
+        set_attribute(record, "__pydantic_private__", None)
+        return record
+
+    return make
+
+
 class ColumnarTables:
     """The loader's bulk reader for the query engines (``load(bulk=ColumnarTables())``).
 
@@ -893,42 +914,53 @@ class ColumnarTables:
         reader.personal_possible = out.personal_possible
         dataset.issues.extend(out.header_issues)
         table = self.read.tables[collection].slice(out.offset, out.valid)
-        names = [c.name for c in field_checks(model)]
+        fields = list(model.model_fields)
         texts = _text_fields(collection)
-        columns = {name: table.column(name).to_pylist() for name in names}
-        text_columns = {name: table.column(f"_text_{name}").to_pylist() for name in texts}
+        columns: list[list[Any]] = []
+        for name in fields:
+            if name == "notes":
+                values = table.column("_text_notes").to_pylist()
+            elif name in texts:  # an amount: pydantic's Decimal of the text as written
+                values = [
+                    None if text is None else Decimal(text.strip())
+                    for text in table.column(f"_text_{name}").to_pylist()
+                ]
+            else:
+                values = table.column(name).to_pylist()
+            columns.append(values)
+        ids = columns[fields.index("id")]
         rows = table.column("_row").to_pylist()
-        invalid = {row: (entry, issues) for row, entry, issues in out.invalid}
+        invalid = iter([*out.invalid, (len(rows) + len(out.invalid), None, [])])
+        next_bad, bad_entry, bad_issues = next(invalid)
         personal = out.personal
         lines = self.read.lines
         first_line = out.first_line
-        construct = model.model_construct
+        make = _maker(model)
         entries = dataset.entries
-        valid_at = 0
-        total = len(rows) + len(invalid)
-        for row in range(total):
-            if row in invalid:
-                entry, issues = invalid[row]
-                entries.append(entry)
-                dataset.issues.extend(issues)
-                reader.register(entry, list)
-                continue
-            values = {name: columns[name][valid_at] for name in names}
-            for name in texts:
-                text = text_columns[name][valid_at]
-                if name == "notes":
-                    values[name] = text
-                elif text is not None:
-                    values[name] = Decimal(text.strip())
-            valid_at += 1
+        register = reader.register
+        no_data: Any = list
+        for valid_at, (row, values) in enumerate(
+            zip(rows, zip(*columns, strict=True), strict=True)
+        ):
+            while next_bad < row:  # the failing rows before this one, as Python read them
+                assert bad_entry is not None
+                entries.append(bad_entry)
+                dataset.issues.extend(bad_issues)
+                register(bad_entry, no_data)
+                next_bad, bad_entry, bad_issues = next(invalid)
             line = first_line + row if first_line is not None else lines.mark(file, row).line
             entry = RecordEntry(
                 collection,
-                values["id"],
-                construct(**values),
+                ids[valid_at],
+                make(dict(zip(fields, values, strict=True))),
                 SourceRef(rel, Mark(line, 1)),
                 _TablePositions(line, lines, file, out.columns),
             )
             entries.append(entry)
-            reader.register(entry, lambda row=row: personal.get(row, []))
+            register(entry, (lambda row=row: personal.get(row, [])) if personal else no_data)
+        while bad_entry is not None:
+            entries.append(bad_entry)
+            dataset.issues.extend(bad_issues)
+            register(bad_entry, no_data)
+            next_bad, bad_entry, bad_issues = next(invalid)
         self.materialised[collection] = self.materialised.get(collection, 0) + len(rows)
