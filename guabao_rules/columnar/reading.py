@@ -894,6 +894,27 @@ class ColumnarTables:
     def __init__(self) -> None:
         self.read: BulkRead | None = None
         self.materialised: dict[str, int] = {}
+        self._kept: dict[str, list[bool]] = {}
+        """Per collection, for each row of its table: whether it is the first of its id."""
+
+    def query_table(self, collection: str, records: int) -> pa.Table | None:
+        """The collection's table of valid first records, as the query contract has it.
+
+        None unless its ``records`` valid records (the index's) are all rows
+        of the table: then they need not be made into a table again.
+        """
+        import pyarrow as pa
+
+        if self.read is None:
+            return None
+        kept = self._kept.get(collection, [])
+        if sum(kept) != records or len(kept) != self.read.tables[collection].num_rows:
+            return None
+        model = COLLECTIONS[collection]
+        table = self.read.tables[collection].filter(pa.array(kept, pa.bool_()))
+        table = table.select(arrow_schema(model).names)
+        ordinal = pa.array(range(table.num_rows), pa.int64())
+        return table.set_column(table.schema.get_field_index("_ordinal"), "_ordinal", ordinal)
 
     def prepare(self, files: Sequence[tuple[str, Path, str, str]]) -> set[str]:
         """Read the tables DuckDB can read; the relative paths of those."""
@@ -939,6 +960,7 @@ class ColumnarTables:
         entries = dataset.entries
         register = reader.register
         no_data: Any = list
+        kept = self._kept.setdefault(collection, [])
         for valid_at, (row, values) in enumerate(
             zip(rows, zip(*columns, strict=True), strict=True)
         ):
@@ -957,7 +979,9 @@ class ColumnarTables:
                 _TablePositions(line, lines, file, out.columns),
             )
             entries.append(entry)
-            register(entry, (lambda row=row: personal.get(row, [])) if personal else no_data)
+            kept.append(
+                register(entry, (lambda row=row: personal.get(row, [])) if personal else no_data)
+            )
         while bad_entry is not None:
             entries.append(bad_entry)
             dataset.issues.extend(bad_issues)
