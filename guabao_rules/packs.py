@@ -7,8 +7,6 @@ constraint kind, parameter or registered check is a :class:`PackError`
 project's own YAML reader: no tags, nothing executed.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Iterator
