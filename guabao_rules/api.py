@@ -227,8 +227,8 @@ def no_data_files(
     ):
         return None
     shown = ", ".join(str(p) for p in paths) or "."
-    zh = f"{shown} 中没有数据文件(*.yaml、*.yml、集合的 *.csv)"
-    en = f"no data files (*.yaml, *.yml, collection *.csv) in {shown}"
+    zh = f"{shown} 中没有数据文件(*.yaml、*.yml、集合的 *.csv / *.parquet)"
+    en = f"no data files (*.yaml, *.yml, collection *.csv / *.parquet) in {shown}"
     if dataset.skipped:
         names = ", ".join(dataset.skipped[:3]) + (", …" if len(dataset.skipped) > 3 else "")
         zh += f";跳过 {len(dataset.skipped)} 个:{names}"

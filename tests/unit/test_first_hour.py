@@ -114,8 +114,12 @@ def test_files_that_look_like_data_but_are_not_read_are_counted(
 @pytest.mark.parametrize(
     ("lang", "d005", "none"),
     [
-        ("en", "dates out of order", "no data files (*.yaml, *.yml, collection *.csv) in "),
-        ("zh", "日期错误", " 中没有数据文件(*.yaml、*.yml、集合的 *.csv)"),
+        (
+            "en",
+            "dates out of order",
+            "no data files (*.yaml, *.yml, collection *.csv / *.parquet) in ",
+        ),
+        ("zh", "日期错误", " 中没有数据文件(*.yaml、*.yml、集合的 *.csv / *.parquet)"),
     ],
 )
 def test_a_folder_inside_the_dataset_is_checked_within_it(
