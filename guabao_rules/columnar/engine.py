@@ -193,9 +193,12 @@ def _python_order(ctx: RuleContext, rule: Any) -> Any:
     """A sort key putting violations in the order the Python evaluator yields them.
 
     Subjects come in the selector's order: the listed ids, or the records of
-    the collection as read. Findings that tie in the report's order keep it.
+    the collection as read. Findings that tie in the report's order keep it;
+    a kind without a selector (``lineage``) puts its rows in order itself.
     """
-    selector = rule.constraint.select
+    selector = getattr(rule.constraint, "select", None)
+    if selector is None:
+        return lambda v: 0
     if selector.ids is not None:
         from guabao_rules.kinds.select import param_value
 
