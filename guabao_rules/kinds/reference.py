@@ -8,16 +8,17 @@ each once. A record with bad references is one violation naming each.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.graph import Index
-from guabao_rules.hints import joined
 from guabao_rules.i18n import field_name
 from guabao_rules.kinds.schema import Strict
 from guabao_rules.report.escape import MAX_VALUE, cap
-from guabao_rules.suggest import IdSuggester
+
+if TYPE_CHECKING:
+    from guabao_rules.suggest import IdSuggester
 
 REASONS = {
     "missing": ("不存在编号 `{v}`", "no record has the id `{v}`"),
@@ -51,7 +52,9 @@ def evaluate(ctx: RuleContext, constraint: ReferenceConstraint) -> Iterator[Viol
                 en=f"`{name}`: " + en.format(v=cap(value, MAX_VALUE, "en"), e=bad.expected),
             )
             if bad.reason in ("missing", "collection"):
-                if suggester is None:
+                if suggester is None:  # (imported only when a reference is broken)
+                    from guabao_rules.suggest import IdSuggester
+
                     suggester = IdSuggester(_ids_by_collection(index))
                 guess = suggester.nearest(bad.value, tuple(bad.expected.split("/")))
                 if guess is not None:
@@ -72,6 +75,8 @@ def _with_guess(text: Text, value: str, guess: str) -> Text:
     """The reason with its nearest id, and why when YAML dropped the id's leading zeros."""
     text = Text(zh=f"{text.zh}(是否应为 `{guess}`?)", en=f"{text.en} (did you mean `{guess}`?)")
     if guess.isdigit() and value.isdigit() and value.startswith("0") and value.lstrip("0") == guess:
+        from guabao_rules.hints import joined
+
         text = joined(
             text,
             [

@@ -8,7 +8,6 @@ engine can point each finding at ``file:line:column``.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import os
@@ -22,7 +21,6 @@ from pydantic import ValidationError
 
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry, paused_gc
 from guabao_rules.diagnostics import SourceRef, Text, Violation
-from guabao_rules.hints import joined, line_hints, split_number_hint
 from guabao_rules.i18n import describe_error
 from guabao_rules.models import (
     COLLECTIONS,
@@ -215,6 +213,8 @@ def _complex_key_text(inside: str) -> Text:
 
 def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to ``key``, when one is close enough to suggest."""
+    import difflib  # unknown keys only: kept off the start-up path
+
     matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -226,6 +226,8 @@ def _unknown_texts(
     texts = []
     explained = False
     for path, known in found:
+        from guabao_rules.hints import split_number_hint  # only for broken records: off start-up
+
         text = _unknown_text(path, known, explain_split=not explained)
         explained = explained or split_number_hint(str(path[-1])) is not None
         texts.append((path, text))
@@ -233,6 +235,8 @@ def _unknown_texts(
 
 
 def _unknown_text(path: tuple[Key, ...], known: list[str], explain_split: bool = True) -> Text:
+    from guabao_rules.hints import joined, line_hints, split_number_hint
+
     key = str(path[-1])
     name = ".".join(str(p) for p in path)
     if len(name) > MAX_VALUE:
@@ -377,6 +381,8 @@ class _FileReader:
                 item_tree = subtree.children.get(index) if subtree else None
                 item_mark = subtree.keys.get(index, key_mark) if subtree else key_mark
                 if not isinstance(raw, dict):
+                    from guabao_rules.hints import joined, line_hints
+
                     text = joined(
                         Text(
                             zh=f"`{collection}` 的第 {index + 1} 项不是映射(记录)",
