@@ -34,45 +34,18 @@ Example::
 See ``docs/testing.md`` for a guide.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from guabao_rules.testing.files import (
-        STYLES,
-        Layout,
-        files_text,
-        layouts,
-        render_files,
-        write_dataset,
-    )
-    from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
-    from guabao_rules.testing.strategies import datasets, joined_with_unrelated
-    from guabao_rules.testing.violations import VIOLATIONS, Violated, violations
-    from guabao_rules.testing.world import Chooser, DrawChooser, SeededChooser
-
-# Imported when first used: bench/generate.py reads guabao_rules.testing.world without
-# paying for Hypothesis and every strategy.
-_HOMES = {
-    "files": ("STYLES", "Layout", "files_text", "layouts", "render_files", "write_dataset"),
-    "generated": ("SHARED", "GeneratedDataset", "Record", "dump_yaml"),
-    "strategies": ("datasets", "joined_with_unrelated"),
-    "violations": ("VIOLATIONS", "Violated", "violations"),
-    "world": ("Chooser", "DrawChooser", "SeededChooser"),
-}
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+from guabao_rules.testing.files import (
+    STYLES,
+    Layout,
+    files_text,
+    layouts,
+    render_files,
+    write_dataset,
+)
+from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
+from guabao_rules.testing.strategies import datasets, joined_with_unrelated
+from guabao_rules.testing.violations import VIOLATIONS, Violated, violations
+from guabao_rules.testing.world import Chooser, DrawChooser, SeededChooser
 
 __all__ = [
     "SHARED",
