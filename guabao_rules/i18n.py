@@ -25,6 +25,7 @@ _ZH_ERRORS: dict[str, str] = {
     "model_type": "应为映射",
     "model_attributes_type": "应为映射",
     "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
     "greater_than_equal": "不得小于下限",
     "too_short": "不得为空",
     "id_type": "编号应为非空字符串",
@@ -105,7 +106,7 @@ def describe_error(
     name = field_name(loc) or "record"
     zh = _ZH_ERRORS.get(kind, message)
     en = f"{message[:1].lower()}{message[1:]}"
-    allowed = allowed_values(ctx) if kind == "literal_error" else []
+    allowed = allowed_values(ctx) if kind in ("literal_error", "enum") else []
     if allowed:
         zh = f"{zh}(应为 " + "、".join(f"'{a}'" for a in allowed) + ")"
     if kind == "missing":

@@ -22,7 +22,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, SparkSettings
-from guabao_rules.diagnostics import Violation
+from guabao_rules.diagnostics import BilingualError, Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError
 
@@ -42,7 +42,7 @@ costs more than the queries save (10^5 records: 21.6 s against Python's
 """
 
 
-class EngineError(Exception):
+class EngineError(BilingualError):
     """An engine that cannot run here (not installed, no Java): a usage error."""
 
 
@@ -64,7 +64,11 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
     try:
         import ibis
     except ImportError:  # pragma: no cover - ibis is a dependency
-        raise EngineError(f"--engine {engine} needs ibis-framework") from None
+        raise EngineError(
+            zh="--engine {engine} 需要 ibis-framework",
+            en="--engine {engine} needs ibis-framework",
+            engine=engine,
+        ) from None
     if engine == "duckdb":
         return ibis.duckdb.connect()
     settings = spark or SparkSettings()
@@ -74,7 +78,9 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
             from pyspark.sql import SparkSession
         except ImportError:
             raise EngineError(
-                "--engine spark needs pyspark: pip install 'guabao-rules[spark]'"
+                zh="--engine spark 需要 pyspark:{install}",
+                en="--engine spark needs pyspark: {install}",
+                install="pip install 'guabao-rules[spark]'",
             ) from None
         builder = SparkSession.builder.master(settings.master).appName("guabao-rules")
         conf = dict(settings.conf)
@@ -89,7 +95,11 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
             session = builder.getOrCreate()
         except Exception as error:  # Java missing or the master unreachable
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise EngineError(f"--engine spark: cannot start Spark: {first}") from None
+            raise EngineError(
+                zh="--engine spark:无法启动 Spark:{reason}",
+                en="--engine spark: cannot start Spark: {reason}",
+                reason=first,
+            ) from None
         session.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(session)
 
@@ -183,9 +193,12 @@ def _python_order(ctx: RuleContext, rule: Any) -> Any:
     """A sort key putting violations in the order the Python evaluator yields them.
 
     Subjects come in the selector's order: the listed ids, or the records of
-    the collection as read. Findings that tie in the report's order keep it.
+    the collection as read. Findings that tie in the report's order keep it;
+    a kind without a selector (``lineage``) puts its rows in order itself.
     """
-    selector = rule.constraint.select
+    selector = getattr(rule.constraint, "select", None)
+    if selector is None:
+        return lambda v: 0
     if selector.ids is not None:
         from guabao_rules.kinds.select import param_value
 

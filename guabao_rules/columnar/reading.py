@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import PlainValidator, WithJsonSchema
 
 from guabao_rules import models
-from guabao_rules.columnar.tables import arrow_schema, columns_of, table_of
+from guabao_rules.columnar.tables import arrow_schema, columns_of, digits_column, table_of
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry
 from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Record
 from guabao_rules.personal import scan_personal_data
@@ -201,6 +201,26 @@ _AMOUNT: Final = r"\+?(?:[0-9]{1,36}(?:\.[0-9]{0,2})?|\.[0-9]{1,2})"
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _digits_sql(value: str) -> str:
+    """The fraction digits an amount cell was written with (``_digits_<field>``), as TINYINT.
+
+    Python's Decimal keeps them (``300000.5`` has 1, ``300000.`` none) and an
+    exact sum shows them; the cell is checked by the amount pattern already.
+    """
+    return (
+        f"CAST(CASE WHEN strpos({value}, '.') = 0 THEN 0"
+        f" ELSE length({value}) - strpos({value}, '.') END AS TINYINT)"
+    )
+
+
+def _typed_names(checks: Sequence[FieldCheck]) -> list[str]:
+    """The typed columns of a table, in the contract's order: the fields, then amounts' digits."""
+    return [
+        *(check.name for check in checks),
+        *(digits_column(check.name) for check in checks if check.kind == "amount"),
+    ]
 
 
 def _check_sql(check: FieldCheck, value: str) -> tuple[str, str]:
@@ -458,6 +478,10 @@ def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) 
         expression, ok = _check_sql(check, value)
         typed.append(f'{expression} AS "{check.name}"')
         oks.append(ok)
+    for check in checks:  # after every field, as the contract's schema has them
+        if check.kind == "amount":
+            value = by_field.get(check.name, "NULL::VARCHAR")
+            typed.append(f'{_digits_sql(value)} AS "{digits_column(check.name)}"')
     lone = " AND ".join(f"c{i} IS NULL" for i in range(1, width + 1))
     flags = [
         f"CAST(filename AS {enum}) AS _fidx",
@@ -485,7 +509,7 @@ def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) 
     failing = [
         f"CASE WHEN _ok AND NOT _personal THEN NULL ELSE c{i} END AS c{i}" for i in range(width)
     ]
-    outer_typed = [f'"{check.name}"' for check in checks]
+    outer_typed = [f'"{name}"' for name in _typed_names(checks)]
     body = ", ".join([*flags, *typed, "_ok", *[f"c{i}" for i in range(width)]])
     outer = ", ".join(["_fidx", "_lone", "_wide", "_long", "_personal", "_ok"])
     outer = ", ".join([outer, *outer_typed, *failing])
@@ -691,7 +715,7 @@ def _split_group(  # noqa: PLR0917 - one private call site
                 continue
             work.setdefault(file_index, []).append((int(position[at]), cells, bool(row["_ok"])))
     by_field = converters(model)
-    keep = [c.name for c in checks]
+    keep = _typed_names(checks)
     schema = _schema(model)
     for file_index, plan in enumerate(group):
         if file_index in broken:

@@ -74,7 +74,9 @@ def test_the_query_engine_lists_the_rules_it_ran_in_python() -> None:
     run(dataset, the_plan, evaluator=evaluator)
     ran = set(evaluator.as_queries) | set(evaluator.in_python)
     assert ran == {r.id for r in the_plan.rules}
-    assert {"Q005", "M004"} <= set(evaluator.as_queries)
+    assert {"Q005", "M004", "T003", "T004", "T005", "T010", "S401", "T008"} <= set(
+        evaluator.as_queries
+    )
     assert "D002" in evaluator.in_python
 
 
