@@ -152,10 +152,15 @@ def collection_table(dataset: Dataset, collection: str) -> pa.Table:
 
     if collection == RECORD_IDS:
         return pa.table({"id": pa.array(list(dataset.by_id), pa.string())})
+    model = COLLECTIONS[collection]
     entries = dataset.index.by_collection.get(collection, ())
-    return table_of(
-        COLLECTIONS[collection], ((e.model, e.source.file) for e in entries if e.model is not None)
-    )
+    # The columnar reader's own table, when it holds every one of these records.
+    given: Any = getattr(getattr(dataset, "bulk", None), "query_table", None)
+    if given is not None and model.bulk:
+        table = given(collection, sum(1 for e in entries if e.model is not None))
+        if table is not None:
+            return table
+    return table_of(model, ((e.model, e.source.file) for e in entries if e.model is not None))
 
 
 def table_names() -> tuple[str, ...]:
