@@ -125,17 +125,27 @@ class QueryEvaluator:
         # Connect now: an engine that cannot start is a usage error before any rule runs.
         self._con = _backend(engine, spark)
         self._tables: dict[str, Any] | None = None
+        self.out_of_range: str | None = None
+        """The amount that sent every rule to Python: too large for a query's decimal."""
 
-    def _ready(self) -> tuple[Any, Mapping[str, Any]]:
-        if self._tables is None:
+    def _ready(self) -> tuple[Any, Mapping[str, Any]] | None:
+        """The backend and the tables; None when the data does not fit the tables' types."""
+        if self._tables is None and self.out_of_range is None:
             import ibis
 
-            from guabao_rules.columnar.tables import dataset_tables
+            from guabao_rules.columnar.tables import AmountOutOfRange, dataset_tables
 
+            try:
+                tables = dataset_tables(self.dataset)
+            except AmountOutOfRange as error:
+                # Every rule in Python: a query over the other rules' tables would
+                # still miss this record, and a valid record is never left out.
+                self.out_of_range = str(error)
+                return None
             # In-memory tables: the backend registers each when a query first reads it.
-            self._tables = {
-                name: ibis.memtable(table) for name, table in dataset_tables(self.dataset).items()
-            }
+            self._tables = {name: ibis.memtable(table) for name, table in tables.items()}
+        if self._tables is None:
+            return None
         return self._con, self._tables
 
     def __call__(self, ctx: RuleContext) -> list[Violation]:
@@ -144,7 +154,11 @@ class QueryEvaluator:
         if KINDS[rule.constraint.kind].compile is None:
             self.in_python.append(rule.id)
             return evaluate(ctx)
-        con, tables = self._ready()
+        ready = self._ready()
+        if ready is None:
+            self.in_python.append(rule.id)
+            return evaluate(ctx)
+        con, tables = ready
         try:
             query = compile_rule(rule, ctx.params, tables, ctx.as_of)
             applied = _applied_query(rule, ctx.params, tables, ctx.as_of)

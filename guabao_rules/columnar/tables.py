@@ -118,8 +118,27 @@ def arrow_schema(model: type[Record]) -> pa.Schema:
     return pa.schema(fields)
 
 
+QUERY_AMOUNT_LIMIT: Decimal = Decimal(10) ** 36
+"""The first amount a ``decimal(38, 2)`` column cannot hold (DuckDB's and Spark's widest).
+
+The data format bounds no amount, so a valid record may carry a larger one;
+the query engines then run every rule in Python (:class:`AmountOutOfRange`).
+"""
+
+QUERY_AMOUNT_CHARS: int = 36
+"""An amount cell of at most this many characters is below :data:`QUERY_AMOUNT_LIMIT`."""
+
+
+class AmountOutOfRange(ValueError):
+    """A valid amount too large for the query engines' decimal columns."""
+
+
 def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.Table:
-    """The Arrow table of some records of ``model``, with the file each was read from."""
+    """The Arrow table of some records of ``model``, with the file each was read from.
+
+    Raises:
+        AmountOutOfRange: A record's amount is :data:`QUERY_AMOUNT_LIMIT` or more.
+    """
     import pyarrow as pa
 
     kinds = columns_of(model)
@@ -132,7 +151,10 @@ def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.T
         for name in kinds:
             values[name].append(getattr(record, name))
         for name, column in digits.items():
-            values[column].append(fraction_digits(getattr(record, name)))
+            amount = getattr(record, name)
+            if amount is not None and abs(amount) >= QUERY_AMOUNT_LIMIT:
+                raise AmountOutOfRange(f"{model.__name__}.{name} = {amount}")
+            values[column].append(fraction_digits(amount))
         values["_file"].append(file)
         values["_ordinal"].append(ordinal)
     return pa.table(values, schema=arrow_schema(model))

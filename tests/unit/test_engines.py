@@ -169,3 +169,38 @@ def test_check_path_takes_the_engine_as_the_command_does() -> None:
     assert check_path(root, engine="python").exit_status == 0
     with pytest.raises(ConfigError, match="engine must be one of"):
         check_path(root, engine="oracle")
+
+
+@pytest.mark.parametrize("where", ["yaml", "csv"])
+def test_an_amount_too_large_for_a_query_runs_every_rule_in_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """The format bounds no amount; DuckDB's and Spark's decimals stop at 38 digits."""
+    import shutil
+
+    pytest.importorskip("duckdb")
+    root = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "yunnan-sanqu-sanzhou", root)
+    huge = "9" * 40 + ".00"
+    county = root / "counties" / "533324-gongshan"
+    if where == "yaml":
+        funds = county / "funds.yaml"
+        text = funds.read_text(encoding="utf-8")
+        assert 'amount: "950000.00"' in text
+        funds.write_text(text.replace('amount: "950000.00"', f'amount: "{huge}"', 1), "utf-8")
+    else:
+        (county / "allocations.csv").write_text(
+            "id,fund,project,amount,date\n"
+            f"AL-533324-99,F-533324-2019-C,PJ-533324-2019-02,{huge},2019-04-01\n",
+            encoding="utf-8",
+        )
+    args = ["check", str(root), "--format", "json"]
+    assert main([*args, "--engine", "python"]) == 1  # the fund is overcommitted now
+    python = capsys.readouterr().out
+    assert "999,999,999" in python  # the amount's findings are in the report
+    assert main([*args, "--engine", "duckdb"]) == 1
+    assert capsys.readouterr().out == python
+    main(["check", str(root), "--engine", "duckdb", "--statistics"])
+    assert "does not fit a query's decimal(38, 2): every rule ran in Python" in (
+        capsys.readouterr().out
+    )
