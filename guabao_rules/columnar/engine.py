@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from guabao_rules.config import ENGINES, SparkSettings
 from guabao_rules.diagnostics import Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
-from guabao_rules.kinds.query import CompileError
+from guabao_rules.kinds.query import CompileError, QuerySource
 
 if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset
@@ -144,7 +144,10 @@ class QueryEvaluator:
         with _quiet_libraries():
             rows = con.to_pyarrow(query).to_pylist()
             ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
-        found = violations_of_rows(rule, ctx.params, rows)
+            source = QuerySource(tables, con.to_pyarrow)
+            found = violations_of_rows(rule, ctx.params, rows, source)
+        if getattr(rule.constraint, "select", None) is None:
+            return found  # no selector: the kind's rows come in the evaluator's order
         return sorted(found, key=_python_order(ctx, rule))
 
 

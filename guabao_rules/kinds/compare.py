@@ -493,10 +493,11 @@ def compile_query(
 
 
 def _all_ids(tables: Tables) -> ir.Table:
-    """The ids of every record of the tables, as ``id``."""
+    """The ids of every valid record of the collections' tables, as ``id``."""
     import ibis
 
-    return ibis.union(*(table.select(id=table.id.cast("string")) for table in tables.values()))
+    collections = [table for name, table in tables.items() if not name.startswith("_")]
+    return ibis.union(*(table.select(id=table.id.cast("string")) for table in collections))
 
 
 def compile_applied(

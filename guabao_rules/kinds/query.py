@@ -9,7 +9,12 @@ array<string>) plus ``_file`` and ``_ordinal``, holding the valid records;
 it returns an ibis table of violations with a ``subject`` column and the
 columns the rule's message needs. The kind's ``violations`` function turns
 those rows into the same :class:`~guabao_rules.diagnostics.Violation`
-objects its Python evaluator yields.
+objects its Python evaluator yields. ``tables`` also holds the reader's
+tables (``_ids``, ``_files``, ``_problems``, ``_personal``; their schemas
+are in :mod:`guabao_rules.columnar.tables`), which the ``reader`` and
+``reference`` kinds query. A kind whose violations need more than the rows
+(D002's did-you-mean reads the target collections' ids) is given a
+:class:`QuerySource` to run a further query with.
 
 ibis is imported here only when a query is built: importing
 ``guabao_rules`` never loads it.
@@ -17,7 +22,8 @@ ibis is imported here only when a query is built: importing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +33,53 @@ from guabao_rules.models import STATUS_ORDER
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
 
 Tables = Mapping[str, "ir.Table"]
 
 
 class CompileError(Exception):
     """A constraint the kind's compiler cannot express as a query (the engine runs Python)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySource:
+    """The tables a query ran on and a way to run another, for a kind's ``violations``.
+
+    Attributes:
+        tables: The tables of the contract.
+        fetch: Runs an ibis expression on the engine's backend, as Arrow.
+    """
+
+    tables: Tables
+    fetch: Callable[[ir.Expr], pa.Table]
+
+
+def first_records(tables: Tables) -> ir.Table:
+    """The first record of each id (the one references resolve to): ``id, collection, valid, _seq``.
+
+    Read from ``_ids``, so an invalid record and a record of any collection
+    count, as the index's ``by_id`` has them.
+    """
+    ids = tables["_ids"]
+    ids = ids.filter(ids.id.notnull())
+    return ids.group_by("id").aggregate(
+        collection=ids.collection.argmin(ids._seq),
+        valid=ids.valid.argmin(ids._seq),
+        _seq=ids._seq.min(),
+    )
+
+
+def collection_ranks(tables: Tables) -> ir.Table:
+    """Each collection's place in the index's order, as ``_collection, _rank``.
+
+    The Python evaluators walk ``index.by_collection``, whose collections come
+    in the order their first valid record was read; a record's place in its
+    collection is its table's ``_ordinal``.
+    """
+    firsts = first_records(tables)
+    valid = firsts.filter(firsts.valid)
+    return valid.group_by(_collection=valid.collection).aggregate(_rank=valid._seq.min())
 
 
 def where_filter(
