@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import applied, findings, run_rules
+from helpers import applied, findings, found, run_rules
 
 from guabao_rules.kinds.periodic import shortfalls
 from guabao_rules.timecal import Quarter
@@ -414,3 +414,82 @@ def test_a_record_with_impossible_dates_is_d005_alone() -> None:
         ("D005", "WT-1"),
         ("M006", "WT-1"),  # the team is still judged by the rules its dates do not decide
     ]
+
+
+# --- review: a region that is not a county, blank values, a listed-twice parameter -------
+
+FUGONG_REGIONS = """\
+regions:
+  - {id: "530000", name: 云南省, level: province}
+  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
+  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
+  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
+  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
+"""
+
+
+def test_m001_link_whose_target_is_not_a_county_is_not_a_subject() -> None:
+    data = FUGONG_REGIONS + (
+        "units:\n"
+        "  - {id: U-1, name: 云南省水利厅, kind: provincial_unit}\n"
+        "pairings:\n"
+        "  - {id: P-1, kind: county_link, helper: U-1, target: '533323101201', start: 2018-01-01}\n"
+        "  - {id: P-2, kind: county_link, helper: U-1, target: U-1, start: 2018-01-01}\n"
+    )
+    report = run_rules(data, "M001", "D002")
+    assert found(report, "D002") == ["P-1", "P-2"]
+    assert found(report, "M001") == []
+    assert applied("M001", data) == 0
+
+
+def test_m002_period_of_year_zero_is_d003_not_a_crash() -> None:
+    data = FUGONG_REGIONS + (
+        "units:\n"
+        "  - {id: U-1, name: 云南省水利厅, kind: provincial_unit}\n"
+        "cadres:\n"
+        "  - {id: C-1, name: 达某英, unit: U-1}\n"
+        "work_teams:\n"
+        "  - {id: WT-1, village: '533323101201', unit: U-1, members: [C-1], start: 2019-07-01}\n"
+        "households:\n"
+        "  - {id: HH-1, village: '533323101201', status: poor}\n"
+        "reports:\n"
+        "  - {id: R-1, reporter: C-1, household: HH-1, period: '0000-Q1', date: 2019-10-08}\n"
+    )
+    report = run_rules(data, "M002", "D003")
+    assert found(report, "D003") == ["R-1"]
+    assert found(report, "M002") == ["HH-1"]
+
+
+def test_m003_applied_counts_only_counties_with_exactly_one_lead() -> None:
+    data = FUGONG_REGIONS + (
+        "  - {id: '533324', name: 贡山独龙族怒族自治县, level: county, parent: '533300',"
+        " tags: [deep_poverty]}\n"
+        "units:\n"
+        "  - {id: U-1, name: 云南省自然资源厅, kind: provincial_unit}\n"
+        "pairings:\n"
+        "  - {id: P-1, kind: county_link, helper: U-1, target: '533323', role: lead,"
+        " start: 2018-01-01}\n"
+        "meetings:\n"
+        "  - {id: MT-1, county: '533323', convened_by: U-1, date: 2018-06-15}\n"
+        "  - {id: MT-2, county: '533323', convened_by: U-1, date: 2019-06-14}\n"
+    )
+    report = run_rules(data, "M003")
+    assert found(report, "M003") == []
+    assert applied("M003", data) == 1  # 533324 has no lead unit: Q009's, not M003's
+
+
+def test_m006_first_secretary_given_as_empty_string_is_missing() -> None:
+    data = (
+        "work_teams:\n"
+        "  - {id: WT-1, village: '533323101201', unit: U-1, first_secretary: '',"
+        " members: [C-1, C-2, C-3], start: 2019-07-01, end: ''}\n"
+    )
+    report = run_rules(data, "M006", "D003")
+    assert found(report, "D003") == []
+    assert [d.message for d in report.diagnostics] == ["work team composition: no first secretary"]
+
+
+def test_m005_prefecture_listed_twice_is_one_subject() -> None:
+    report = run_rules("regions: []\n", "M005", east_west_prefectures=["533300", "533300"])
+    assert found(report, "M005") == ["533300"]
+    assert applied("M005", "regions: []\n", east_west_prefectures=["533300", "533300"]) == 1

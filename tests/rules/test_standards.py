@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import findings
+from helpers import findings, found, run_rules
 
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
@@ -577,3 +577,107 @@ def test_pack_rejects_an_unknown_presence_key() -> None:
     )
     with pytest.raises(PackError):
         parse_pack(_pack("", constraint), "t.yaml")
+
+
+# --- review: places that are not what a project needs, blank values, 31-digit money -------
+
+FUGONG_REGIONS = """\
+regions:
+  - {id: "530000", name: 云南省, level: province}
+  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
+  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
+  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
+  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
+"""
+
+LIBRARY_PROJECT = """\
+projects:
+  - id: PJ-1
+    name: 腊竹底村草果种植项目
+    county: "COUNTY"
+    category: industry
+    year: 2019
+    budget: "100000.00"
+    status: in_library
+    performance:
+      targets: [{indicator: 种植草果, value: 100, unit: 亩}]
+      beneficiaries: [HH-1]
+"""
+
+
+def test_s501_project_county_that_is_not_a_county_is_d002_only() -> None:
+    data = (
+        FUGONG_REGIONS
+        + "households:\n  - {id: HH-1, village: '533323101201', status: poor}\n"
+        + LIBRARY_PROJECT.replace("COUNTY", "533300")
+    )
+    report = run_rules(data, "S501", "D002")
+    assert found(report, "D002") == ["PJ-1"]
+    assert found(report, "S501") == []
+
+
+def test_s501_beneficiary_whose_village_is_not_a_village_is_d002_only() -> None:
+    data = (
+        FUGONG_REGIONS
+        + "  - {id: '533324', name: 贡山独龙族怒族自治县, level: county, parent: '533300'}\n"
+        + "  - {id: '533324205', name: 独龙江乡, level: township, parent: '533324'}\n"
+        + "households:\n  - {id: HH-1, village: '533324205', status: poor}\n"
+        + LIBRARY_PROJECT.replace("COUNTY", "533323")
+    )
+    report = run_rules(data, "S501", "D002")
+    assert found(report, "D002") == ["HH-1"]
+    assert found(report, "S501") == []
+
+
+def test_s101_optional_fields_given_as_empty_string_or_null_are_missing_not_d003() -> None:
+    data = """\
+projects:
+  - id: PJ-1
+    name: 腊竹底村草果种植项目
+    county: "533323"
+    village: ""
+    category: industry
+    nature: ""
+    implementer: ""
+    task: ""
+    mechanism: null
+    period: null
+    year: 2019
+    budget: "100000.00"
+    status: in_library
+    milestones: null
+    performance: {targets: null, poor_households: null, beneficiaries: null}
+    announcements: null
+    progress: null
+    updated: ""
+"""
+    report = run_rules(data, "S101", "D003")
+    assert found(report, "D003") == []
+    assert found(report, "S101") == ["PJ-1"]
+    assert report.diagnostics[0].message == (
+        "project in the library lacks nature, location (village), period, implementer, task,"
+        " beneficiaries, targets, mechanism"
+    )
+
+
+BIG = "1" + "0" * 30  # 10^30 yuan: 31 digits, more than a default Decimal context keeps
+
+
+def test_s401_allocations_summing_exactly_to_a_31_digit_budget_pass() -> None:
+    data = (
+        "funds:\n"
+        f"  - {{id: F-1, name: 资金甲, source: central, year: 2019, amount: '{BIG}.01'}}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        f" budget: '{BIG}.01', status: implementing}}\n"
+        "  - {id: PJ-2, name: 项目乙, county: '533323', category: industry, year: 2019,"
+        f" budget: '{BIG}.02', status: implementing}}\n"
+        "allocations:\n"
+        f"  - {{id: AL-1, fund: F-1, project: PJ-1, amount: '{BIG}.00', date: 2019-03-01}}\n"
+        "  - {id: AL-2, fund: F-1, project: PJ-1, amount: '0.01', date: 2019-03-01}\n"
+        f"  - {{id: AL-3, fund: F-1, project: PJ-2, amount: '{BIG}.00', date: 2019-03-01}}\n"
+        "  - {id: AL-4, fund: F-1, project: PJ-2, amount: '0.01', date: 2019-03-01}\n"
+    )
+    report = run_rules(data, "S401")
+    assert found(report, "S401") == ["PJ-2"]
+    assert "short by 0.01" in report.diagnostics[0].message

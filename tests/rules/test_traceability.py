@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import applied, findings
+from helpers import applied, findings, found, run_rules
 
 from guabao_rules.kinds.lineage import parent_cycles
 from guabao_rules.kinds.select import RELATED_CAP
@@ -521,3 +522,46 @@ def test_t010_completed_without_any_money_is_settled() -> None:
     data = dataset(projects=[project("PJ-1", status="completed")])
     assert findings("T010", data) == []
     assert applied("T010", data) == 1
+
+
+# --- review: exact money beyond 28 digits, a percentage with 10^8 fraction digits --------
+
+BIG = "1" + "0" * 30  # 10^30 yuan: 31 digits, more than a default Decimal context keeps
+
+
+def test_t003_excess_of_one_fen_over_a_31_digit_fund_is_found() -> None:
+    data = (
+        "funds:\n"
+        f"  - {{id: F-1, name: 资金甲, source: central, year: 2019, amount: '{BIG}.00'}}\n"
+        "  - {id: F-2, name: 资金乙, source: central, year: 2019, amount: '0.01', parent: F-1}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        f" budget: '{BIG}.00', status: implementing}}\n"
+        "allocations:\n"
+        f"  - {{id: AL-1, fund: F-1, project: PJ-1, amount: '{BIG}.00', date: 2019-03-01}}\n"
+    )
+    report = run_rules(data, "T003")
+    assert found(report, "T003") == ["F-1"]
+    assert "by 0.01" in report.diagnostics[0].message
+
+
+def test_t009_percent_with_a_hundred_million_fraction_digits_is_judged_quickly() -> None:
+    # Fraction(1e-99999999) builds 10^99999999, and printing it exactly writes as many
+    # zeros: hours. Past 60 fraction digits a percentage is rounded, and shown as ≈.
+    data = (
+        "funds:\n"
+        "  - {id: F-1, name: 资金甲, source: central, year: 2019, amount: '100.00'}\n"
+        "projects:\n"
+        "  - {id: PJ-1, name: 项目甲, county: '533323', category: industry, year: 2019,"
+        " budget: '100.00', status: implementing,"
+        " progress: [{date: 2019-06-01, physical_pct: 1e-99999999}]}\n"
+        "allocations:\n"
+        "  - {id: AL-1, fund: F-1, project: PJ-1, amount: '100.00', date: 2019-03-01}\n"
+        "disbursements:\n"
+        "  - {id: DB-1, allocation: AL-1, amount: '100.00', date: 2019-04-01}\n"
+    )
+    started = time.monotonic()
+    report = run_rules(data, "T009")
+    assert time.monotonic() - started < 5
+    assert found(report, "T009") == ["PJ-1"]
+    assert "physical ≈0.00%, funds 100.00% spent" in report.diagnostics[0].message

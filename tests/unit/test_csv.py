@@ -215,14 +215,6 @@ def test_crlf_bom_and_gbk(write_dataset: Write) -> None:
     assert diagnostic.line == 2
 
 
-def test_duplicate_id_across_yaml_and_csv(write_dataset: Write) -> None:
-    root = write_dataset({"a.yaml": HOUSEHOLDS_YAML, "households.csv": HOUSEHOLDS_CSV})
-    assert located(root, "D001") == [
-        ("HH-1", "households.csv", 2, 1),
-        ("HH-2", "households.csv", 3, 1),
-    ]
-
-
 def test_empty_and_header_only_tables(write_dataset: Write) -> None:
     root = write_dataset({"households.csv": "", "cadres.csv": "id,name,unit\n"})
     dataset = load(root)

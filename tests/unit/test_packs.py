@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from guabao_rules.cli import main
-from guabao_rules.engine.core import assemble, catalogue
+from guabao_rules.config import Config, ConfigError
+from guabao_rules.engine.core import assemble, catalogue, plan
 from guabao_rules.packs import Pack, PackError, RuleSpec, parse_pack, validate_rule
 from tests.helpers import EXAMPLES
 
@@ -285,3 +287,20 @@ def test_a_malformed_plugin_pack_is_one_line_in_every_command(
         "guabao-rules: error: myplugin:quota.yaml:8:5: `rules[0].severity`: "
         "input should be 'error', 'warning' or 'info'\n"
     )
+
+
+# --- parameters: a count, a number of days or a percentage is a finite number >= 0 ------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("min_team_term_years", -1),  # M007 raised "a term cannot be negative"
+        ("max_progress_gap_pct", float("nan")),  # T009 raised on NaN
+        ("max_file_mb", float("inf")),  # the loader raised OverflowError
+        ("idle_days", -3),
+    ],
+)
+def test_parameter_negative_or_not_finite_is_a_config_error(name: str, value: Any) -> None:
+    with pytest.raises(ConfigError, match=name):
+        plan(Config(params={name: value}))

@@ -1,4 +1,7 @@
-"""Waivers (guabao-rules-waivers.yaml, D009) and baselines (--baseline, --write-baseline)."""
+"""Waivers (guabao-rules-waivers.yaml) and baselines (--baseline, --write-baseline).
+
+What D009 finds about stale waivers is tested in ``tests/rules/test_data.py``.
+"""
 
 from __future__ import annotations
 
@@ -65,95 +68,6 @@ def test_a_waiver_in_force_leaves_counts_and_exit_status(
     assert "waived:" in text
     assert "  data.yaml:4:27: D002 [error]" in text
     assert "2 waived" in text.splitlines()[-1]
-
-
-def test_an_expired_waiver_waives_nothing_and_is_d009_at_its_entry(
-    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = write_dataset(
-        {
-            "guabao-rules.toml": TOML,
-            "data.yaml": CADRES,
-            "guabao-rules-waivers.yaml": (
-                "# 豁免清单\n"
-                "waivers:\n"
-                "  - {rule: D002, subject: C-01, reason: 单位更名中, expires: 2019-06-30}\n"
-                "  - rule: D002\n"
-                "    subject: C-02\n"
-                "    reason: 待核实\n"
-            ),
-        }
-    )
-    status, report = check_json(root, capsys, "--show-waived")
-    assert status == 1
-    assert findings(report) == [("D002", "C-01"), ("D009", "C-01")]
-    d009 = report["diagnostics"][1]
-    assert d009["severity"] == "warning"
-    assert (d009["file"], d009["line"], d009["column"]) == ("guabao-rules-waivers.yaml", 3, 6)
-    assert d009["message"] == "stale waiver for D002: it expired on 2019-06-30"
-    assert findings(report, "waived") == [("D002", "C-02")]
-
-
-def test_a_waiver_matching_no_finding_is_d009_only_when_its_rule_ran(
-    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = write_dataset(
-        {
-            "guabao-rules.toml": TOML,
-            "data.yaml": CADRES,
-            "guabao-rules-waivers.yaml": (
-                "waivers:\n"
-                "  - {rule: D002, subject: C-09, reason: 已删除}\n"
-                "  - {rule: D004, subject: null, reason: 无}\n"
-                "  - {rule: Q003, subject: 533323, reason: 规则未运行}\n"
-            ),
-        }
-    )
-    status, report = check_json(root, capsys)
-    assert status == 1
-    stale = [d for d in report["diagnostics"] if d["rule"] == "D009"]
-    assert [(d["subject"], d["line"]) for d in stale] == [("C-09", 2), (None, 3)]
-    assert stale[0]["message"] == "stale waiver for D002: it matches no finding"
-    # With D002 not selected, its waiver cannot be judged unused.
-    _, report = check_json(root, capsys, "--select", "D004,D009")
-    assert [(d["rule"], d["subject"]) for d in report["diagnostics"]] == [("D009", None)]
-
-
-def test_a_null_subject_waives_file_findings_and_d009_is_never_waived(
-    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = write_dataset(
-        {
-            "guabao-rules.toml": TOML,
-            "broken.yaml": "units: [\n",
-            "guabao-rules-waivers.yaml": (
-                "waivers:\n"
-                "  - {rule: D000, subject: null, reason: 旧文件待修复}\n"
-                "  - {rule: D009, subject: X, reason: 不应生效, expires: 2019-01-01}\n"
-            ),
-        }
-    )
-    status, report = check_json(root, capsys, "--show-waived")
-    assert status == 0
-    assert findings(report, "waived") == [("D000", None)]
-    assert findings(report) == [("D009", "X")]
-
-
-def test_a_waiver_for_d009_in_force_matches_nothing_and_is_d009(
-    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # D009 findings are never waived, so such a waiver is stale from the start.
-    root = write_dataset(
-        {
-            "guabao-rules.toml": TOML,
-            "data.yaml": "",
-            "guabao-rules-waivers.yaml": "waivers:\n  - {rule: D009, subject: X, reason: 无}\n",
-        }
-    )
-    _, report = check_json(root, capsys)
-    assert [(d["rule"], d["subject"], d["message"]) for d in report["diagnostics"]] == [
-        ("D009", "X", "stale waiver for D009: it matches no finding")
-    ]
 
 
 def test_the_python_api_reads_the_waiver_file(write_dataset: WriteDataset) -> None:
@@ -330,28 +244,3 @@ def test_a_bad_baseline_is_one_line_and_exit_2(
     assert captured.out == ""
     assert len(captured.err.splitlines()) == 1
     assert "baseline" in captured.err
-
-
-def test_stale_waivers_of_one_subject_are_one_d009(
-    write_dataset: WriteDataset, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = write_dataset(
-        {
-            "guabao-rules.toml": TOML,
-            "data.yaml": CADRES,
-            "guabao-rules-waivers.yaml": (
-                "waivers:\n"
-                "  - {rule: D002, subject: C-01, reason: 单位更名中, expires: 2019-06-30}\n"
-                "  - {rule: D004, subject: C-01, reason: 无}\n"
-                "  - {rule: D002, subject: C-02, reason: 待核实, expires: 2019-01-31}\n"
-            ),
-        }
-    )
-    _, report = check_json(root, capsys)
-    stale = [d for d in report["diagnostics"] if d["rule"] == "D009"]
-    assert [(d["subject"], d["line"]) for d in stale] == [("C-01", 2), ("C-02", 4)]
-    assert stale[0]["message"] == (
-        "stale waiver for D002, D004: it expired on 2019-06-30 (D002); it matches no finding (D004)"
-    )
-    assert [(r["subject"], r["line"]) for r in stale[0]["related"]] == [("C-01", 3)]
-    assert stale[1]["message"] == "stale waiver for D002: it expired on 2019-01-31"
