@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import EXAMPLES, SMALL
+from helpers import EXAMPLES, SMALL, run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -371,11 +371,13 @@ def test_hostile_ids_and_their_suggestions_agree() -> None:
         units=[
             '{id: "U-\'; DROP TABLE units; --", name: 注入, kind: other}',
             '{id: "0012", name: 数字, kind: other}',
+            "{id: 0034, name: 未加引号, kind: other}",  # YAML reads 34
             '{id: "U-\\u202eNIF", name: 双向, kind: other}',
         ],
         cadres=[
             '{id: C-10, name: 甲, unit: "U-\'; DROP TABLE units; -"}',
             "{id: C-11, name: 乙, unit: 12}",  # YAML dropped the zeros of 0012
+            '{id: C-19, name: 壬, unit: "0034"}',  # the hint on the unquoted 0034
             '{id: C-12, name: 丙, unit: "u-fin"}',
             '{id: C-13, name: 丁, unit: "U-\\u202eNIF "}',
             f'{{id: C-14, name: 戊, unit: "{long_id}"}}',
@@ -386,8 +388,10 @@ def test_hostile_ids_and_their_suggestions_agree() -> None:
         ],
     )
     dataset = load_text(data)
-    assert len(dataset.index.bad_references) == 7
+    assert len(dataset.index.bad_references) == 8
     assert sum(1 for e in dataset.entries if e.personal) == 2
+    report = run_rules(dataset, "D002")
+    assert any("without quotes" in d.message for d in report.diagnostics)
     assert _agree_d(data) >= 10
     assert _agree_d(data, "zh") >= 10
 
