@@ -345,7 +345,9 @@ def main() -> None:
     parser.add_argument("--sizes", help="record counts, comma-separated")
     parser.add_argument("--csv", action="store_true", help="the same as --format csv")
     parser.add_argument(
-        "--format", choices=("csv", "flow", "block"), help="how the data is written (flow)"
+        "--format",
+        choices=("csv", "parquet", "flow", "block"),
+        help="how the data is written (flow)",
     )
     parser.add_argument("--province", action="store_true", help="the whole province (≈1.07e7)")
     parser.add_argument("--engines", help="also check with these --engine values, comma-separated")

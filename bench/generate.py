@@ -19,6 +19,8 @@ county by county; no Python object per row is kept. It writes, as asked:
 
 * ``csv``: the seven bulk collections as CSV tables, one set per county, the
   rest as YAML;
+* ``parquet``: the same tables as Parquet files (string columns holding the CSV
+  cells, an empty cell null), the rest as YAML;
 * ``flow``: YAML, each bulk record one flow mapping on a line;
 * ``block``: YAML in block style, the bulk files exactly as ``yaml.safe_dump``
   (``allow_unicode=True, sort_keys=False``) writes them, the rest indented as
@@ -81,7 +83,7 @@ RECORDS_PROVINCE = round(
 )
 """About how many records the whole province holds (≈1.07e7)."""
 
-Format = Literal["csv", "flow", "block"]
+Format = Literal["csv", "parquet", "flow", "block"]
 
 TABLE_COLLECTIONS = (
     "households",
@@ -280,6 +282,21 @@ def _csv_records(records: list[dict[str, Any]], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
+def _write_parquet(path: Path, text: str, columns: list[str]) -> None:
+    """A CSV table's text written as a Parquet file of string columns (empty cells null)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table = pacsv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=True
+        ),
+    )
+    pq.write_table(table, path)
+
+
 # --- one data file, written collection by collection ---------------------------------
 
 
@@ -324,7 +341,7 @@ class Writer:
         return found
 
     def table(self) -> bool:
-        return self.form == "csv"
+        return self.form in ("csv", "parquet")
 
     def rows(self, name: str, collection: str, table: Table, rows: list[tuple[Any, ...]]) -> None:
         """Bulk rows, formatted at once (the last column may be a tuple: a list)."""
@@ -385,15 +402,20 @@ class Writer:
             if self.table() and collection in TABLE_COLLECTIONS:
                 # Both namings of data-format.md: `<collection>.csv`, or any
                 # `*.csv` in a folder named after the collection.
+                suffix = ".parquet" if self.form == "parquet" else ".csv"
                 if path.stem == collection:
-                    table = path.parent / f"{collection}.csv"
+                    table = path.parent / f"{collection}{suffix}"
                 else:
-                    table = path.parent / collection / f"{path.stem}.csv"
+                    table = path.parent / collection / f"{path.stem}{suffix}"
                 table.parent.mkdir(parents=True, exist_ok=True)
-                with table.open("w", encoding="utf-8", newline="") as out:
-                    assert chunks.columns is not None
-                    out.write(",".join(chunks.columns) + "\n")
-                    out.writelines(chunks.text)
+                assert chunks.columns is not None
+                header = ",".join(chunks.columns) + "\n"
+                if self.form == "parquet":
+                    _write_parquet(table, header + "".join(chunks.text), chunks.columns)
+                else:
+                    with table.open("w", encoding="utf-8", newline="") as out:
+                        out.write(header)
+                        out.writelines(chunks.text)
                 self.files += 1
                 self.bytes += table.stat().st_size
             else:
@@ -876,7 +898,7 @@ def main() -> None:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--records", type=int, default=10_000, help="about this many records")
     size.add_argument("--province", action="store_true", help="the whole province (≈1.07e7)")
-    parser.add_argument("--format", choices=("csv", "flow", "block"), default="csv")
+    parser.add_argument("--format", choices=("csv", "parquet", "flow", "block"), default="csv")
     parser.add_argument("--json", type=Path, help="also write the JSON floor here")
     args = parser.parse_args()
     shape = Shape.province() if args.province else Shape.for_records(args.records)

@@ -25,7 +25,7 @@ from guabao_rules.config import (
     read_config_file,
 )
 from guabao_rules.dataset import Dataset
-from guabao_rules.diagnostics import Severity
+from guabao_rules.diagnostics import Severity, Text
 from guabao_rules.engine.core import (
     Plan,
     Report,
@@ -92,7 +92,11 @@ def resolve_config(
     named.setdefault("ignore", "ignore")
     if config_file is not None:
         if not os.path.lexists(config_file):  # a FIFO exists: read_config_file refuses it
-            raise ConfigError(f"config file does not exist: {config_file}")
+            raise ConfigError(
+                zh="配置文件不存在:{path}",
+                en="config file does not exist: {path}",
+                path=config_file,
+            )
         config = read_config_file(Path(config_file))
     else:
         config = find_config(Path(paths[0]) if paths else Path())
@@ -118,10 +122,19 @@ def resolve_config(
         try:
             config.severity[rule_id] = Severity(value)
         except ValueError:
-            raise ConfigError(f"severity of {rule_id} must be error, warning or info") from None
+            raise ConfigError(
+                zh="{rule} 的严重级别应为 error、warning 或 info",
+                en="severity of {rule} must be error, warning or info",
+                rule=rule_id,
+            ) from None
     if engine is not None:
         if engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+            raise ConfigError(
+                zh="engine 应为 {engines} 之一,不是 {engine!r}",
+                en="engine must be one of {engines}, not {engine!r}",
+                engines=", ".join(ENGINES),
+                engine=engine,
+            )
         config.engine = engine
     return config
 
@@ -132,7 +145,8 @@ class Scope:
 
     Attributes:
         load: The paths to read.
-        only: With single files checked, those files (relative to the
+        only: With single files or folders inside a dataset checked, those
+            files, and those folders with a trailing ``/`` (relative to the
             dataset root, ``/`` separators): only findings located in them are
             reported. None: every finding.
     """
@@ -150,11 +164,23 @@ def scope(paths: Sequence[PathArg], config: Config) -> Scope:
     and only the findings located in the named files are reported. The
     dataset's root is the folder of the configuration file; without one, the
     files' own folder, or the folder above it when it is a table folder named
-    for a collection (``households/``).
+    for a collection (``households/``). A folder strictly inside the root of
+    its configuration file (``check reports/``, or ``check`` run inside it) is
+    checked within its dataset the same way.
     """
     given = [Path(p) for p in paths] or [Path()]
     files = [p.resolve() for p in given if p.is_file()]
-    if not files:
+    folders = [p.resolve() for p in given if not p.is_file()]
+    if folders and config.path is not None:
+        # `check reports/` (or `check` inside it) under a dataset's config: a part of
+        # that dataset, read whole so its references resolve, its own findings reported.
+        root = config.path.resolve().parent
+        inner = [f for f in folders if f != root and f.is_relative_to(root)]
+        if len(inner) == len(folders) and all(f.is_relative_to(root) for f in files):
+            only = [f.relative_to(root).as_posix() for f in files]
+            only += [f"{f.relative_to(root).as_posix()}/" for f in inner]
+            return Scope([root, *files], frozenset(only))
+    if not files or folders:
         return Scope(given, None)
     if config.path is not None:
         root = config.path.resolve().parent
@@ -163,7 +189,7 @@ def scope(paths: Sequence[PathArg], config: Config) -> Scope:
         # A table's folder (`households/`) is inside its dataset, never its root.
         while root.name in COLLECTIONS and root.parent != root:
             root = root.parent
-    if len(files) < len(given) or not all(f.is_relative_to(root) for f in files):
+    if not all(f.is_relative_to(root) for f in files):
         return Scope(given, None)  # files beside folders, or of several datasets: as named
     return Scope([root, *files], frozenset(f.relative_to(root).as_posix() for f in files))
 
@@ -180,25 +206,42 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     )
 
 
-def no_data_files(dataset: Dataset, paths: Sequence[PathArg]) -> str | None:
-    """The one-line usage error when nothing was read (None: there is data)."""
-    if dataset.files:
+def in_scope(file: str | None, only: frozenset[str]) -> bool:
+    """Whether a finding's file is one of the files, or inside one of the folders, of ``only``."""
+    if file is None:
+        return False
+    return file in only or any(p.endswith("/") and file.startswith(p) for p in only)
+
+
+def no_data_files(
+    dataset: Dataset, paths: Sequence[PathArg], only: frozenset[str] | None = None
+) -> Text | None:
+    """The one-line usage error when nothing was read (None: there is data).
+
+    A folder inside a dataset (``only`` holds it) must hold data files itself: the
+    rest of the dataset, read for its references, does not count.
+    """
+    folders = [p for p in only or () if p.endswith("/")]
+    if dataset.files and (
+        not folders or any(in_scope(f, frozenset(folders)) for f in dataset.files)
+    ):
         return None
-    skipped = f"; {len(dataset.skipped)} skipped: {', '.join(dataset.skipped[:3])}" + (
-        ", …" if len(dataset.skipped) > 3 else ""
-    )
     shown = ", ".join(str(p) for p in paths) or "."
-    return f"no data files (*.yaml, *.yml, collection *.csv) in {shown}" + (
-        skipped if dataset.skipped else ""
-    )
+    zh = f"{shown} 中没有数据文件(*.yaml、*.yml、集合的 *.csv / *.parquet)"
+    en = f"no data files (*.yaml, *.yml, collection *.csv / *.parquet) in {shown}"
+    if dataset.skipped:
+        names = ", ".join(dataset.skipped[:3]) + (", …" if len(dataset.skipped) > 3 else "")
+        zh += f";跳过 {len(dataset.skipped)} 个:{names}"
+        en += f"; {len(dataset.skipped)} skipped: {names}"
+    return Text(zh=zh, en=en)
 
 
 def restrict(report: Report, only: frozenset[str] | None) -> Report:
     """The report with only the findings located in ``only`` (None: unchanged)."""
     if only is None:
         return report
-    report.diagnostics = [d for d in report.diagnostics if d.file in only]
-    report.waived = [d for d in report.waived if d.file in only]
+    report.diagnostics = [d for d in report.diagnostics if in_scope(d.file, only)]
+    report.waived = [d for d in report.waived if in_scope(d.file, only)]
     return report
 
 
@@ -253,15 +296,15 @@ def check_path(
     the_plan = plan(config)
     the_scope = scope(paths, config)
     dataset = load_for(config, the_plan, the_scope)
-    problem = no_data_files(dataset, paths)
+    problem = no_data_files(dataset, paths, the_scope.only)
     if problem is not None:
-        raise ConfigError(problem)
+        raise ConfigError(text=problem)
     from guabao_rules.columnar.engine import EngineError
 
     try:
         evaluator = evaluator_for(dataset, config)
     except EngineError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(text=error.text) from None
     waivers = read_waivers(dataset.root, rules_known())
     report = run(dataset, the_plan, waivers, progress, evaluator)
     return restrict(report, the_scope.only)

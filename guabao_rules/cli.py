@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,16 +15,15 @@ from guabao_rules import __version__
 from guabao_rules.config import (
     ENGINES,
     Config,
-    ConfigError,
     find_config,
     parse_as_of,
     read_config_file,
 )
+from guabao_rules.diagnostics import BilingualError, Text
 from guabao_rules.i18n import LANGS, default_lang
-from guabao_rules.packs import PackError
 from guabao_rules.report import FORMATS
 from guabao_rules.report.escape import terminal
-from guabao_rules.safeio import OutputError, silence_stdout
+from guabao_rules.safeio import Protected, silence_stdout
 
 if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset
@@ -31,15 +31,56 @@ if TYPE_CHECKING:
 PROG = "guabao-rules"
 
 
-class UsageError(Exception):
+class UsageError(BilingualError):
     """A command line that cannot be carried out (exit 2)."""
 
 
+_ARGPARSE_ZH = (
+    (r"unrecognized arguments: (?P<a>.*)", "无法识别的参数:{a}"),
+    (r"the following arguments are required: (?P<a>.*)", "缺少必需的参数:{a}"),
+    (r"one of the arguments (?P<a>.*) is required", "参数 {a} 须给出其一"),
+    (r"invalid choice: (?P<v>.*) \(choose from (?P<c>.*)\)", "无效的取值 {v}(可选:{c})"),
+    (r"expected one argument", "需要一个值"),
+    (r"expected at most one argument", "最多接受一个值"),
+    (r"expected at least one argument", "至少需要一个值"),
+    (r"expected (?P<n>\d+) arguments?", "需要 {n} 个值"),
+    (r"ambiguous option: (?P<o>.*) could match (?P<m>.*)", "选项有歧义:{o} 可以是 {m}"),
+    (r"not allowed with argument (?P<a>.*)", "不能与参数 {a} 同用"),
+    (r"ignored explicit argument (?P<a>.*)", "不接受写在选项上的值 {a}"),
+    (r"invalid (?P<t>\S+) value: (?P<v>.*)", "无效的 {t} 值:{v}"),
+    (r"unexpected option string: (?P<o>.*)", "意外的选项:{o}"),
+    (r"unknown parser (?P<p>.*) \(choices: (?P<c>.*)\)", "未知的子命令 {p}(可选:{c})"),
+)
+"""argparse's error messages (Python 3.11-3.13) and their zh texts, the values kept."""
+
+UNTRANSLATED = "命令行有误:"
+"""The zh prefix of an argparse message this table does not know (another Python's wording)."""
+
+_ARGUMENT = re.compile(r"argument (?P<name>[^:]+): (?P<message>.*)", re.DOTALL)
+
+
+def argparse_text(message: str) -> Text:
+    """One of argparse's English error messages in both languages."""
+    named = _ARGUMENT.fullmatch(message)
+    inner = named["message"] if named else message
+    zh: str | None = None
+    for pattern, template in _ARGPARSE_ZH:
+        found = re.fullmatch(pattern, inner, re.DOTALL)
+        if found is not None:
+            zh = template.format(**found.groupdict())
+            break
+    if zh is None:
+        return Text(zh=f"{UNTRANSLATED}{message}", en=message)
+    if named:
+        zh = f"参数 {named['name']}:{zh}"
+    return Text(zh=zh, en=message)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2."""
+    """argparse, but a usage error is one line on stderr and exit 2, in zh or en."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise UsageError(text=argparse_text(message))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,7 +182,7 @@ def _config_for(args: argparse.Namespace) -> Config:
     paths = args.paths or ["."]
     for path in paths:
         if not Path(path).exists():
-            raise UsageError(f"path does not exist: {path}")
+            raise UsageError(zh="路径不存在:{path}", en="path does not exist: {path}", path=path)
     return resolve_config(
         paths,
         config_file=args.config,
@@ -166,7 +207,7 @@ def _config_for(args: argparse.Namespace) -> Config:
 def _write(
     text: str | bytes,
     output: str | None,
-    protected: Sequence[tuple[str | os.PathLike[str], str]] = (),
+    protected: Sequence[Protected] = (),
 ) -> None:
     """Write an output: to ``output`` with the shared writer, else to the standard output."""
     from guabao_rules.safeio import write_output, write_stdout
@@ -177,28 +218,34 @@ def _write(
     write_output(output, text, protected)
 
 
+_DATA_FILE = Text(zh="数据集的数据文件", en="a data file of the dataset")
+_WAIVER_FILE = Text(zh="数据集的豁免文件", en="the waiver file of the dataset")
+_CONFIG_FILE = Text(zh="配置文件", en="the configuration file")
+_PROFILE = Text(zh="配置方案", en="the profile")
+_BASELINE_READ = Text(zh="读取的基线文件", en="the baseline file read")
+_BASELINE_WRITTEN = Text(zh="--write-baseline 的文件", en="the --write-baseline file")
+
+
 def _inputs(
     dataset: Dataset | None, config: Config, profile: Path | None, baseline: str | None
-) -> list[tuple[str | os.PathLike[str], str]]:
+) -> list[Protected]:
     """The files a check reads, which no output may overwrite: ``(path, what it is)``."""
     from guabao_rules.sources.loader import WAIVER_FILE
 
-    protected: list[tuple[str | os.PathLike[str], str]] = []
+    protected: list[Protected] = []
     if dataset is not None:
-        protected += [(dataset.root / rel, "a data file of the dataset") for rel in dataset.files]
-        protected.append((dataset.root / WAIVER_FILE, "the waiver file of the dataset"))
+        protected += [(dataset.root / rel, _DATA_FILE) for rel in dataset.files]
+        protected.append((dataset.root / WAIVER_FILE, _WAIVER_FILE))
     if config.path is not None:
-        protected.append((config.path, "the configuration file"))
+        protected.append((config.path, _CONFIG_FILE))
     if profile is not None:
-        protected.append((profile, "the profile"))
+        protected.append((profile, _PROFILE))
     if baseline is not None:
-        protected.append((baseline, "the baseline file read"))
+        protected.append((baseline, _BASELINE_READ))
     return [(path, what) for path, what in protected if os.path.lexists(path)]
 
 
-def _refuse_protected(
-    outputs: Sequence[str | None], protected: Sequence[tuple[str | os.PathLike[str], str]]
-) -> None:
+def _refuse_protected(outputs: Sequence[str | None], protected: Sequence[Protected]) -> None:
     """Refuse, before any work, an output that would overwrite an input."""
     from guabao_rules.safeio import refuse_protected
 
@@ -220,14 +267,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.format not in FORMATS:
         raise UsageError(
-            f"unknown format {args.format!r} (choose from {', '.join(sorted(FORMATS))})"
+            zh="未知的输出格式 {format!r}(可选:{formats})",
+            en="unknown format {format!r} (choose from {formats})",
+            format=args.format,
+            formats=", ".join(sorted(FORMATS)),
         )
     if args.format in BINARY and args.output is None and sys.stdout.isatty():
-        raise UsageError(f"--format {args.format} is a binary file: write it with -o FILE")
+        raise UsageError(
+            zh="--format {format} 是二进制文件:请用 -o FILE 写入文件",
+            en="--format {format} is a binary file: write it with -o FILE",
+            format=args.format,
+        )
     stdin = args.paths == ["-"]
     if stdin:
         args.paths = ["."]
     config = _config_for(args)
+    args.lang = config.lang or args.lang  # later usage errors speak the report's language
     the_plan = plan(config)
     entries = read_baseline(Path(args.baseline)) if args.baseline else None
     paths = args.paths or ["."]
@@ -237,7 +292,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         _write(settings_text(the_plan, config, paths), None)
         return 0
     if not the_plan.rules and not args.list_files:
-        raise UsageError("no rule selected")  # never a silent pass on an empty selection
+        raise UsageError(
+            zh="没有选中任何规则", en="no rule selected"
+        )  # never a silent pass on an empty selection
     # Outputs onto the config, profile or baseline are refused before loading anything.
     profile = the_plan.settings.profile_file if the_plan.settings else None
     _refuse_protected([args.write_baseline], _inputs(None, config, profile, None))
@@ -257,21 +314,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
             _write(files_text(dataset, the_plan.lang), None)
             return 0
-        problem = no_data_files(dataset, paths)
+        problem = no_data_files(dataset, paths, None if stdin else the_scope.only)
         if problem is not None:
-            raise UsageError(problem)
+            raise UsageError(text=problem)
         protected = _inputs(None if stdin else dataset, config, profile, None)
         # The report must not overwrite the baseline read or the one written.
         report_protected = _inputs(None if stdin else dataset, config, profile, args.baseline)
         if args.write_baseline:
-            report_protected.append((args.write_baseline, "the --write-baseline file"))
+            report_protected.append((args.write_baseline, _BASELINE_WRITTEN))
         _refuse_protected([args.write_baseline], protected)
         _refuse_protected([args.output], report_protected)
         waivers = [] if stdin else read_waivers(dataset.root, rules_known())
         try:
             evaluator = evaluator_for(dataset, config)
         except EngineError as error:
-            raise UsageError(str(error)) from None
+            raise UsageError(text=error.text) from None
         report = run(dataset, the_plan, waivers, progress.rule if progress else None, evaluator)
         if not stdin:
             report = restrict(report, the_scope.only)
@@ -360,7 +417,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     rule = catalogue().get(args.rule.upper()) or catalogue().get(args.rule.lower())
     if rule is None:
-        raise UsageError(f"unknown rule id: {args.rule}")
+        raise UsageError(zh="未知的规则编号:{rule}", en="unknown rule id: {rule}", rule=args.rule)
     params = plan(Config(profile=args.profile)).params if args.profile else None
     _write(explain(rule, args.lang or default_lang(), params), None)
     return 0
@@ -375,11 +432,16 @@ def cmd_schema(args: argparse.Namespace) -> int:
         return 0
     target = Path(args.output)
     if target.exists() and not target.is_dir():
-        raise UsageError(f"not a directory: {args.output}")
+        raise UsageError(zh="不是文件夹:{path}", en="not a directory: {path}", path=args.output)
     try:
         written = write_schema(target, args.pack)
     except OSError as error:
-        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+        raise UsageError(
+            zh="无法写入 {target}:{reason}",
+            en="cannot write {target}: {reason}",
+            target=target,
+            reason=error.strerror,
+        ) from None
     _write(f"wrote {written}\n", None)
     return 0
 
@@ -392,10 +454,13 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     if not path.exists():
-        raise UsageError(f"path does not exist: {args.path}")
+        raise UsageError(zh="路径不存在:{path}", en="path does not exist: {path}", path=args.path)
     if args.config and not os.path.lexists(args.config):
-        raise UsageError(f"config file does not exist: {args.config}")
+        raise UsageError(
+            zh="配置文件不存在:{path}", en="config file does not exist: {path}", path=args.config
+        )
     config = read_config_file(Path(args.config)) if args.config else find_config(path)
+    args.lang = config.lang  # `graph` has no --lang: the configuration's, else the locale's
     if args.as_of is not None:
         config.as_of = parse_as_of(args.as_of, "--as-of")
     dataset = loader.load(path, exclude=config.exclude, encoding=config.encoding)
@@ -417,37 +482,89 @@ COMMANDS = {
 }
 
 
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The ``--lang`` a command line gives (the last valid one), read before argparse runs.
+
+    argparse's own errors come before the namespace exists; they are shown in
+    this language, as every later error is.
+    """
+    lang = None
+    for index, token in enumerate(argv):
+        if token == "--":
+            break
+        value = None
+        if token == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif token.startswith("--lang="):
+            value = token[len("--lang=") :]
+        if value in LANGS:
+            lang = value
+    return lang
+
+
+def error_lang(args: argparse.Namespace | None, argv: Sequence[str]) -> str:
+    """The language of a usage error: the report's when known, else ``--lang``, else the locale.
+
+    ``check`` sets ``args.lang`` to the configuration's language once the
+    configuration is read; before that (argparse's errors, a configuration
+    that cannot be read) the ``--lang`` argument counts, then the locale.
+    """
+    lang = getattr(args, "lang", None) if args is not None else None
+    return lang or _lang_in(argv) or default_lang()
+
+
+def _say(zh: str, en: str, lang: str) -> str:
+    return zh if lang == "zh" else en
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     parser = build_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    args: argparse.Namespace | None = None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(given)
         if args.command is None:
-            raise UsageError(f"a command is required ({', '.join(COMMANDS)}); see {PROG} --help")
+            raise UsageError(
+                zh="需要一个子命令({commands});见 {prog} --help",
+                en="a command is required ({commands}); see {prog} --help",
+                commands=", ".join(COMMANDS),
+                prog=PROG,
+            )
         status = COMMANDS[args.command](args)
         if argv is None:  # the program, not a caller in the same process: it ends now
             # Spare the exit a last collection and freeing a province's objects
             # one by one (2 s of 9 s on 325,036 records).
             gc.freeze()
         return status
-    except (UsageError, ConfigError, PackError, OutputError) as error:
-        sys.stderr.write(f"{PROG}: error: {terminal(str(error))}\n")
+    except BilingualError as error:  # usage, config, pack, output, engine: one line
+        lang = error_lang(args, given)
+        sys.stderr.write(
+            f"{PROG}: {_say('错误', 'error', lang)}: {terminal(error.text.get(lang))}\n"
+        )
         return 2
     except BrokenPipeError:  # the reader went away (`| head`): end quietly, as `ruff` does
         silence_stdout()
         return 0
     except FileNotFoundError as error:
-        sys.stderr.write(f"{PROG}: error: path does not exist: {terminal(str(error))}\n")
+        lang = error_lang(args, given)
+        what = _say("路径不存在", "path does not exist", lang)
+        sys.stderr.write(f"{PROG}: {_say('错误', 'error', lang)}: {what}: {terminal(str(error))}\n")
         return 2
     except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted\n")
+        sys.stderr.write(f"{PROG}: {_say('已中断', 'interrupted', error_lang(args, given))}\n")
         return 130
     except Exception as error:  # the last line of defence: one line, never a traceback
         from guabao_rules.sources import loader
 
-        where = f" while reading {loader.CURRENT_FILE}" if loader.CURRENT_FILE else ""
+        lang = error_lang(args, given)
+        where = ""
+        if loader.CURRENT_FILE:
+            where = _say(
+                f"(读取 {loader.CURRENT_FILE} 时)", f" while reading {loader.CURRENT_FILE}", lang
+            )
         detail = terminal(f"{where}: {type(error).__name__}: {error}")
-        sys.stderr.write(f"{PROG}: internal error{detail}\n")
+        sys.stderr.write(f"{PROG}: {_say('内部错误', 'internal error', lang)}{detail}\n")
         return 2
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from guabao_rules.diagnostics import Severity
+from guabao_rules.diagnostics import BilingualError, Severity, Text
 from guabao_rules.safeio import read_regular
 from guabao_rules.sources.positions import Key, PositionTree, exact_mark
 from guabao_rules.sources.tomlpositions import toml_positions
@@ -31,7 +32,7 @@ ENGINES = ("auto", "python", "duckdb", "spark")
 """The values of ``engine`` (and of ``--engine``)."""
 
 
-class ConfigError(Exception):
+class ConfigError(BilingualError):
     """A configuration or command line that cannot be used."""
 
 
@@ -113,7 +114,12 @@ def parse_as_of(value: Any, where: str) -> date:
     day = as_date(value)
     if day is not None:
         return day
-    raise ConfigError(f"{where}: `as_of` must be a date written YYYY-MM-DD, not {value!r}")
+    raise ConfigError(
+        zh="{where}:`as_of` 应为 YYYY-MM-DD 格式的日期,不是 {value!r}",
+        en="{where}: `as_of` must be a date written YYYY-MM-DD, not {value!r}",
+        where=where,
+        value=value,
+    )
 
 
 def _one_or_more(value: Any) -> Any:
@@ -206,8 +212,10 @@ def from_mapping(
     except PositionedError as error:
         if positions is None:  # no file positions: name the file alone, not a made-up 1:1
             first = error.problems[0]
-            raise ConfigError(f"{where}: {first.text.en}") from None
-        raise ConfigError(str(error)) from None
+            raise ConfigError(
+                zh="{where}:{problem}", en="{where}: {problem}", where=where, problem=first.text
+            ) from None
+        raise ConfigError(text=error.text) from None
     return Config(
         profile=settings.profile,
         as_of=settings.as_of,
@@ -231,19 +239,67 @@ def from_mapping(
     )
 
 
-def _toml_type(value: Any) -> str:
+def _toml_type(value: Any) -> Text:
     """What a TOML value is, in words (``an integer``), for a one-line message."""
     if isinstance(value, bool):
-        return "a boolean"
+        return Text(zh="布尔值", en="a boolean")
     if isinstance(value, int):
-        return "an integer"
+        return Text(zh="整数", en="an integer")
     if isinstance(value, float):
-        return "a number" if math.isfinite(value) else f"the number {value}"
+        if math.isfinite(value):
+            return Text(zh="数字", en="a number")
+        return Text(zh=f"数字 {value}", en=f"the number {value}")
     if isinstance(value, str):
-        return "a string"
+        return Text(zh="字符串", en="a string")
     if isinstance(value, list):
-        return "an array"
-    return "a date or time"
+        return Text(zh="数组", en="an array")
+    return Text(zh="日期或时间", en="a date or time")
+
+
+_TOML_ZH = (
+    (r"Invalid value", "无效的值"),
+    (r"Invalid statement", "无效的语句"),
+    (r"Cannot overwrite a value", "不能覆盖已有的值"),
+    (r"Cannot declare (.+) twice", r"\1 声明了两次"),
+    (r"Cannot mutate immutable namespace (.+)", r"不能修改不可变的命名空间 \1"),
+    (r"Cannot redefine namespace (.+)", r"不能重新定义命名空间 \1"),
+    (r"Duplicate inline table key (.+)", r"内联表的键 \1 重复"),
+    (r"Escaped character is not a Unicode scalar value", "转义字符不是 Unicode 标量值"),
+    (r"Expected '=' after a key in a key/value pair", "键值对的键后应为 '='"),
+    (r"Expected '\]' at the end of a table declaration", "表声明末尾应为 ']'"),
+    (r"Expected '\]\]' at the end of an array declaration", "数组表声明末尾应为 ']]'"),
+    (r"Expected (.+)", r"此处应为 \1"),
+    (r"Found invalid character (.+)", r"无效字符 \1"),
+    (r"Illegal character (.+)", r"非法字符 \1"),
+    (r"Invalid date or datetime", "无效的日期或时间"),
+    (r"Invalid hex value", "无效的十六进制值"),
+    (r"Invalid initial character for a key part", "键的首字符无效"),
+    (r"Unclosed array", "数组未闭合"),
+    (r"Unclosed inline table", "内联表未闭合"),
+    (r"Unescaped '\\' in a string", "字符串中有未转义的 '\\'"),
+    (r"Unterminated string", "字符串未结束"),
+)
+"""tomllib's messages (Python 3.11-3.13) and their zh texts."""
+
+_TOML_AT = re.compile(
+    r"(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)"
+)
+
+
+def toml_error_text(error: tomllib.TOMLDecodeError) -> Text:
+    """Tomllib's message in both languages: what is wrong, and where (line, column)."""
+    en = str(error)
+    found = _TOML_AT.fullmatch(en)
+    if found is None:  # another Python's wording: the message as it is, marked as TOML's
+        return Text(zh=f"TOML 语法错误:{en}", en=en)
+    msg = found["msg"]
+    zh = f"TOML 语法错误:{msg}"
+    for pattern, text in _TOML_ZH:
+        if re.fullmatch(pattern, msg):
+            zh = f"TOML 语法错误:{re.sub(pattern, text, msg)}"
+            break
+    where = f"第 {found['line']} 行第 {found['column']} 列" if found["line"] else "文件末尾"
+    return Text(zh=f"{zh}({where})", en=en)
 
 
 def read_config_file(path: Path) -> Config:
@@ -252,11 +308,20 @@ def read_config_file(path: Path) -> Config:
         text = read_regular(path).decode("utf-8")
         data = tomllib.loads(text)
     except OSError as error:  # a FIFO or device too: refused, never waited on
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        raise ConfigError(
+            zh="{path}:无法读取:{reason}",
+            en="{path}: cannot read: {reason}",
+            path=path,
+            reason=error.strerror,
+        ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise ConfigError(
+            zh="{path}:不是 UTF-8 文本", en="{path}: not UTF-8 text", path=path
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: {error}") from None
+        raise ConfigError(
+            zh="{path}:{detail}", en="{path}: {detail}", path=path, detail=toml_error_text(error)
+        ) from None
     positions: PositionTree | None
     try:
         positions = toml_positions(text)
@@ -265,11 +330,16 @@ def read_config_file(path: Path) -> Config:
     if path.name == "pyproject.toml":
         tool_table = data.get("tool", {})
         if not isinstance(tool_table, dict):
-            raise ConfigError(f"{path}: `tool` must be a table")
+            raise ConfigError(
+                zh="{path}:`tool` 应为表", en="{path}: `tool` must be a table", path=path
+            )
         data = tool_table.get("guabao-rules", {})
         if not isinstance(data, dict):
             raise ConfigError(
-                f"{path}: [tool.guabao-rules] must be a table, not {_toml_type(data)}"
+                zh="{path}:[tool.guabao-rules] 应为表,不是{kind}",
+                en="{path}: [tool.guabao-rules] must be a table, not {kind}",
+                path=path,
+                kind=_toml_type(data),
             )
         tool = positions.children.get("tool") if positions else None
         positions = tool.children.get("guabao-rules") if tool else None

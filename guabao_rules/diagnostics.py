@@ -173,3 +173,40 @@ class Diagnostic:
             self.rule,
             self.subject or "",
         )
+
+
+class BilingualError(Exception):
+    """An error that ends a command with one line and exit status 2, in zh and en.
+
+    Raised with two templates and their values, ``ConfigError(zh="找不到 {path}",
+    en="{path} not found", path=p)`` (both templates name the same placeholders,
+    which a test checks at every raise), or with a ready ``text=`` from a reader
+    or another such error. ``str()`` is the English line, as for any exception;
+    the command line prints :attr:`text` in the message language. A value that
+    is a :class:`Text` is put in each template in that template's language.
+
+    Attributes:
+        text: The line, in both languages.
+    """
+
+    def __init__(
+        self,
+        *,
+        zh: str | None = None,
+        en: str | None = None,
+        text: Text | None = None,
+        **values: object,
+    ) -> None:
+        if text is None:
+            if zh is None or en is None:
+                raise TypeError("BilingualError needs zh= and en=, or text=")
+            # A value that is itself a Text (a word such as "an integer") is shown in each language.
+            text = Text(
+                zh=zh.format(**{k: v.zh if isinstance(v, Text) else v for k, v in values.items()}),
+                en=en.format(**{k: v.en if isinstance(v, Text) else v for k, v in values.items()}),
+            )
+        self.text = text
+        super().__init__(text.en)
+
+    def __str__(self) -> str:
+        return self.text.en

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from guabao_rules.diagnostics import Text
-from guabao_rules.hints import joined, number_hint, value_hints
 from guabao_rules.sources.positions import Key
 
 LANGS = ("zh", "en")
@@ -27,6 +25,7 @@ _ZH_ERRORS: dict[str, str] = {
     "model_type": "应为映射",
     "model_attributes_type": "应为映射",
     "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
     "greater_than_equal": "不得小于下限",
     "too_short": "不得为空",
     "id_type": "编号应为非空字符串",
@@ -80,6 +79,8 @@ def nearest_value(value: Any, allowed: list[str]) -> str | None:
     folded = {a.casefold(): a for a in allowed}
     if value.strip().casefold() in folded:  # `Province`, ` lead `: the case or spaces
         return folded[value.strip().casefold()]
+    import difflib  # only for a value that breaks a rule: kept off the start-up path
+
     matches = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -100,10 +101,12 @@ def describe_error(
         ctx: pydantic's error context (the allowed values of an enum).
         value: The value written, when known: a "did you mean" or a typing-trap hint.
     """
+    from guabao_rules.hints import joined, number_hint, value_hints  # errors only
+
     name = field_name(loc) or "record"
     zh = _ZH_ERRORS.get(kind, message)
     en = f"{message[:1].lower()}{message[1:]}"
-    allowed = allowed_values(ctx) if kind == "literal_error" else []
+    allowed = allowed_values(ctx) if kind in ("literal_error", "enum") else []
     if allowed:
         zh = f"{zh}(应为 " + "、".join(f"'{a}'" for a in allowed) + ")"
     if kind == "missing":

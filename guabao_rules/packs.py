@@ -27,7 +27,7 @@ from pydantic import (
     field_validator,
 )
 
-from guabao_rules.diagnostics import Severity, Text
+from guabao_rules.diagnostics import BilingualError, Severity, Text
 from guabao_rules.kinds import Constraint
 from guabao_rules.kinds.python import REGISTRY, PythonConstraint
 from guabao_rules.kinds.schema import Strict
@@ -41,7 +41,7 @@ RULE_ID = re.compile(r"^[A-Z][0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
-class PackError(Exception):
+class PackError(BilingualError):
     """A rule pack or profile that cannot be used as written."""
 
 
@@ -263,21 +263,36 @@ def validate_rule(rule: RuleSpec, declared: set[str], pack: Pack | None = None) 
             it does not declare.
     """
 
-    def at(*path: Key) -> str:
+    def at(*path: Key) -> Text:
         where = pack.rule_where(rule, *path) if pack is not None else None
-        return f"{where}: rule {rule.id}" if where else f"rule {rule.id}"
+        if where:
+            return Text(zh=f"{where}:规则 {rule.id}", en=f"{where}: rule {rule.id}")
+        return Text(zh=f"规则 {rule.id}", en=f"rule {rule.id}")
 
     constraint = rule.constraint
     if isinstance(constraint, PythonConstraint) and constraint.check not in REGISTRY:
         raise PackError(
-            f"{at('constraint', 'check')}: no registered check named {constraint.check!r}"
+            zh="{at}:没有名为 {check!r} 的已注册检查",
+            en="{at}: no registered check named {check!r}",
+            at=at("constraint", "check"),
+            check=constraint.check,
         )
     for name, path in _param_refs(constraint.model_dump(by_alias=True)):
         if name not in declared:
-            raise PackError(f"{at('constraint', *path)}: parameter {name!r} is not declared")
+            raise PackError(
+                zh="{at}:参数 {name!r} 未声明",
+                en="{at}: parameter {name!r} is not declared",
+                at=at("constraint", *path),
+                name=name,
+            )
     for index, name in enumerate(rule.requires):
         if name not in declared:
-            raise PackError(f"{at('requires', index)}: required parameter {name!r} is not declared")
+            raise PackError(
+                zh="{at}:所需参数 {name!r} 未声明",
+                en="{at}: required parameter {name!r} is not declared",
+                at=at("requires", index),
+                name=name,
+            )
 
 
 def _param_refs(value: Any, path: tuple[Key, ...] = ()) -> Iterator[tuple[str, tuple[Key, ...]]]:
@@ -298,7 +313,14 @@ def _param_refs(value: Any, path: tuple[Key, ...] = ()) -> Iterator[tuple[str, t
 def _read_yaml(data: bytes, name: str) -> tuple[Any, PositionTree | None]:
     parsed = parse_yaml(data)
     for problem in parsed.problems:
-        raise PackError(f"{name}:{problem.mark.line}:{problem.mark.column}: {problem.text.en}")
+        raise PackError(
+            zh="{name}:{line}:{column}: {problem}",
+            en="{name}:{line}:{column}: {problem}",
+            name=name,
+            line=problem.mark.line,
+            column=problem.mark.column,
+            problem=problem.text,
+        )
     return parsed.value, parsed.positions
 
 
@@ -313,7 +335,7 @@ def parse_pack(data: bytes, name: str) -> Pack:
     try:
         pack = validate(Pack, value, positions, name)
     except PositionedError as error:
-        raise PackError(str(error)) from None
+        raise PackError(text=error.text) from None
     pack._file = name
     pack._positions = positions
     return pack
@@ -338,7 +360,12 @@ def _pack_sources() -> Iterator[tuple[str, bytes]]:
         try:
             plugin_folder = ep.load()()
         except Exception as error:  # a broken plugin is a usage error, never a traceback
-            raise PackError(f"plugin pack {ep.name!r} cannot be loaded: {error}") from None
+            raise PackError(
+                zh="无法加载插件规则包 {name!r}:{error}",
+                en="plugin pack {name!r} cannot be loaded: {error}",
+                name=ep.name,
+                error=error,
+            ) from None
         for item in sorted(plugin_folder.iterdir(), key=lambda t: t.name):
             if item.is_file() and item.name.endswith((".yaml", ".yml")):
                 yield f"{ep.name}:{item.name}", item.read_bytes()
@@ -397,7 +424,12 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
         try:
             data = read_regular(candidate)  # a FIFO is refused, never waited on
         except OSError as error:
-            raise PackError(f"cannot read profile {name_or_path}: {error.strerror}") from None
+            raise PackError(
+                zh="无法读取配置方案 {profile}:{reason}",
+                en="cannot read profile {profile}: {reason}",
+                profile=name_or_path,
+                reason=error.strerror,
+            ) from None
         label = str(candidate)
     else:
         item = profile_dir() / f"{name_or_path}.yaml"
@@ -405,14 +437,19 @@ def load_profile(name_or_path: str, base: Path | None = None) -> Profile:
             known = ", ".join(
                 sorted(p.name[:-5] for p in profile_dir().iterdir() if p.name.endswith(".yaml"))
             )
-            raise PackError(f"unknown profile {name_or_path!r} (built-in: {known})")
+            raise PackError(
+                zh="未知的配置方案 {profile!r}(内置:{known})",
+                en="unknown profile {profile!r} (built-in: {known})",
+                profile=name_or_path,
+                known=known,
+            )
         data = item.read_bytes()
         label = f"rules/profiles/{item.name}"
     value, positions = _read_yaml(data, label)
     try:
         profile = validate(Profile, value, positions, label)
     except PositionedError as error:
-        raise PackError(str(error)) from None
+        raise PackError(text=error.text) from None
     profile._file = label
     profile._positions = positions
     return profile

@@ -21,9 +21,12 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from guabao_rules.diagnostics import BilingualError, Text
+
 __all__ = [
     "NotRegularFile",
     "OutputError",
+    "Protected",
     "read_regular",
     "refuse_protected",
     "same_file",
@@ -40,8 +43,12 @@ class NotRegularFile(OSError):
         super().__init__(errno.EINVAL, f"not a regular file ({kind})", str(path))
 
 
-class OutputError(Exception):
+class OutputError(BilingualError):
     """An output that must not or cannot be written (exit status 2)."""
+
+
+Protected = tuple[str | os.PathLike[str], Text]
+"""A file no output may overwrite, and what it is in words (``a data file of the dataset``)."""
 
 
 def file_kind(mode: int) -> str:
@@ -101,9 +108,7 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def refuse_protected(
-    path: str | os.PathLike[str], protected: Iterable[tuple[str | os.PathLike[str], str]]
-) -> None:
+def refuse_protected(path: str | os.PathLike[str], protected: Iterable[Protected]) -> None:
     """Refuse an output path that names one of the ``protected`` files (or a link to one).
 
     Raises:
@@ -112,13 +117,19 @@ def refuse_protected(
     target = os.fspath(path)
     for other, what in protected:
         if same_file(target, other):
-            raise OutputError(f"refusing to write {target}: it is {what} ({os.fspath(other)})")
+            raise OutputError(
+                zh="拒绝写入 {target}:它是{what}({other})",
+                en="refusing to write {target}: it is {what} ({other})",
+                target=target,
+                what=what,
+                other=os.fspath(other),
+            )
 
 
 def write_output(
     path: str | os.PathLike[str],
     data: str | bytes,
-    protected: Iterable[tuple[str | os.PathLike[str], str]] = (),
+    protected: Iterable[Protected] = (),
 ) -> None:
     """Write an output file the way the user asked, never over the input.
 
@@ -146,13 +157,27 @@ def write_output(
     except FileNotFoundError:
         mode = None  # a new file, or a link to one not made yet
     except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror}") from None
+        raise _cannot_write(target, error) from None
     if mode is not None and stat.S_ISDIR(mode):
-        raise OutputError(f"cannot write {target}: it is a folder")
+        raise OutputError(
+            zh="无法写入 {target}:它是文件夹",
+            en="cannot write {target}: it is a folder",
+            target=target,
+        )
     if mode is not None and not stat.S_ISREG(mode):
         _write_into(target, payload)
     else:
         _replace(os.path.realpath(target), target, payload, mode)
+
+
+def _cannot_write(target: str, error: OSError) -> OutputError:
+    """The one line for an output the system refuses (no folder, no permission, a full disk)."""
+    return OutputError(
+        zh="无法写入 {target}:{reason}",
+        en="cannot write {target}: {reason}",
+        target=target,
+        reason=error.strerror,
+    )
 
 
 def _write_into(target: str, payload: bytes) -> None:
@@ -163,7 +188,7 @@ def _write_into(target: str, payload: bytes) -> None:
             while view:
                 view = view[handle.write(view) or 0 :]
     except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror}") from None
+        raise _cannot_write(target, error) from None
 
 
 def _replace(real: str, shown: str, payload: bytes, mode: int | None) -> None:
@@ -187,7 +212,7 @@ def _replace(real: str, shown: str, payload: bytes, mode: int | None) -> None:
         os.replace(tmp, real)
         tmp = None
     except OSError as error:
-        raise OutputError(f"cannot write {shown}: {error.strerror}") from None
+        raise _cannot_write(shown, error) from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
@@ -230,5 +255,9 @@ def write_stdout(data: str | bytes) -> bool:
         return False
     except OSError as error:
         silence_stdout()
-        raise OutputError(f"cannot write the standard output: {error.strerror}") from None
+        raise OutputError(
+            zh="无法写入标准输出:{reason}",
+            en="cannot write the standard output: {reason}",
+            reason=error.strerror,
+        ) from None
     return True

@@ -86,3 +86,83 @@ SMALL = datasets(
     funds_per_county=(0, 1),
     years=(1, 3),
 )
+
+
+# --- the columnar reader against the Python reader -------------------------------------------
+
+
+def bulk_files(root: Path, encoding: str = "utf-8") -> list[Any]:
+    """The bulk table files below ``root`` as the loader finds them, for the columnar reader."""
+    from guabao_rules.columnar.reading import TableFile
+    from guabao_rules.sources.csvsource import table_collection
+    from guabao_rules.sources.loader import discover, table_path
+
+    out = []
+    for path in discover(root):
+        rel = path.relative_to(root).as_posix()
+        collection = table_collection(table_path(root, rel)) if rel.endswith(".csv") else None
+        if collection is not None and path.is_file() and not path.is_symlink():
+            out.append(TableFile(rel, path, collection, encoding))
+    return out
+
+
+def columnar_mismatches(files: list[Any]) -> list[str]:
+    """How the columnar reader's result differs from the Python reader's on ``files`` (none: [])."""
+    from guabao_rules.columnar.reading import read_bulk
+    from guabao_rules.columnar.tables import table_of
+    from guabao_rules.models import COLLECTIONS
+    from guabao_rules.personal import scan_personal_data
+    from guabao_rules.sources.csvsource import read_table
+    from guabao_rules.sources.loader import _FileReader, may_hold_personal_data
+
+    issues: list[Any] = []
+    rows: dict[str, list[Any]] = {}
+    personal: list[Any] = []
+    invalid: list[Any] = []
+    for file in files:
+        reader = _FileReader(Dataset(Path(".")), file.rel)
+        data = file.path.read_bytes()
+        parsed = read_table(data, file.collection, file.encoding)
+        reader.read_rows(file.collection, parsed)
+        possible = may_hold_personal_data(data)
+        issues += [i for i in reader.dataset.issues if i.rule != "D001"]
+        for row, (entry, table_row) in enumerate(
+            zip(reader.dataset.entries, parsed.rows, strict=True)
+        ):
+            if entry.model is None:
+                invalid.append((entry.collection, entry.id, entry.source, entry.mentions))
+                continue
+            rows.setdefault(file.collection, []).append((entry.model, file.rel, row))
+            found = scan_personal_data(table_row.raw) if possible else []
+            if found:
+                personal.append((file.collection, file.rel, row, found))
+    result = read_bulk(files)
+    out: list[str] = []
+    if result.issues != issues:
+        out.append(f"issues differ: {len(result.issues)} columnar, {len(issues)} Python")
+        out += [
+            f"  columnar {a}\n  python   {b}"
+            for a, b in zip(result.issues, issues, strict=False)
+            if a != b
+        ][:3]
+    got_invalid = [(e.collection, e.id, e.source, e.mentions) for e in result.invalid]
+    if got_invalid != invalid:
+        out.append(f"invalid rows differ: {got_invalid[:3]} != {invalid[:3]}")
+    for collection, table in result.tables.items():
+        records = rows.get(collection, [])
+        expected = table_of(COLLECTIONS[collection], ((m, f) for m, f, _ in records))
+        got = table.drop_columns(["_row"])
+        if not got.equals(expected):
+            for name in expected.column_names:
+                if not got.column(name).equals(expected.column(name)):
+                    out.append(
+                        f"{collection}.{name} differs: {got.column(name).to_pylist()[:5]}"
+                        f" != {expected.column(name).to_pylist()[:5]}"
+                    )
+            if got.num_rows != expected.num_rows:
+                out.append(f"{collection}: {got.num_rows} rows, Python {expected.num_rows}")
+        if table.column("_row").to_pylist() != [row for *_, row in records]:
+            out.append(f"{collection}: the rows' places in their files differ")
+    if result.personal != personal:
+        out.append(f"personal data differs: {result.personal[:3]} != {personal[:3]}")
+    return out

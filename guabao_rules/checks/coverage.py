@@ -9,7 +9,6 @@ It runs after the other rules, over their statistics (``ctx.extra["applied"]``).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -48,6 +47,8 @@ def similar_tag(tags: Iterator[str] | list[str], wanted: str) -> str | None:
     normal = {t.strip().lower().replace("-", "_").replace(" ", "_"): t for t in written}
     if wanted in normal:
         return normal[wanted]
+    import difflib  # a tag written differently only: kept off the start-up path
+
     close = difflib.get_close_matches(wanted, list(normal), n=1, cutoff=0.6)
     return normal[close[0]] if close else None
 

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, SparkSettings
-from guabao_rules.diagnostics import Violation
+from guabao_rules.diagnostics import BilingualError, Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError, QuerySource
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from guabao_rules.dataset import Dataset
     from guabao_rules.engine.context import RuleContext
 
@@ -42,7 +45,7 @@ costs more than the queries save (10^5 records: 21.6 s against Python's
 """
 
 
-class EngineError(Exception):
+class EngineError(BilingualError):
     """An engine that cannot run here (not installed, no Java): a usage error."""
 
 
@@ -64,7 +67,11 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
     try:
         import ibis
     except ImportError:  # pragma: no cover - ibis is a dependency
-        raise EngineError(f"--engine {engine} needs ibis-framework") from None
+        raise EngineError(
+            zh="--engine {engine} 需要 ibis-framework",
+            en="--engine {engine} needs ibis-framework",
+            engine=engine,
+        ) from None
     if engine == "duckdb":
         return ibis.duckdb.connect()
     settings = spark or SparkSettings()
@@ -74,7 +81,9 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
             from pyspark.sql import SparkSession
         except ImportError:
             raise EngineError(
-                "--engine spark needs pyspark: pip install 'guabao-rules[spark]'"
+                zh="--engine spark 需要 pyspark:{install}",
+                en="--engine spark needs pyspark: {install}",
+                install="pip install 'guabao-rules[spark]'",
             ) from None
         builder = SparkSession.builder.master(settings.master).appName("guabao-rules")
         conf = dict(settings.conf)
@@ -89,7 +98,11 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
             session = builder.getOrCreate()
         except Exception as error:  # Java missing or the master unreachable
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise EngineError(f"--engine spark: cannot start Spark: {first}") from None
+            raise EngineError(
+                zh="--engine spark:无法启动 Spark:{reason}",
+                en="--engine spark: cannot start Spark: {reason}",
+                reason=first,
+            ) from None
         session.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(session)
 
@@ -114,18 +127,33 @@ class QueryEvaluator:
         # Connect now: an engine that cannot start is a usage error before any rule runs.
         self._con = _backend(engine, spark)
         self._tables: dict[str, Any] | None = None
+        # A name of its own for this evaluator's views: several may share a session.
+        self._views = uuid.uuid4().hex[:12]
 
     def _ready(self) -> tuple[Any, Mapping[str, Any]]:
         if self._tables is None:
-            import ibis
-
             from guabao_rules.columnar.tables import dataset_tables
 
-            # In-memory tables: the backend registers each when a query first reads it.
-            self._tables = {
-                name: ibis.memtable(table) for name, table in dataset_tables(self.dataset).items()
-            }
+            arrow = dataset_tables(self.dataset)
+            self._tables = {name: self._register(name, table) for name, table in arrow.items()}
         return self._con, self._tables
+
+    def _register(self, name: str, table: pa.Table) -> Any:
+        """An Arrow table as an ibis table of the backend.
+
+        DuckDB reads an in-memory table as it is. Spark is given each table
+        once, straight from Arrow, as a temporary view: ibis would hand an
+        in-memory table to Spark through pandas, which turns a null text into
+        the text ``NaN`` and a column of whole numbers with nulls into nulls.
+        """
+        import ibis
+
+        if self.engine != "spark":
+            return ibis.memtable(table)
+        session = self._con._session
+        view = f"guabao_{self._views}_{name.lstrip('_')}"
+        session.createDataFrame(table).createOrReplaceTempView(view)
+        return self._con.table(view)
 
     def __call__(self, ctx: RuleContext) -> list[Violation]:
         """The rule's violations: from its query when its kind compiles, else from Python."""
@@ -186,9 +214,12 @@ def _python_order(ctx: RuleContext, rule: Any) -> Any:
     """A sort key putting violations in the order the Python evaluator yields them.
 
     Subjects come in the selector's order: the listed ids, or the records of
-    the collection as read. Findings that tie in the report's order keep it.
+    the collection as read. Findings that tie in the report's order keep it;
+    a kind without a selector (``lineage``) puts its rows in order itself.
     """
-    selector = rule.constraint.select
+    selector = getattr(rule.constraint, "select", None)
+    if selector is None:
+        return lambda v: 0
     if selector.ids is not None:
         from guabao_rules.kinds.select import param_value
 

@@ -4,7 +4,12 @@ The models are the one source of a table's schema: each flat field becomes a
 column of the type the query contract (:mod:`guabao_rules.kinds.query`)
 names: ids, references, periods and literals as strings, days as
 ``date32``, amounts as ``decimal128(38, 2)``, counts as ``int64``, flags as
-``bool`` and lists of references as ``list<string>``. Nested models (a
+``bool`` and lists of references as ``list<string>``. Each amount column
+``x`` has a ``_digits_x`` column (``int8``): the fraction digits the amount
+was written with (``300000`` has 0, ``"300000.50"`` 2), which a decimal(38, 2)
+column does not keep and an exact sum shows (:mod:`guabao_rules.kinds.sum`).
+The table ``_ids`` (:data:`~guabao_rules.kinds.query.RECORD_IDS`, below)
+lists every record read, valid or not: the ids a finding may name. Nested models (a
 project's milestones, its targets) have no column: no compiled kind reads
 them, and a compiler asking for one raises
 :class:`~guabao_rules.kinds.query.CompileError`, so the rule runs in Python.
@@ -130,6 +135,19 @@ def nested_references(model: type[Record]) -> tuple[RefSpec, ...]:
     return tuple(spec for spec in REFERENCES[collection] if len(spec.path) > 1)
 
 
+def digits_column(name: str) -> str:
+    """The column holding the fraction digits each amount of column ``name`` was written with."""
+    return f"_digits_{name}"
+
+
+def fraction_digits(amount: Decimal | None) -> int | None:
+    """How many fraction digits ``amount`` was written with (its exponent, never below 0)."""
+    if amount is None:
+        return None
+    exponent = amount.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def arrow_schema(model: type[Record]) -> pa.Schema:
     """The Arrow schema of a collection's table.
 
@@ -142,6 +160,11 @@ def arrow_schema(model: type[Record]) -> pa.Schema:
     fields += [
         pa.field(reference_column(spec), arrow_type("strings" if spec.many else "string"))
         for spec in nested_references(model)
+    ]
+    fields += [
+        pa.field(digits_column(name), pa.int8())
+        for name, kind in columns_of(model).items()
+        if kind == "decimal"
     ]
     fields += [pa.field("_file", pa.string()), pa.field("_ordinal", pa.int64())]
     return pa.schema(fields)
@@ -160,12 +183,18 @@ def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.T
 
     kinds = columns_of(model)
     nested = {reference_column(spec): spec.path for spec in nested_references(model)}
-    values: dict[str, list[Any]] = {name: [] for name in (*kinds, *nested, "_file", "_ordinal")}
+    amounts = [name for name, kind in kinds.items() if kind == "decimal"]
+    digits = {name: digits_column(name) for name in amounts}
+    values: dict[str, list[Any]] = {
+        name: [] for name in (*kinds, *nested, *digits.values(), "_file", "_ordinal")
+    }
     for ordinal, (record, file) in enumerate(records):
         for name in kinds:
             values[name].append(getattr(record, name))
         for name, path in nested.items():
             values[name].append(_path_value(record, path))
+        for name, column in digits.items():
+            values[column].append(fraction_digits(getattr(record, name)))
         values["_file"].append(file)
         values["_ordinal"].append(ordinal)
     return pa.table(values, schema=arrow_schema(model))
@@ -176,7 +205,9 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
 
     A collection's rows are the valid records (the first of each id), in
     order: the rows the Python evaluators see (``index.by_collection``), so a
-    query over them answers for the same records.
+    query over them answers for the same records. ``_ids``
+    (:data:`~guabao_rules.kinds.query.RECORD_IDS`) holds every record read
+    (invalid records too: a finding names them as related, as the index does).
     """
     by_collection = dataset.index.by_collection
     out = {}
@@ -190,6 +221,7 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
 
 
 READER_TABLES = ("_ids", "_files", "_problems", "_personal")
+# ``_ids`` is the contract's RECORD_IDS (kinds.query): one name, two homes would drift.
 """The tables of the reader's work beside the collections (see the module's docstring)."""
 
 READ_PROBLEM_RULES = ("D000", "D003", "D007")

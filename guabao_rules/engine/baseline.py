@@ -16,7 +16,6 @@ The file looks like::
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from guabao_rules.config import ConfigError
 from guabao_rules.diagnostics import Diagnostic
 from guabao_rules.engine.core import Report
 from guabao_rules.report import write_atomic
-from guabao_rules.safeio import read_regular
+from guabao_rules.safeio import Protected, read_regular
 
 BASELINE_VERSION = 1
 
@@ -45,7 +44,7 @@ def entries_of(diagnostics: Iterable[Diagnostic]) -> list[Entry]:
 def write_baseline(
     path: Path,
     diagnostics: Iterable[Diagnostic],
-    protected: Iterable[tuple[str | os.PathLike[str], str]] = (),
+    protected: Iterable[Protected] = (),
 ) -> list[Entry]:
     """Write the baseline of some findings with the shared writer (atomically for a file).
 
@@ -78,16 +77,45 @@ def read_baseline(path: Path) -> set[Entry]:
     try:
         data = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
-        raise BaselineError(f"baseline file does not exist: {path}") from None
+        raise BaselineError(
+            zh="基线文件不存在:{path}", en="baseline file does not exist: {path}", path=path
+        ) from None
     except OSError as error:  # a FIFO or device too: refused, never waited on
-        raise BaselineError(f"{path}: cannot read: {error.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BaselineError(f"{path}: not a baseline file: {error}") from None
+        raise BaselineError(
+            zh="{path}:无法读取:{reason}",
+            en="{path}: cannot read: {reason}",
+            path=path,
+            reason=error.strerror,
+        ) from None
+    except UnicodeDecodeError as error:
+        raise BaselineError(
+            zh="{path}:不是基线文件:编码错误({error})",
+            en="{path}: not a baseline file: {error}",
+            path=path,
+            error=error,
+        ) from None
+    except json.JSONDecodeError as error:
+        raise BaselineError(
+            zh="{path}:不是基线文件:第 {line} 行第 {column} 列(第 {pos} 个字符)JSON 有误:{msg}",
+            en="{path}: not a baseline file: {msg}: line {line} column {column} (char {pos})",
+            path=path,
+            msg=error.msg,
+            line=error.lineno,
+            column=error.colno,
+            pos=error.pos,
+        ) from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
-        raise BaselineError(f"{path}: not a baseline file of version {BASELINE_VERSION}")
+        raise BaselineError(
+            zh="{path}:不是版本 {version} 的基线文件",
+            en="{path}: not a baseline file of version {version}",
+            path=path,
+            version=BASELINE_VERSION,
+        )
     findings = data.get("findings")
     if not isinstance(findings, list):
-        raise BaselineError(f"{path}: `findings` must be a list")
+        raise BaselineError(
+            zh="{path}:`findings` 应为列表", en="{path}: `findings` must be a list", path=path
+        )
     out: set[Entry] = set()
     for number, item in enumerate(findings, start=1):
         if not (
@@ -96,7 +124,10 @@ def read_baseline(path: Path) -> set[Entry]:
             and (item.get("subject") is None or isinstance(item.get("subject"), str))
         ):
             raise BaselineError(
-                f'{path}: finding {number} must be {{"rule": ID, "subject": ID or null}}'
+                zh='{path}:第 {number} 条记录应为 {{"rule": ID, "subject": ID 或 null}}',
+                en='{path}: finding {number} must be {{"rule": ID, "subject": ID or null}}',
+                path=path,
+                number=number,
             )
         out.add((item["rule"], item.get("subject")))
     return out

@@ -15,7 +15,13 @@ caused by another, and shown under it, in exactly these cases:
 - a Q, M, T or S finding about a record that another record points at, when
   that other record's D002 has a cause (above) or it points at an invalid
   record: a pairing of county C with a unit of the unreadable file, or with a
-  leader whose record is D003, is not counted for C (Q003, Q005).
+  leader whose record is D003, is not counted for C (Q003, Q005);
+- a Q, M, T or S finding about the dataset (no subject, a subject that is no
+  record, or a rule that selects the dataset or a parameter's ids: Q008, Q001,
+  Q002), when nothing above applies and a collection the rule reads lost
+  records: the first unreadable file (D000) that holds that collection, else
+  the first invalid record (D003) of it. A count over the whole dataset misses
+  them all.
 
 The marking changes no finding, severity or exit status; it only says which
 finding to read first.
@@ -24,8 +30,9 @@ finding to read first.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from guabao_rules.dataset import Dataset, RecordEntry
 from guabao_rules.diagnostics import Cause, Diagnostic, Location, SourceRef
@@ -37,6 +44,29 @@ _ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gbk")
 """How an id may be spelled in the bytes of a file that could not be read."""
 
 
+def collections_read(constraint: Any) -> frozenset[str]:
+    """The collections a rule's constraint names (``collection:`` anywhere in it)."""
+
+    def walk(value: Any) -> Iterator[str]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "collection" and isinstance(item, str):
+                    yield item
+                else:
+                    yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    return frozenset(walk(constraint))
+
+
+def selects_dataset(constraint: Any) -> bool:
+    """Whether a rule judges the dataset as a whole: ``select: {dataset: true}`` or ``{ids: …}``."""
+    select = constraint.get("select") if isinstance(constraint, dict) else None
+    return isinstance(select, dict) and bool(select.get("dataset") or select.get("ids"))
+
+
 def _place(ref: SourceRef) -> Location:
     if ref.mark is None:
         return Location(ref.file, None, None, ref.cell)
@@ -46,8 +76,17 @@ def _place(ref: SourceRef) -> Location:
 class _Causes:
     """What can cause what, in one dataset and its findings."""
 
-    def __init__(self, dataset: Dataset, diagnostics: Sequence[Diagnostic]) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        diagnostics: Sequence[Diagnostic],
+        reads: Mapping[str, frozenset[str]],
+        whole: frozenset[str],
+    ) -> None:
         self.dataset = dataset
+        self.reads = reads
+        self.whole = whole
+        self._lost: dict[str, Diagnostic | None] = {}
         self.by_place: dict[tuple[str, Location], Diagnostic] = {}
         self.unreadable: dict[str, Diagnostic] = {}
         for diagnostic in diagnostics:
@@ -116,10 +155,47 @@ class _Causes:
                     return found
         return None
 
+    def _holds(self, file: str, collection: str) -> bool:
+        """Whether an unreadable file may hold ``collection``: by its name, or its key in it."""
+        path = Path(file)
+        if collection in (path.stem, path.parent.name):  # units.yaml, households/x.csv
+            return True
+        data = self._file_bytes(file)
+        for encoding in _ENCODINGS:
+            needle = f"{collection}:".encode(encoding)
+            if needle in data:
+                return True
+        return False
+
+    def _collection_lost(self, collection: str) -> Diagnostic | None:
+        """The first finding by which ``collection`` lost records: an unreadable file, a D003."""
+        if collection not in self._lost:
+            found: Diagnostic | None = None
+            for file in sorted(self.unreadable):
+                if self._holds(file, collection):
+                    found = self.unreadable[file]
+                    break
+            if found is None:
+                invalid = (
+                    self._finding("D003", entry.problem_at)
+                    for entry in self.dataset.entries
+                    if entry.collection == collection and entry.model is None
+                )
+                found = min(
+                    (d for d in invalid if d is not None), key=Diagnostic.sort_key, default=None
+                )
+            self._lost[collection] = found
+        return self._lost[collection]
+
+    def of_dataset(self, diagnostic: Diagnostic) -> Diagnostic | None:
+        """The cause of a finding about the whole dataset: a collection it reads lost records."""
+        lost = (self._collection_lost(c) for c in sorted(self.reads.get(diagnostic.rule, ())))
+        return min((d for d in lost if d is not None), key=Diagnostic.sort_key, default=None)
+
     def of_rule(self, diagnostic: Diagnostic) -> Diagnostic | None:
         subject = diagnostic.subject
         if subject is None:
-            return None
+            return self.of_dataset(diagnostic)
         entry = self.dataset.by_id.get(subject)
         if entry is not None and entry.problem_at is not None:
             own = self._finding("D003", entry.problem_at)
@@ -142,6 +218,8 @@ class _Causes:
                 found = self._through(source)
                 if found is not None:
                     return found
+        if entry is None or diagnostic.rule in self.whole:  # about the dataset, not a record
+            return self.of_dataset(diagnostic)
         return None
 
     def of(self, diagnostic: Diagnostic) -> Diagnostic | None:
@@ -150,11 +228,24 @@ class _Causes:
         return None
 
 
-def mark_causes(dataset: Dataset, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """The findings, each caused one with its ``caused_by`` set (order kept)."""
+def mark_causes(
+    dataset: Dataset,
+    diagnostics: list[Diagnostic],
+    reads: Mapping[str, frozenset[str]] | None = None,
+    whole: frozenset[str] = frozenset(),
+) -> list[Diagnostic]:
+    """The findings, each caused one with its ``caused_by`` set (order kept).
+
+    Args:
+        dataset: The dataset checked.
+        diagnostics: Its findings, sorted.
+        reads: The collections each rule reads (:func:`collections_read`), for
+            findings about the whole dataset.
+        whole: The rules that judge the dataset as a whole (:func:`selects_dataset`).
+    """
     if not any(d.rule in ("D000", "D003") for d in diagnostics):
         return diagnostics
-    causes = _Causes(dataset, diagnostics)
+    causes = _Causes(dataset, diagnostics, reads or {}, whole)
     found: dict[int, Diagnostic] = {}
     for diagnostic in diagnostics:  # references first: their causes pass on to the rules
         if diagnostic.rule == "D002" and diagnostic.subject is not None:

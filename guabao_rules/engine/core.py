@@ -28,7 +28,7 @@ from guabao_rules.diagnostics import (
     SourceRef,
     Violation,
 )
-from guabao_rules.engine.causes import mark_causes
+from guabao_rules.engine.causes import collections_read, mark_causes, selects_dataset
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import render
 from guabao_rules.engine.waivers import WAIVER_RULE, Waiver, apply_waivers, read_waivers
@@ -158,7 +158,12 @@ def assemble(packs: Sequence[Pack]) -> Catalogue:
     def declare(name: str, spec: ParamSpec, owner: str) -> None:
         known = params.get(name)
         if known is not None and known.type != spec.type:
-            raise PackError(f"{owner}: parameter {name!r} is declared twice with other types")
+            raise PackError(
+                zh="{owner}:参数 {name!r} 以不同类型声明了两次",
+                en="{owner}: parameter {name!r} is declared twice with other types",
+                owner=owner,
+                name=name,
+            )
         params.setdefault(name, spec)
 
     homes: dict[str, Pack] = {}
@@ -169,13 +174,20 @@ def assemble(packs: Sequence[Pack]) -> Catalogue:
             if rule.id in rules:
                 first = homes[rule.id].rule_where(rules[rule.id], "id")
                 raise PackError(
-                    f"{pack.rule_where(rule, 'id')}: rule {rule.id} is declared twice"
-                    f" (first at {first})"
+                    zh="{where}:规则 {rule} 声明了两次(第一次在 {first})",
+                    en="{where}: rule {rule} is declared twice (first at {first})",
+                    where=pack.rule_where(rule, "id"),
+                    rule=rule.id,
+                    first=first,
                 )
             if rule.name in names:
                 raise PackError(
-                    f"{pack.rule_where(rule, 'name')}: rule {rule.id}: name {rule.name!r}"
-                    f" is taken by {names[rule.name]}"
+                    zh="{where}:规则 {rule}:名称 {name!r} 已被 {other} 使用",
+                    en="{where}: rule {rule}: name {name!r} is taken by {other}",
+                    where=pack.rule_where(rule, "name"),
+                    rule=rule.id,
+                    name=rule.name,
+                    other=names[rule.name],
                 )
             names[rule.name] = rule.id
             for name, spec in rule.params.items():
@@ -221,10 +233,23 @@ def coerce_param(name: str, spec: ParamSpec, value: Any, where: str) -> Any:
         ok = day is not None
         value = day if ok else value
     if not ok:
-        raise ConfigError(f"{where}: parameter `{name}` must be of type {spec.type}, not {value!r}")
+        raise ConfigError(
+            zh="{where}:参数 `{name}` 应为 {type} 类型,不是 {value!r}",
+            en="{where}: parameter `{name}` must be of type {type}, not {value!r}",
+            where=where,
+            name=name,
+            type=spec.type,
+            value=value,
+        )
     # Every numeric parameter counts something (members, days, years, points, MB).
     if spec.type in ("int", "number") and not (Decimal(value).is_finite() and value >= 0):
-        raise ConfigError(f"{where}: parameter `{name}` must be a finite number >= 0, not {value}")
+        raise ConfigError(
+            zh="{where}:参数 `{name}` 应为 >= 0 的有限数,不是 {value}",
+            en="{where}: parameter `{name}` must be a finite number >= 0, not {value}",
+            where=where,
+            name=name,
+            value=value,
+        )
     return value
 
 
@@ -248,7 +273,12 @@ def rule_codes(
         code = by_name.get(raw.strip().lower()) or raw.strip().upper()
         if code != "ALL" and not any(r.id.startswith(code) for r in rules):
             place = at(index) if at is not None else where
-            raise ConfigError(f"{place}: unknown rule id or prefix `{code}`")
+            raise ConfigError(
+                zh="{place}:未知的规则编号或前缀 `{code}`",
+                en="{place}: unknown rule id or prefix `{code}`",
+                place=place,
+                code=code,
+            )
         out.append(code)
     return out
 
@@ -314,7 +344,7 @@ def plan(config: Config | None = None) -> Plan:
         try:
             profile = load_profile(config.profile, config.base)
         except PackError as error:
-            raise ConfigError(str(error)) from None
+            raise ConfigError(text=error.text) from None
         layers.append((profile.params, profile.where))
         the_profile_file = profile_file(config.profile, config.base)
         for name in profile.params:
@@ -332,7 +362,12 @@ def plan(config: Config | None = None) -> Plan:
         for name, value in values.items():
             spec = cat.params.get(name)
             if spec is None:
-                raise ConfigError(f"{place('params', name)}: unknown parameter `{name}`")
+                raise ConfigError(
+                    zh="{place}:未知参数 `{name}`",
+                    en="{place}: unknown parameter `{name}`",
+                    place=place("params", name),
+                    name=name,
+                )
             params[name] = coerce_param(name, spec, value, place("params", name))
     if config.path is not None:
         for name in config.params:
@@ -344,8 +379,10 @@ def plan(config: Config | None = None) -> Plan:
     for rule_id in config.severity:
         if cat.get(rule_id) is None:
             raise ConfigError(
-                f"{config.where('severity', rule_id, default=where)}: "
-                f"unknown rule id `{rule_id}` in [severity]"
+                zh="{place}:[severity] 中有未知的规则编号 `{rule}`",
+                en="{place}: unknown rule id `{rule}` in [severity]",
+                place=config.where("severity", rule_id, default=where),
+                rule=rule_id,
             )
     chosen = [
         rule
@@ -496,7 +533,10 @@ def run(
         failed = len(diagnostics) - before
         stats.append(RuleStat(rule.id, max(ctx.applied, failed), failed))
     diagnostics.sort(key=Diagnostic.sort_key)
-    diagnostics = mark_causes(dataset, diagnostics)
+    dumps = {r.id: r.constraint.model_dump(by_alias=True) for r in ordered}
+    reads = {rule: collections_read(dump) for rule, dump in dumps.items()}
+    whole = frozenset(rule for rule, dump in dumps.items() if selects_dataset(dump))
+    diagnostics = mark_causes(dataset, diagnostics, reads, whole)
     stats.sort(key=lambda s: s.rule)
     kept, waived = apply_waivers(diagnostics, waivers, the_plan.as_of)
     return Report(

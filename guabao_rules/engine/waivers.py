@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from guabao_rules.config import ConfigError
-from guabao_rules.diagnostics import Diagnostic, SourceRef
+from guabao_rules.diagnostics import Diagnostic, SourceRef, Text
 from guabao_rules.safeio import read_regular
 from guabao_rules.sources.loader import WAIVER_FILE
 from guabao_rules.sources.positions import Mark, PositionTree
@@ -158,19 +158,31 @@ def parse_waivers(
     parsed = parse_yaml(data)
     for problem in parsed.problems:
         mark = problem.mark
-        raise WaiverError(f"{name}:{mark.line}:{mark.column}: {problem.text.en.rstrip('.')}")
+        raise WaiverError(
+            zh="{name}:{line}:{column}: {problem}",
+            en="{name}:{line}:{column}: {problem}",
+            name=name,
+            line=mark.line,
+            column=mark.column,
+            problem=Text(zh=problem.text.zh.rstrip("。"), en=problem.text.en.rstrip(".")),
+        )
     if parsed.value is None:
         return []
     tree = parsed.positions
     try:
         document = validate(_File, parsed.value, tree, name)
     except PositionedError as error:
-        raise WaiverError(str(error)) from None
+        raise WaiverError(text=error.text) from None
     out = []
     for index, entry in enumerate(document.waivers or []):
         if rules is not None and entry.rule not in rules:
             where = located(name, tree, ("waivers", index, "rule"))
-            raise WaiverError(f"{where}: unknown rule id `{entry.rule}`")
+            raise WaiverError(
+                zh="{where}:未知的规则编号 `{rule}`",
+                en="{where}: unknown rule id `{rule}`",
+                where=where,
+                rule=entry.rule,
+            )
         mark = _entry_mark(tree, index)
         out.append(
             Waiver(entry.rule, entry.subject, entry.reason, entry.expires, SourceRef(name, mark))
@@ -189,10 +201,19 @@ def read_waivers(root: Path, rules: Collection[str] | None = None) -> list[Waive
         return []
     try:  # a FIFO, or a link out of the root, is an error: never waited on, never silent
         if path.is_symlink() and not path.resolve().is_relative_to(Path(root).resolve()):
-            raise WaiverError(f"{WAIVER_FILE}: a symbolic link that leads outside the dataset root")
+            raise WaiverError(
+                zh="{file}:指向数据集根目录之外的符号链接",
+                en="{file}: a symbolic link that leads outside the dataset root",
+                file=WAIVER_FILE,
+            )
         data = read_regular(path)
     except OSError as error:
-        raise WaiverError(f"{WAIVER_FILE}: cannot read the file: {error.strerror}") from None
+        raise WaiverError(
+            zh="{file}:无法读取该文件:{reason}",
+            en="{file}: cannot read the file: {reason}",
+            file=WAIVER_FILE,
+            reason=error.strerror,
+        ) from None
     return parse_waivers(data, WAIVER_FILE, rules)
 
 

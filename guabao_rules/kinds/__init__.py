@@ -107,7 +107,14 @@ KINDS: dict[str, Kind] = {
             reference.compile_applied,
             with_source=True,
         ),
-        Kind("sum", sum_kind.SumConstraint, sum_kind.evaluate, "a sum against a bound"),
+        Kind(
+            "sum",
+            sum_kind.SumConstraint,
+            sum_kind.evaluate,
+            "a sum against a bound",
+            sum_kind.compile_query,
+            sum_kind.violations,
+        ),
         Kind(
             "compare",
             compare.CompareConstraint,
@@ -117,7 +124,15 @@ KINDS: dict[str, Kind] = {
             compare.violations,
             compare.compile_applied,
         ),
-        Kind("lineage", lineage.LineageConstraint, lineage.evaluate, "parent trees"),
+        Kind(
+            "lineage",
+            lineage.LineageConstraint,
+            lineage.evaluate,
+            "parent trees",
+            lineage.compile_query,
+            lineage.violations,
+            lineage.compile_applied,
+        ),
         Kind(
             "periodic",
             periodic.PeriodicConstraint,

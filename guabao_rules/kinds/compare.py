@@ -26,7 +26,7 @@ from pydantic import Field
 from guabao_rules.diagnostics import Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.render import fill
-from guabao_rules.kinds.query import CompileError, Tables, related_table, selected
+from guabao_rules.kinds.query import CompileError, Tables, record_ids, related_table, selected
 from guabao_rules.kinds.schema import (
     Bilingual,
     CollectionName,
@@ -493,11 +493,8 @@ def compile_query(
 
 
 def _all_ids(tables: Tables) -> ir.Table:
-    """The ids of every valid record of the collections' tables, as ``id``."""
-    import ibis
-
-    collections = [table for name, table in tables.items() if not name.startswith("_")]
-    return ibis.union(*(table.select(id=table.id.cast("string")) for table in collections))
+    """The id of every record read, valid or not, as ``id`` (the index names them all)."""
+    return record_ids(tables)
 
 
 def compile_applied(

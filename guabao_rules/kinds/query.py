@@ -5,7 +5,9 @@ columnar engine runs the same rule definition on DuckDB or Spark. The
 contract: ``compile(rule, params, tables, as_of)`` where ``tables`` maps a
 collection name to an ibis table with one column per model field (ids and
 references as strings, dates as date, amounts as decimal(38, 2), lists as
-array<string>) plus ``_file`` and ``_ordinal``, holding the valid records;
+array<string>) plus ``_file`` and ``_ordinal``, holding the valid records
+(and for each amount ``x`` its written fraction digits ``_digits_x``), and
+:data:`RECORD_IDS` (``_ids``) to every record read, valid or not;
 it returns an ibis table of violations with a ``subject`` column and the
 columns the rule's message needs. The kind's ``violations`` function turns
 those rows into the same :class:`~guabao_rules.diagnostics.Violation`
@@ -28,7 +30,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.kinds.schema import AtLeast, Not, ParamRef, Relation, Selector, WhereValue
-from guabao_rules.kinds.select import param_value, parent_cycles
+from guabao_rules.kinds.select import param_value
 from guabao_rules.models import STATUS_ORDER
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 Tables = Mapping[str, "ir.Table"]
+
+
+RECORD_IDS = "_ids"
+"""The table of every record read, valid or not, duplicates included, beside the collections
+(``id``, ``collection``, ``valid``, ``_seq`` and its place: :mod:`guabao_rules.columnar.tables`)."""
 
 
 class CompileError(Exception):
@@ -55,13 +62,22 @@ class QuerySource:
     fetch: Callable[[ir.Expr], pa.Table]
 
 
+def _every_record(tables: Tables) -> ir.Table:
+    if RECORD_IDS not in tables:
+        raise CompileError(f"the tables have no {RECORD_IDS!r} table of every record read")
+    return tables[RECORD_IDS]
+
+
 def first_records(tables: Tables) -> ir.Table:
     """The first record of each id (the one references resolve to): ``id, collection, valid, _seq``.
 
-    Read from ``_ids``, so an invalid record and a record of any collection
-    count, as the index's ``by_id`` has them.
+    Read from :data:`RECORD_IDS`, so an invalid record and a record of any
+    collection count, as the index's ``by_id`` has them.
+
+    Raises:
+        CompileError: The tables do not list every record read.
     """
-    ids = tables["_ids"]
+    ids = _every_record(tables)
     ids = ids.filter(ids.id.notnull())
     return ids.group_by("id").aggregate(
         collection=ids.collection.argmin(ids._seq),
@@ -80,6 +96,19 @@ def collection_ranks(tables: Tables) -> ir.Table:
     firsts = first_records(tables)
     valid = firsts.filter(firsts.valid)
     return valid.group_by(_collection=valid.collection).aggregate(_rank=valid._seq.min())
+
+
+def record_ids(tables: Tables) -> ir.Table:
+    """Every record id read, valid or not, as ``id``: the ids a finding may name as related.
+
+    The index names an invalid record too (D003 says what is wrong with it),
+    so the valid records' tables are not enough to tell which ids name a record.
+    Each id once: the first record of each (:func:`first_records`).
+
+    Raises:
+        CompileError: The tables do not list them.
+    """
+    return first_records(tables).select("id")
 
 
 def where_filter(
@@ -170,15 +199,77 @@ def selected(tables: Tables, selector: Selector, params: Mapping[str, Any]) -> i
 
 
 def cycle_ids(table: ir.Table, parent: str) -> list[str]:
-    """The ids on a cycle of ``parent`` links, read once from the table.
+    """The ids on a cycle of ``parent`` links (:func:`cycle_members`), read once."""
+    members = cycle_members(table, parent).select("_id").to_pyarrow()
+    return sorted(members.column("_id").to_pylist())
 
-    SQL walks a chain of links only with a recursive query; the collections
-    with parent links (funds) are small, so their two columns are fetched and
-    walked as the Python evaluator does.
+
+# Cycles of parent links. A cycle is found by walking parent links, which SQL does only
+# with a recursive query, and ibis has none; so the walk is pointer doubling:
+# round k knows, for each record x, the record 2**k links up (``_a``, null once
+# the walk has left the collection) and the smallest id among those 2**k
+# steps (``_m``). Each round is one self-join of the previous round, which is
+# materialized (run, and read back as an in-memory table), because a round
+# reads its predecessor twice and an unmaterialized chain of them would double
+# in size with every round. After ceil(log2 n) rounds of n records, 2**k >= n:
+# a walk still going has reached its cycle, and ``_m`` of a record on a cycle is
+# the cycle's smallest id. A round is a function of the one before, so the
+# rounds stop early when one changes nothing (every walk ended, say). The
+# rounds run where the table's rows are (in-memory tables: the embedded
+# DuckDB), and the last one is an in-memory table the final query reads.
+
+
+def _materialized(expr: ir.Table) -> tuple[ir.Table, pa.Table]:
+    """The expression's rows as an in-memory table (and as Arrow)."""
+    import ibis
+
+    rows = expr.to_pyarrow()
+    return ibis.memtable(rows), rows
+
+
+def cycle_members(table: ir.Table, parent: str) -> ir.Table:
+    """The records on a cycle of ``parent`` links, as ``_id, _lead, _first``.
+
+    ``_lead`` is the smallest id on the cycle; ``_first`` the reading position
+    of the first record whose walk up the links reaches the cycle (the
+    evaluator finds the cycles in that order). A link to an id outside the
+    table ends a walk, as in the evaluator. Runs one query per round (see above).
     """
-    links = table.select("id", parent).to_pyarrow().to_pydict()
-    parents = dict(zip(links["id"], links[parent], strict=True))
-    return sorted({key for cycle in parent_cycles(parents) for key in cycle})
+    import ibis
+
+    links = table.select(_id=table.id, _parent=table[parent], _ord=table._ordinal)
+    ids = links.select(_known=links._id)
+    first = links.left_join(ids, links._parent == ids._known)
+    level, rows = _materialized(
+        first.select(
+            _id=first._id,
+            _ord=first._ord,
+            _a=ibis.ifelse(first._known.notnull(), first._parent, ibis.null("string")),
+            _m=first._id,
+        ).order_by("_ord")
+    )
+    for _ in range(max(0, rows.num_rows - 1).bit_length()):
+        if rows.column("_a").null_count == rows.num_rows:
+            break  # every walk has ended: no cycle
+        up = level.select(_uid=level._id, _ua=level._a, _um=level._m)
+        step = level.left_join(up, level._a == up._uid)
+        step = step.select(
+            _id=step._id,
+            _ord=step._ord,
+            _a=step._ua,
+            _m=ibis.ifelse(step._uid.isnull(), step._m, ibis.least(step._m, step._um)),
+        ).order_by("_ord")
+        level, after = _materialized(step)
+        if after.equals(rows):
+            break  # a round changes nothing: neither will the next
+        rows = after
+    walking = level.filter(level._a.notnull())
+    on = level.select(_cid=level._id, _lead=level._m)
+    reach = walking.join(on, walking._a == on._cid)  # x reaches the cycle of _lead
+    members = reach.select(_id=reach._cid, _lead=reach._lead).distinct()
+    firsts = reach.group_by(_flead=reach._lead).aggregate(_first=reach._ord.min())
+    members = members.join(firsts, members._lead == firsts._flead)
+    return members.select("_id", "_lead", "_first")
 
 
 def related_table(

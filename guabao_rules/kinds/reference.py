@@ -29,7 +29,6 @@ from guabao_rules.columnar.tables import reference_column
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.graph import BadReference, Index
-from guabao_rules.hints import joined
 from guabao_rules.i18n import field_name
 from guabao_rules.kinds.query import (
     CompileError,
@@ -41,10 +40,11 @@ from guabao_rules.kinds.query import (
 from guabao_rules.kinds.schema import Strict
 from guabao_rules.models import COLLECTIONS, LEVELS, PAIRING_ENDS, REFERENCES, Pairing, RefSpec
 from guabao_rules.report.escape import MAX_VALUE, cap
-from guabao_rules.suggest import IdSuggester
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+    from guabao_rules.suggest import IdSuggester
 
 REASONS = {
     "missing": ("不存在编号 `{v}`", "no record has the id `{v}`"),
@@ -70,7 +70,9 @@ class _Suggestions:
         self._suggester: IdSuggester | None = None
 
     def nearest(self, value: str, collections: tuple[str, ...]) -> str | None:
-        if self._suggester is None:
+        if self._suggester is None:  # (imported only when a reference is broken)
+            from guabao_rules.suggest import IdSuggester
+
             self._suggester = IdSuggester(self._ids_of())
         return self._suggester.nearest(value, collections)
 
@@ -116,6 +118,8 @@ def _with_guess(text: Text, value: str, guess: str) -> Text:
     """The reason with its nearest id, and why when YAML dropped the id's leading zeros."""
     text = Text(zh=f"{text.zh}(是否应为 `{guess}`?)", en=f"{text.en} (did you mean `{guess}`?)")
     if guess.isdigit() and value.isdigit() and value.startswith("0") and value.lstrip("0") == guess:
+        from guabao_rules.hints import joined
+
         text = joined(
             text,
             [

@@ -8,14 +8,13 @@ asked for, and no format module imports the package.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
 from guabao_rules.config import ConfigError
 from guabao_rules.report.options import Formatter, OutputOptions
-from guabao_rules.safeio import OutputError, write_output
+from guabao_rules.safeio import OutputError, Protected, write_output
 
 __all__ = [
     "BINARY",
@@ -60,7 +59,7 @@ def load_formatters() -> dict[str, Formatter]:
 def write_atomic(
     path: Path,
     text: str | bytes,
-    protected: Iterable[tuple[str | os.PathLike[str], str]] = (),
+    protected: Iterable[Protected] = (),
 ) -> None:
     """Write ``text`` (or bytes) to ``path`` with :func:`guabao_rules.safeio.write_output`.
 
@@ -76,4 +75,4 @@ def write_atomic(
     try:
         write_output(path, text, protected)
     except OutputError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(text=error.text) from None

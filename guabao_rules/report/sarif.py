@@ -69,7 +69,7 @@ def rule_descriptor(rule: RuleSpec, lang: str) -> dict[str, Any]:
         "properties": {
             "family": rule.family,
             "tags": [rule.family, *([rule.measure] if rule.measure else [])],
-            "source": f"{rule.source.document} {rule.source.clause}",
+            "source": rule.source.citation(lang),
         },
     }
 

@@ -234,15 +234,21 @@ def settings_text(the_plan: Plan, config: Config, paths: list[str]) -> str:
     """What ``check --show-settings`` prints: every setting and where it came from."""
     settings = the_plan.settings
     assert settings is not None
+    zh = settings.lang == "zh"
+    # The setting names are the configuration's keys; the words around them are translated.
+    none = "无" if zh else "none"
+    came = _as_of_source(settings.as_of_source, settings.lang)
     lines = [
-        f"paths: {', '.join(terminal(p) for p in paths)}",
-        f"config file: {shown_path(settings.config_file) if settings.config_file else 'none'}",
-        f"profile: {terminal(settings.profile) if settings.profile else 'none'}"
+        f"{'路径' if zh else 'paths'}: {', '.join(terminal(p) for p in paths)}",
+        f"{'配置文件' if zh else 'config file'}: "
+        + (shown_path(settings.config_file) if settings.config_file else none),
+        f"profile: {terminal(settings.profile) if settings.profile else none}"
         + (f" ({shown_path(settings.profile_file)})" if settings.profile_file else ""),
-        f"as_of: {settings.as_of.isoformat()} (from {_as_of_source(settings.as_of_source, 'en')})",
+        f"as_of: {settings.as_of.isoformat()} " + (f"(来自 {came})" if zh else f"(from {came})"),
         f"lang: {settings.lang}",
         f"exclude: {', '.join(terminal(g) for g in config.exclude) or '-'}",
-        f"rules: {len(the_plan.rules)} ({', '.join(r.id for r in the_plan.rules)})",
+        f"{'规则' if zh else 'rules'}: {len(the_plan.rules)} "
+        f"({', '.join(r.id for r in the_plan.rules)})",
         "params:",
     ]
     for name in sorted(the_plan.params):

@@ -311,5 +311,7 @@ def format_xlsx(report: Report, options: OutputOptions) -> bytes:
         from guabao_rules.config import ConfigError
 
         raise ConfigError(
-            "--format xlsx needs XlsxWriter: pip install 'guabao-rules[xlsx]'"
+            zh="--format xlsx 需要 XlsxWriter:{install}",
+            en="--format xlsx needs XlsxWriter: {install}",
+            install="pip install 'guabao-rules[xlsx]'",
         ) from None

@@ -41,6 +41,7 @@ __all__ = [
     "TableRow",
     "converters",
     "header_names",
+    "list_fields",
     "read_header",
     "read_table",
     "table_collection",
@@ -244,6 +245,12 @@ def converters(model: type[Record]) -> dict[str, Converter | None]:
         else:  # text: ids, dates, periods, amounts (read from text, exactly), choices
             converters[name] = None
     return converters
+
+
+@cache
+def list_fields(model: type[Record]) -> frozenset[str]:
+    """The fields of ``model`` that hold a list (a cell's items, split at ``;``)."""
+    return frozenset(name for name, convert in converters(model).items() if convert is _to_list)
 
 
 ENCODINGS: Final = ("utf-8", "gb18030", "gbk")

@@ -8,7 +8,6 @@ engine can point each finding at ``file:line:column``.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import os
@@ -22,7 +21,6 @@ from pydantic import ValidationError
 
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry, paused_gc
 from guabao_rules.diagnostics import SourceRef, Text, Violation
-from guabao_rules.hints import joined, line_hints, split_number_hint
 from guabao_rules.i18n import describe_error
 from guabao_rules.models import (
     COLLECTIONS,
@@ -40,6 +38,7 @@ from guabao_rules.sources.csvsource import (
     read_table,
     table_collection,
 )
+from guabao_rules.sources.parquetsource import PARQUET_SUFFIX, read_parquet
 from guabao_rules.sources.positions import Key, Mark, PositionTree, cell_name
 from guabao_rules.sources.problems import ReadProblem
 from guabao_rules.sources.workbook import WORKBOOK_SUFFIXES, read_workbook
@@ -56,6 +55,8 @@ CURRENT_FILE: str | None = None
 """The data file being read, for the one-line message of an internal error."""
 DATA_SUFFIXES = (".yaml", ".yml")
 TABLE_SUFFIX = ".csv"
+TABLE_SUFFIXES = (TABLE_SUFFIX, PARQUET_SUFFIX)
+"""The suffixes of table files: CSV, and Parquet wherever a CSV table may stand."""
 
 
 def _is_hidden(rel: PurePosixPath) -> bool:
@@ -72,12 +73,23 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-LOOKS_LIKE_DATA = (".yaml", ".yml", ".csv", ".tsv", ".json", ".xlsx", ".xlsm", ".xls", ".ods")
+LOOKS_LIKE_DATA = (
+    ".yaml",
+    ".yml",
+    ".csv",
+    ".parquet",
+    ".tsv",
+    ".json",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".ods",
+)
 """Suffixes (any case) of files a user may take for data: those not read are reported skipped."""
 
 
 def table_path(root: Path, rel: str) -> PurePosixPath:
-    """The path a CSV file's collection is judged from.
+    """The path a table file's (CSV or Parquet) collection is judged from.
 
     Its path below the root, or, when that names no collection, with the root's
     own folder name in front: ``check reports/`` (or ``check reports/2019.csv``)
@@ -90,8 +102,8 @@ def table_path(root: Path, rel: str) -> PurePosixPath:
 
 
 def _is_table(root: Path, rel: str) -> bool:
-    """Whether a file is a CSV table, or a CSV named after a collection that cannot be one."""
-    if not rel.endswith(TABLE_SUFFIX):
+    """Whether a file is a table (CSV or Parquet), or one named after a non-table collection."""
+    if not rel.endswith(TABLE_SUFFIXES):
         return False
     posix = table_path(root, rel)
     return table_collection(posix) is not None or posix.stem in COLLECTIONS
@@ -170,7 +182,7 @@ def link_problem(path: Path, root: Path) -> str | None:
 def discover(
     root: Path, exclude: Sequence[str] = (), skipped: list[str] | None = None
 ) -> list[Path]:
-    """The data files below ``root`` (YAML files and CSV tables), sorted by relative path.
+    """The data files below ``root`` (YAML files, CSV and Parquet tables, workbooks), sorted.
 
     Args:
         root: The folder to walk.
@@ -215,6 +227,8 @@ def _complex_key_text(inside: str) -> Text:
 
 def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     """The known key closest to ``key``, when one is close enough to suggest."""
+    import difflib  # unknown keys only: kept off the start-up path
+
     matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -226,6 +240,8 @@ def _unknown_texts(
     texts = []
     explained = False
     for path, known in found:
+        from guabao_rules.hints import split_number_hint  # only for broken records: off start-up
+
         text = _unknown_text(path, known, explain_split=not explained)
         explained = explained or split_number_hint(str(path[-1])) is not None
         texts.append((path, text))
@@ -233,6 +249,8 @@ def _unknown_texts(
 
 
 def _unknown_text(path: tuple[Key, ...], known: list[str], explain_split: bool = True) -> Text:
+    from guabao_rules.hints import joined, line_hints, split_number_hint
+
     key = str(path[-1])
     name = ".".join(str(p) for p in path)
     if len(name) > MAX_VALUE:
@@ -377,6 +395,8 @@ class _FileReader:
                 item_tree = subtree.children.get(index) if subtree else None
                 item_mark = subtree.keys.get(index, key_mark) if subtree else key_mark
                 if not isinstance(raw, dict):
+                    from guabao_rules.hints import joined, line_hints
+
                     text = joined(
                         Text(
                             zh=f"`{collection}` 的第 {index + 1} 项不是映射(记录)",
@@ -419,18 +439,33 @@ class _FileReader:
 
     def read_csv(self, data: bytes, encoding: str = "utf-8") -> None:
         """Read a CSV table of a bulk collection (data-format.md, "Tables")."""
+        collection = self._table_collection("CSV")
+        if collection is None:
+            return
+        self.personal_possible = may_hold_personal_data(data)
+        self.read_rows(collection, read_table(data, collection, encoding))
+
+    def read_parquet(self, data: bytes) -> None:
+        """Read a Parquet table of a bulk collection (data-format.md, "Tables")."""
+        collection = self._table_collection("Parquet")
+        if collection is None:
+            return
+        # The bytes are compressed: no scan of them can rule personal data out.
+        self.personal_possible = True
+        self.read_rows(collection, read_parquet(data, collection))
+
+    def _table_collection(self, form: str) -> str | None:
+        """The collection the table file being read holds; None (and a D000) when none can."""
         posix = table_path(self.dataset.root, self.rel)
         collection = table_collection(posix)
         if collection is None:
             tables = ", ".join(sorted(TABLE_COLLECTIONS))
             self.file_problem(
                 Mark(1, 1),
-                f"集合 `{posix.stem}` 不能以 CSV 表格给出(只有 {tables} 可以)",
-                f"the collection `{posix.stem}` cannot be a CSV table (only {tables} can)",
+                f"集合 `{posix.stem}` 不能以 {form} 表格给出(只有 {tables} 可以)",
+                f"the collection `{posix.stem}` cannot be a {form} table (only {tables} can)",
             )
-            return
-        self.personal_possible = may_hold_personal_data(data)
-        self.read_rows(collection, read_table(data, collection, encoding))
+        return collection
 
     def read_workbook(self, data: bytes) -> None:
         """Read the table sheets of a workbook (data-format.md, "Workbooks")."""
@@ -739,6 +774,8 @@ def _read_files(  # noqa: PLR0917 - one private call site
             if file_encoding != "utf-8":
                 dataset.encodings[rel] = file_encoding
             reader.read_csv(data, file_encoding)
+        elif file.suffix == PARQUET_SUFFIX:
+            reader.read_parquet(data)
         elif file.suffix.lower() in WORKBOOK_SUFFIXES:
             reader.read_workbook(data)
         else:

@@ -135,6 +135,31 @@ class LazyPositionTree(PositionTree):
     __hash__ = None  # type: ignore[assignment]
 
 
+class GridRowPositions(LazyPositionTree):
+    """Positions of one row of a grid (a workbook sheet, a Parquet file): line = the row.
+
+    Each field's cell is at the row and its column's 1-based number, worked
+    out when asked for; a list's items share their cell.
+    """
+
+    __slots__ = ("_columns",)
+
+    def __init__(self, row: int, columns: tuple[str | None, ...]) -> None:
+        super().__init__(Mark(row, 1))
+        self._columns = columns
+
+    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
+        row = self.start.line
+        keys: dict[Key, Mark] = {}
+        children: dict[Key, PositionTree] = {}
+        for index, name in enumerate(self._columns):
+            if name is not None:
+                mark = Mark(row, index + 1)
+                keys[name] = mark
+                children[name] = PositionTree(mark)
+        return keys, children
+
+
 def cell_name(row: int, column: int) -> str:
     """The A1-style name of a cell, 1-based: ``cell_name(12, 3) == "C12"``."""
     letters = ""

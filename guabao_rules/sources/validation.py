@@ -130,6 +130,11 @@ class PositionedError(ValueError):
         self.problems = problems
         super().__init__(self.line("en"))
 
+    @property
+    def text(self) -> Text:
+        """The one line reported, in both languages."""
+        return Text(zh=self.line("zh"), en=self.line("en"))
+
     def line(self, lang: str) -> str:
         """The one line reported, in ``lang``."""
         first = self.problems[0]

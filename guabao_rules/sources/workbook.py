@@ -39,7 +39,7 @@ from guabao_rules.sources.csvsource import (
     read_header,
     table_collection,
 )
-from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree, cell_name
+from guabao_rules.sources.positions import GridRowPositions, Mark, cell_name
 from guabao_rules.sources.problems import ReadProblem
 
 if TYPE_CHECKING:
@@ -122,27 +122,6 @@ class ParsedWorkbook:
 
 def _problem(en: str, zh: str, mark: Mark | None = None) -> ReadProblem:
     return ReadProblem(rule="D000", text=Text(zh=zh, en=en), mark=mark or Mark(1, 1))
-
-
-class _RowPositions(LazyPositionTree):
-    """Positions of one sheet row: each field's cell, worked out when asked for."""
-
-    __slots__ = ("_columns",)
-
-    def __init__(self, row: int, columns: tuple[str | None, ...]) -> None:
-        super().__init__(Mark(row, 1))
-        self._columns = columns
-
-    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
-        row = self.start.line
-        keys: dict[Key, Mark] = {}
-        children: dict[Key, PositionTree] = {}
-        for index, name in enumerate(self._columns):
-            if name is not None:
-                mark = Mark(row, index + 1)
-                keys[name] = mark
-                children[name] = PositionTree(mark)  # list items share their cell
-        return keys, children
 
 
 def _zip_problem(data: bytes) -> ReadProblem | None:
@@ -423,5 +402,5 @@ def _read_sheet(cells: list[list[Any]], collection: str) -> ParsedTable:
             value = values[index]
             if value:
                 raw[name] = conversion(value) if conversion is not None else value
-        append(TableRow(raw, _RowPositions(number, columns)))
+        append(TableRow(raw, GridRowPositions(number, columns)))
     return result

@@ -40,7 +40,6 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from guabao_rules.diagnostics import Text
-from guabao_rules.hints import joined, line_hints, yaml_detail_zh
 from guabao_rules.sources.positions import Key, Mark, PositionTree
 from guabao_rules.sources.problems import ReadProblem, ReadRule
 from guabao_rules.sources.yamlfast import parse_plain
@@ -678,6 +677,8 @@ def _encoding_problem(data: bytes, error: UnicodeDecodeError) -> ReadProblem:
 
 
 def _syntax_problem(error: yaml.YAMLError, text: str, data: bytes) -> ReadProblem:
+    from guabao_rules.hints import joined, yaml_detail_zh  # broken files only: off start-up
+
     if isinstance(error, yaml.MarkedYAMLError):
         mark = _mark(error.problem_mark or error.context_mark)
         problem = error.problem or "invalid YAML"
@@ -716,6 +717,8 @@ _TRAP_LINES = 3
 
 def _trap_hints(text: str, first: int, last: int) -> list[Text]:
     """Typing-trap hints from the lines (0-based) a syntax error spans, nearest first."""
+    from guabao_rules.hints import line_hints
+
     first = max(first, last - _TRAP_LINES + 1, 0)
     lines = text.splitlines()
     hints: list[Text] = []

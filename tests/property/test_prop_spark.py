@@ -12,12 +12,14 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from compiled_cases import LINEAGE, MONEY, agree_exactly, rule_of
 from helpers import EXAMPLES, SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_prop_engines import _written, json_report
 
 from guabao_rules.config import Config, SparkSettings
+from guabao_rules.sources.loader import load_text
 from guabao_rules.testing import violations as violation_of
 
 pytest.importorskip("pyspark")
@@ -61,13 +63,24 @@ def test_spark_agrees_on_the_examples(name: str, spark: SparkSettings) -> None:
     _same(EXAMPLES / name, Config(as_of="2019-12-31", lang="en"), spark)
 
 
-def test_spark_agrees_on_a_generated_dataset(spark: SparkSettings) -> None:
+@pytest.mark.parametrize("rule", ["Q005", "T003", "T008"])
+def test_spark_agrees_on_a_generated_dataset(rule: str, spark: SparkSettings) -> None:
     @settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
         dataset = data.draw(SMALL, label="dataset")
-        violated = data.draw(violation_of("Q005", dataset), label="violation")
+        violated = data.draw(violation_of(rule, dataset), label="violation")
         with tempfile.TemporaryDirectory() as folder:
             _same(_written(violated.dataset, folder), violated.dataset.config(), spark)
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("rule", "name"),
+    [*((r, "MONEY") for r in ("T003", "T004", "T005", "T010", "S401")), ("T008", "LINEAGE")],
+)
+def test_spark_sums_and_lineage_agree_exactly(rule: str, name: str, spark: SparkSettings) -> None:
+    """Spark's decimal sums (their type and scale) and joins give the evaluator's findings."""
+    data = {"MONEY": MONEY, "LINEAGE": LINEAGE}[name]
+    assert agree_exactly(load_text(data), rule_of(rule), "spark", spark)

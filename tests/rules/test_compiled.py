@@ -1,10 +1,12 @@
 """Each kind's query compiler agrees with its Python evaluator, on DuckDB.
 
-The tables are made from a loaded dataset as the columnar contract has them
-(one column per model field, the valid records, and the reader's tables);
-the query's rows, turned into violations by the kind, must equal the Python
-evaluator's: same subjects, same messages in both languages, same fields,
-places and related records, in the same order.
+The tables are made from a loaded dataset as the engine makes them
+(:func:`~guabao_rules.columnar.tables.dataset_tables`: one column per flat
+model field, the valid records, and the reader's tables: every record read,
+the files, the readers' problems and personal data); the query's rows,
+turned into violations by the kind, must equal the Python evaluator's: same
+subjects, same messages in both languages, same fields, places and related
+records (in the same order for a kind without a selector).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from compiled_cases import DEEP, LINEAGE, MONEY, agree_exactly, funds, rule_of
 from helpers import EXAMPLES, SMALL, run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guabao_rules.columnar.tables import nested_references, reader_tables, reference_column
+from guabao_rules.columnar.tables import dataset_tables
 from guabao_rules.config import Config
 from guabao_rules.dataset import Dataset
 from guabao_rules.engine.context import RuleContext
@@ -28,7 +31,6 @@ from guabao_rules.engine.core import catalogue, plan
 from guabao_rules.engine.render import render
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.query import CompileError, QuerySource
-from guabao_rules.models import COLLECTIONS
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import load, load_text
 from guabao_rules.testing import VIOLATIONS, render_files, violations
@@ -47,63 +49,9 @@ COMPILED = [
 ]
 
 
-def _column(values: list[Any], annotation: Any) -> Any:
-    """An Arrow column of one field's values, typed as the contract says; None when nested."""
-    present = [v for v in values if v is not None]
-    if not present:
-        shape = json.dumps(annotation)
-        if '"$ref"' in shape or '"object"' in shape:
-            return None
-        for word, kind in (
-            ('"array"', pa.list_(pa.string())),
-            ('"date"', pa.date32()),
-            ('"boolean"', pa.bool_()),
-        ):
-            if word in shape:
-                return pa.array(values, type=kind)
-        return pa.array(values, type=pa.string())
-    if any(isinstance(v, list) for v in present):
-        if not all(isinstance(x, str) for v in present for x in v):
-            return None
-        return pa.array(values, type=pa.list_(pa.string()))
-    if present and all(isinstance(v, bool) for v in present):
-        return pa.array(values, type=pa.bool_())
-    if present and all(isinstance(v, date) for v in present):
-        return pa.array(values, type=pa.date32())
-    if present and all(isinstance(v, Decimal) for v in present):
-        return pa.array(values, type=pa.decimal128(38, 2))
-    if present and all(isinstance(v, int) for v in present):
-        return pa.array(values, type=pa.int64())
-    if not all(isinstance(v, str | int | date | Decimal) for v in present):
-        return None
-    return pa.array([None if v is None else str(v) for v in values], type=pa.string())
-
-
 def tables_of(dataset: Dataset) -> dict[str, Any]:
-    """One ibis table per collection: the valid records, one column per flat model field."""
-    out = {}
-    index = dataset.index
-    for collection, model in COLLECTIONS.items():
-        records = [e.model for e in index.by_collection.get(collection, ())]
-        columns: dict[str, Any] = {}
-        shapes = model.model_json_schema()["properties"]
-        for name in model.model_fields:
-            column = _column([getattr(r, name) for r in records], shapes.get(name, {}))
-            if column is not None:
-                columns[name] = column
-        for spec in nested_references(model):
-            values = []
-            for record in records:
-                value: Any = record
-                for part in spec.path:
-                    value = getattr(value, part)
-                values.append(value)
-            kind = pa.list_(pa.string()) if spec.many else pa.string()
-            columns[reference_column(spec)] = pa.array(values, type=kind)
-        columns["_ordinal"] = pa.array(range(len(records)), type=pa.int64())
-        out[collection] = ibis.memtable(pa.table(columns))
-    out.update({name: ibis.memtable(t) for name, t in reader_tables(dataset).items()})
-    return out
+    """One ibis table per collection as the engine builds them (and every record id read)."""
+    return {name: ibis.memtable(table) for name, table in dataset_tables(dataset).items()}
 
 
 def _shown(
@@ -148,10 +96,12 @@ def agree(dataset: Dataset, config: Config, rules: list[RuleSpec] = COMPILED) ->
 
 def test_the_compiled_kinds() -> None:
     kinds = {r.constraint.kind for r in COMPILED}
-    assert {"count", "forbidden", "periodic", "compare"} <= kinds
+    assert {"count", "forbidden", "periodic", "compare", "sum", "lineage"} <= kinds
+    assert {"reader", "reference"} <= kinds
     # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
-    # the reader's D000, D001, D003, D006, D007 and the reference kind's D002
-    assert len(COMPILED) == 27
+    # the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000, D001,
+    # D003, D006, D007 and the reference kind's D002
+    assert len(COMPILED) == 33
     assert {r.id for r in COMPILED if r.constraint.kind in ("reader", "reference")} == {
         "D000",
         "D001",
@@ -159,6 +109,13 @@ def test_the_compiled_kinds() -> None:
         "D003",
         "D006",
         "D007",
+    }
+    assert {r.id for r in COMPILED if r.constraint.kind == "sum"} == {
+        "S401",
+        "T003",
+        "T004",
+        "T005",
+        "T010",
     }
     assert {r.id for r in COMPILED if r.constraint.kind == "compare"} == {
         "M008",
@@ -453,3 +410,124 @@ def test_cause_folding_holds_with_the_compiled_d_rules(tmp_path: Path) -> None:
     assert d002["C-30"]["caused_by"]["rule"] == "D000"
     assert d002["L-30"]["caused_by"]["rule"] == "D003"
     assert "caused_by" not in d002["C-31"]
+
+
+@pytest.mark.parametrize("rule_id", ["T003", "T004", "T005", "T010", "S401"])
+def test_sums_agree_exactly_on_edge_cases(rule_id: str) -> None:
+    found = agree_exactly(load_text(MONEY), rule_of(rule_id))
+    assert found, "every sum rule fails somewhere in MONEY"
+
+
+def test_an_exact_sum_keeps_the_written_digits() -> None:
+    (pj1, *_) = agree_exactly(load_text(MONEY), rule_of("S401"))
+    # 500000 + 200000.5 + 0.25: Python's Decimal sum has 2 digits; the budget 800000 none.
+    assert pj1.subject == "PJ-1"
+    assert repr(pj1.args["allocated"]) == "Decimal('700000.75')"
+    assert repr(pj1.args["budget"]) == "Decimal('800000')"
+    assert repr(pj1.args["shortfall"]) == "Decimal('99999.25')"
+    assert pj1.related == ("AL-1", "AL-2", "AL-3")
+
+
+def test_related_records_name_invalid_records_but_not_dangling_ids() -> None:
+    data = MONEY.replace("budget: 800000,", "budget: 1,")  # PJ-1 over its budget
+    (over, *_) = agree_exactly(load_text(data), rule_of("T004"))
+    assert over.related == ("AL-1", "AL-2", "AL-3", "F-1", "F-2")  # F-2 is D003, F-404 absent
+
+
+def test_a_sum_names_at_most_the_cap_of_related_records() -> None:
+    allocations = "\n".join(
+        f'  - {{id: AL-{n:02d}, fund: F-{n % 3}, project: PJ-1, amount: "1.00", date: 2019-03-01}}'
+        for n in range(30)
+    )
+    data = (
+        "projects:\n"
+        '  - {id: PJ-1, name: 甲, county: "533323", category: industry, year: 2019,'
+        ' budget: "2.00", status: implementing}\n'
+        "funds:\n"
+        + "".join(
+            f'  - {{id: F-{n}, name: 一, source: county, year: 2019, amount: "9.00"}}\n'
+            for n in range(3)
+        )
+        + "allocations:\n"
+        + allocations
+    )
+    (found,) = agree_exactly(load_text(data), rule_of("T004"))
+    assert len(found.related) == 20
+
+
+def test_a_sum_over_nothing_selected_or_against_a_missing_parameter() -> None:
+    empty = load_text("projects: []\nallocations: []\nfunds: []\ndisbursements: []")
+    for rule_id in ("T003", "T004", "T005", "T010", "S401"):
+        assert agree_exactly(empty, rule_of(rule_id)) == []
+    # A bound taken from a parameter: unset, the rule finds nothing; set, it compares exactly.
+    s401 = rule_of("S401")
+    from guabao_rules.kinds.schema import ParamRef
+
+    by_param = s401.model_copy(
+        update={"constraint": s401.constraint.model_copy(update={"right": ParamRef(param="x")})}
+    )
+    assert agree_exactly(load_text(MONEY), by_param) == []
+    found = agree_exactly(load_text(MONEY), by_param, x=Decimal("600000.5"))
+    assert [v.subject for v in found] == ["PJ-3", "PJ-4"]  # 600000.50 meets it exactly
+
+
+def test_sum_uses_that_do_not_compile_raise() -> None:
+    from guabao_rules.kinds.schema import ParamRef
+
+    tables = tables_of(load_text(MONEY))
+    s401 = rule_of("S401")
+    constraint = s401.constraint
+    cases = {
+        "listed ids": {"select": constraint.select.model_copy(update={"ids": ParamRef(param="x")})},
+        "'in'": {"op": "in"},
+        "not an amount": {"right": constraint.right.model_copy(update={"field": "year"})},
+        "not a flat column": {"args": {"start": "period.start"}},
+    }
+    for reason, update in cases.items():
+        rule = s401.model_copy(update={"constraint": constraint.model_copy(update=update)})
+        with pytest.raises(CompileError, match=reason.split()[-1]):
+            compile_rule(rule, {}, tables, date(2019, 12, 31))
+    # Exact amounts need their written digits; tables without them run the rule in Python.
+    bare = dict(tables)
+    bare["allocations"] = tables["allocations"].drop("_digits_amount")
+    with pytest.raises(CompileError, match="written digits"):
+        compile_rule(s401, {}, bare, date(2019, 12, 31))
+
+
+def test_lineage_agrees_on_cycles_trees_and_ties() -> None:
+    found = agree_exactly(load_text(LINEAGE), rule_of("T008"))
+    assert [v.subject for v in found] == ["F-A", "F-S", "F-C1", "F-R1", "F-R4"]
+    assert found[0].args["problems"][0].en.endswith("F-A → F-B → F-A")
+    assert found[2].related == ("F-C2", "F-C3")
+
+
+def test_lineage_agrees_on_deep_trees_and_long_cycles() -> None:
+    found = agree_exactly(load_text(DEEP), rule_of("T008"))
+    cycle = found[0]
+    assert cycle.subject == "F-Q000"
+    assert len(cycle.related) == 20  # the cap
+    assert len(found) == 1 + sum(1 for n in range(1, 300) if n % 7 == 0)
+
+
+def test_lineage_on_no_funds_and_without_an_order() -> None:
+    t008 = rule_of("T008")
+    assert agree_exactly(load_text("funds: []"), t008) == []
+    no_order = t008.model_copy(
+        update={"constraint": t008.constraint.model_copy(update={"order": None})}
+    )
+    data = funds(("F-A", "F-B", 2019), ("F-B", "F-A", 2018), ("F-C", "F-A", 2017))
+    assert [v.subject for v in agree_exactly(load_text(data), no_order)] == ["F-A"]
+
+
+def test_a_compare_names_an_invalid_record_as_related() -> None:
+    """The index names an invalid project (D003 says what is wrong): so does the query."""
+    data = """
+projects:
+  - {id: PJ-1, name: 缺字段}
+allocations:
+  - {id: AL-1, fund: F-404, project: PJ-1, amount: "1.00", date: 2019-08-15}
+disbursements:
+  - {id: PAY-1, allocation: AL-1, amount: "1.00", date: 2019-08-10}
+"""
+    (found,) = agree_exactly(load_text(data), rule_of("T007"))
+    assert found.related == ("AL-1", "PJ-1")

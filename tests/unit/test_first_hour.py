@@ -71,15 +71,86 @@ def test_a_correct_scope_tag_gives_no_d010(
     assert {d["rule"] for d in report["diagnostics"]} >= {"Q003", "Q005", "Q010"}
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Q rules checked nothing: Q011: none of the 1 records of `households` is valid"),
+        ("zh", "Q 类规则什么也没检查:Q011:`households` 的 1 条记录都未通过格式校验(见 D003)"),
+    ],
+)
 def test_every_record_invalid_is_no_silent_pass(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
 ) -> None:
     data = COUNTY_DATA.replace("TAG", "deep_poverty") + (
         'households:\n  - {id: HH-1, village: "533323100201", status: 贫困}\n'
     )
     write(tmp_path, {"data.yaml": data})
-    out = run_cli(capsys, "check", str(tmp_path), "--lang", "en", "--as-of", "2019-12-31")[1]
-    assert "Q011: none of the 1 records of `households` is valid (see D003)" in out
+    out = run_cli(capsys, "check", str(tmp_path), "--lang", lang, "--as-of", "2019-12-31")[1]
+    assert said in out
+
+
+@pytest.mark.parametrize(
+    ("lang", "skipped"),
+    [("en", "; 2 files skipped, see --list-files)"), ("zh", ";跳过 2 个文件,见 --list-files)")],
+)
+def test_files_that_look_like_data_but_are_not_read_are_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, skipped: str
+) -> None:
+    write(
+        tmp_path,
+        {
+            "regions.yaml": COUNTY_DATA.replace("TAG", "deep_poverty"),
+            "leaders.YAML": "leaders: []\n",
+            "units.json": "{}",
+        },
+    )
+    out = run_cli(capsys, "check", str(tmp_path), "--lang", lang, "--as-of", "2019-12-31")[1]
+    assert skipped in out.splitlines()[-1]
+    listed = run_cli(capsys, "check", str(tmp_path), "--list-files", "--lang", lang)[1]
+    mark = "(skipped)" if lang == "en" else "(跳过)"
+    assert listed.splitlines() == ["regions.yaml", f"leaders.YAML  {mark}", f"units.json  {mark}"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "d005", "none"),
+    [
+        (
+            "en",
+            "dates out of order",
+            "no data files (*.yaml, *.yml, collection *.csv / *.parquet) in ",
+        ),
+        ("zh", "日期错误", " 中没有数据文件(*.yaml、*.yml、集合的 *.csv / *.parquet)"),
+    ],
+)
+def test_a_folder_inside_the_dataset_is_checked_within_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    d005: str,
+    none: str,
+) -> None:
+    root = example_copy(tmp_path)
+    reports = root / "reports"
+    reports.mkdir()
+    (reports / "2018-2019.csv").write_text(
+        "id,reporter,household,period,date,recipients\n"
+        "R-X,C-533323-01,HH-533323-0001,2019-Q4,2020-01-09,U-SLT\n",
+        encoding="utf-8",
+    )
+    expected = f"reports/2018-2019.csv:2:40: D005 [{'error' if lang == 'en' else '错误'}] R-X: "
+    # Inside the folder, on the folder, on the file: the same one finding, located in
+    # the dataset, and the references into the rest of the dataset resolve (no D002).
+    monkeypatch.chdir(reports)
+    for argv in (["check"], ["check", "."], ["check", "2018-2019.csv"], ["check", str(reports)]):
+        status, out, err = run_cli(capsys, *argv, "--lang", lang)
+        lines = out.splitlines()
+        assert status == 1 and err == "", (argv, err)
+        assert len(lines) == 2 and lines[0].startswith(expected) and d005 in lines[0], out
+    # A folder of the dataset with no data of its own is no pass on the rest of it.
+    (root / "empty").mkdir()
+    status, out, err = run_cli(capsys, "check", str(root / "empty"), "--lang", lang)
+    assert status == 2 and out == "" and none in err
 
 
 # --- 2. the root cause comes first ----------------------------------------------
@@ -200,6 +271,154 @@ def test_an_invalid_record_comes_before_what_it_causes(
         },
     }
     assert report["summary"]["error"] == 4  # folding hides nothing from the counts
+
+
+def _utf16(path: Path) -> None:
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "follow"), [("en", "3 follow from another finding"), ("zh", "其中 3 个由其他发现引起")]
+)
+def test_findings_about_the_dataset_fold_under_the_file_their_collection_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, follow: str
+) -> None:
+    root = example_copy(tmp_path)
+    _utf16(root / "pairings" / "prefecture-links.yaml")
+    status, out, _ = run_cli(capsys, "check", str(root), "--lang", lang)
+    lines = out.splitlines()
+    assert status == 1
+    assert lines[0].startswith("pairings/prefecture-links.yaml:1:1: D000 ")
+    # Q001, Q002 and M005 judge the prefectures a parameter names: the links lost with
+    # the file are why no party secretary, governor or partner city is found.
+    assert [line.split()[2] for line in lines[1:4]] == ["Q001", "M005", "Q002"]
+    assert all(line.startswith("  ↳ regions.yaml:") for line in lines[1:4])
+    assert follow in lines[-1]
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json")[1])
+    cause = {
+        "rule": "D000",
+        "subject": None,
+        "file": "pairings/prefecture-links.yaml",
+        "line": 1,
+        "column": 1,
+    }
+    assert [(d["rule"], d.get("caused_by")) for d in report["diagnostics"]] == [
+        ("D000", None),
+        ("Q001", cause),
+        ("M005", cause),
+        ("Q002", cause),
+    ]
+    sarif = json.loads(run_cli(capsys, "check", str(root), "--format", "sarif")[1])
+    results = sarif["runs"][0]["results"]
+    assert len(results) == 4  # every finding kept
+    assert [r.get("properties", {}).get("caused_by", {}).get("rule") for r in results] == [
+        None,
+        "D000",
+        "D000",
+        "D000",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_q008_folds_under_an_unreadable_units_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    root = example_copy(tmp_path)
+    _utf16(root / "organisation" / "units.yaml")
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json", "--lang", lang)[1])
+    (q008,) = [d for d in report["diagnostics"] if d["rule"] == "Q008"]
+    assert q008["subject"] is None and q008["file"] == "guabao-rules.toml"
+    assert q008["caused_by"]["file"] == "organisation/units.yaml"
+    assert q008["caused_by"]["rule"] == "D000"
+    text = run_cli(capsys, "check", str(root), "--lang", lang)[1]
+    # No finding stands on its own line: all 451 are under the D000.
+    assert [line for line in text.splitlines() if not line.startswith("  ↳")][:-1] == [
+        line for line in text.splitlines() if " D000 " in line
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "q008"),
+    [
+        ("en", "35 distinct units have an active county_link"),
+        ("zh", "有效挂联范围内县的单位共 35 家"),
+    ],
+)
+def test_q008_folds_under_the_invalid_pairing_it_could_not_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, q008: str
+) -> None:
+    root = example_copy(tmp_path)
+    edit(
+        root / "pairings" / "county-links.yaml",
+        'helper: U-LCJ, target: "533401", start: 2018-01-01',
+        'helper: U-LCJ, target: "533401", start: 2018-13-01',
+    )
+    lines = run_cli(capsys, "check", str(root), "--lang", lang)[1].splitlines()
+    assert lines[0].startswith("pairings/county-links.yaml:8:78: D003 ")
+    assert lines[1].startswith("  ↳ guabao-rules.toml:2:1: Q008 ") and q008 in lines[1]
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json")[1])
+    (found,) = [d for d in report["diagnostics"] if d["rule"] == "Q008"]
+    assert found["caused_by"] == {
+        "rule": "D003",
+        "subject": "P-CL-533401-02",
+        "file": "pairings/county-links.yaml",
+        "line": 8,
+        "column": 78,
+    }
+
+
+def test_a_dataset_finding_with_nothing_lost_in_its_collections_stands_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = example_copy(tmp_path)
+    # The unit's only county link removed: Q008 counts 35 of 36 for a reason of its own.
+    edit(
+        root / "pairings" / "county-links.yaml",
+        '  - {id: P-CL-533401-02, kind: county_link, helper: U-LCJ, target: "533401",'
+        " start: 2018-01-01}\n",
+        "",
+    )
+    # A broken record of a collection Q008 does not read causes nothing of Q008.
+    edit(root / "funds" / "upstream.yaml", 'amount: "11910000.00"', "amount: 1,500,000")
+    report = json.loads(run_cli(capsys, "check", str(root), "--format", "json")[1])
+    (q008,) = [d for d in report["diagnostics"] if d["rule"] == "Q008"]
+    assert "caused_by" not in q008
+    assert any(d["rule"] == "T003" and "caused_by" in d for d in report["diagnostics"])
+
+
+# --- 3. rules cite the policy document ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("en", "The 挂包帮 poverty-alleviation organisation of the 三区三州, "),
+        ("zh", "《“三区三州”“挂包帮”扶贫组织模式》"),
+    ],
+)
+def test_sarif_rule_help_cites_the_policy_document_and_section(
+    capsys: pytest.CaptureFixture[str], lang: str, title: str
+) -> None:
+    from guabao_rules.engine.core import catalogue
+
+    sarif = json.loads(
+        run_cli(capsys, "check", str(EXAMPLE), "--format", "sarif", "--lang", lang)[1]
+    )
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == len(catalogue().rules)
+    for descriptor in rules:
+        rule = catalogue().get(descriptor["id"])
+        assert rule is not None
+        cited = rule.source.citation(lang)
+        assert descriptor["properties"]["source"] == cited
+        # The policy rules cite the policy; the data rules the data-format spec.
+        assert (title in cited) == (rule.source.document == "seed"), cited
+        assert cited in descriptor["help"]["text"] and cited in descriptor["help"]["markdown"]
+        assert f"seed {rule.source.clause}" not in json.dumps(descriptor, ensure_ascii=False)
+    assert sum(title in d["properties"]["source"] for d in rules) >= 30
+    q003 = next(d for d in rules if d["id"] == "Q003")
+    section = "(一)组织领导机制" if lang == "zh" else "(一) organisational leadership"
+    assert section in q003["properties"]["source"]
 
 
 # --- 9. the API is the CLI ------------------------------------------------------
@@ -368,9 +587,10 @@ def test_no_data_files_is_exit_2_with_one_line(
     write(tmp_path, files)
     status, out, err = run_cli(capsys, "check", str(tmp_path), "--lang", lang)
     assert status == 2 and out == ""
-    assert len(err.splitlines()) == 1 and "no data files" in err
+    assert len(err.splitlines()) == 1
+    assert ("no data files" if lang == "en" else "中没有数据文件") in err
     if files:
-        assert "skipped" in err and "regions.YAML" in err
+        assert ("2 skipped" if lang == "en" else "跳过 2 个") in err and "regions.YAML" in err
         listed = run_cli(capsys, "check", str(tmp_path), "--list-files", "--lang", lang)[1]
         assert ("regions.YAML  (skipped)" if lang == "en" else "regions.YAML  (跳过)") in listed
 
@@ -399,6 +619,25 @@ def test_the_summary_says_the_judging_date_and_where_it_came_from(
         1
     ]
     assert "as_of: 2019-12-31 (from --as-of)" in settings and "config file: none" in settings
+    zh = run_cli(
+        capsys, "check", str(tmp_path), "--as-of", "2019-12-31", "--show-settings", "--lang", "zh"
+    )[1]
+    assert "as_of: 2019-12-31 (来自 --as-of)" in zh and "配置文件: 无" in zh and "lang: zh" in zh
+    # The same settings with the same values; only the words around them differ.
+    en = run_cli(
+        capsys, "check", str(tmp_path), "--as-of", "2019-12-31", "--show-settings", "--lang", "en"
+    )[1]
+
+    def values(text: str) -> list[str]:
+        return [line.split(": ", 1)[-1] for line in text.splitlines()]
+
+    assert len(values(en)) == len(values(zh))
+    assert [(e, z) for e, z in zip(values(en), values(zh), strict=True) if e != z] == [
+        ("none", "无"),  # no config file
+        ("none", "无"),  # no profile
+        ("2019-12-31 (from --as-of)", "2019-12-31 (来自 --as-of)"),
+        ("en", "zh"),
+    ]
 
 
 # --- 6. SARIF that code scanning accepts ------------------------------------------

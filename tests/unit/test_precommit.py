@@ -158,11 +158,11 @@ def test_the_readme_snippet_works_as_pasted(tmp_path: Path, pre_commit_home: Pat
     git(repo, "commit", "-q", "-m", "a dataset with the README's hook")
     env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
 
-    def run() -> subprocess.CompletedProcess[str]:
+    def run(**extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
             cwd=repo,
-            env=env,
+            env={**env, **extra},
             capture_output=True,
             text=True,
             timeout=900,
@@ -180,3 +180,8 @@ def test_the_readme_snippet_works_as_pasted(tmp_path: Path, pre_commit_home: Pat
     broken = run()
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "regions.yaml:" in broken.stdout and "D002" in broken.stdout
+    # A Chinese locale gets the hook's findings in Chinese (the same hook environment).
+    chinese = run(LC_ALL="zh_CN.UTF-8", LANG="zh_CN.UTF-8")
+    assert chinese.returncode == 1, chinese.stdout + chinese.stderr
+    assert "regions.yaml:" in chinese.stdout and "D002 [错误]" in chinese.stdout
+    assert "引用无效" in chinese.stdout and "发现 " in chinese.stdout

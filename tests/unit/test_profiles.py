@@ -52,8 +52,11 @@ def test_the_county_profile_runs_every_rule_but_the_province_wide_ones() -> None
     assert every - county == PROVINCE_WIDE
 
 
-def test_a_county_dataset_under_the_county_profile_gets_only_findings_it_can_fix() -> None:
-    config = Config(profile="county", as_of="2019-12-31", lang="en", params={"total_units": 5})
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_county_dataset_under_the_county_profile_gets_only_findings_it_can_fix(
+    lang: str,
+) -> None:
+    config = Config(profile="county", as_of="2019-12-31", lang=lang, params={"total_units": 5})
     report = run(load(EXAMPLES / "broken"), plan(config))
     rules = {d.rule for d in report.diagnostics}
     assert not rules & PROVINCE_WIDE
@@ -61,9 +64,13 @@ def test_a_county_dataset_under_the_county_profile_gets_only_findings_it_can_fix
     assert all(d.location.file for d in report.diagnostics), [
         (d.rule, d.subject) for d in report.diagnostics if not d.location.file
     ]
+    # The county's findings speak its language.
+    q003 = next(d for d in report.diagnostics if d.rule == "Q003")
+    assert ("provincial leaders" in q003.message) == (lang == "en"), q003.message
+    assert ("省级领导" in q003.message) == (lang == "zh"), q003.message
     province = run(
         load(EXAMPLES / "broken"),
-        plan(Config(profile="yunnan-sanqu-sanzhou", as_of="2019-12-31", lang="en")),
+        plan(Config(profile="yunnan-sanqu-sanzhou", as_of="2019-12-31", lang=lang)),
     )
     assert {d.rule for d in province.diagnostics} & PROVINCE_WIDE  # what the county is spared
     assert all(d.location.file for d in province.diagnostics)

@@ -103,7 +103,7 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
         form: generate.generate(
             shape, tmp_path / form, form=form, json_root=tmp_path / f"{form}-json"
         )
-        for form in ("flow", "block", "csv")
+        for form in ("flow", "block", "csv", "parquet")
     }
     datasets = {form: load(tmp_path / form) for form in written}
     for form, dataset in datasets.items():
@@ -111,8 +111,9 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
         assert not dataset.issues, form
         assert all(entry.valid for entry in dataset.entries), form
     assert any(name.endswith(".csv") for name in datasets["csv"].files)
+    assert any(name.endswith(".parquet") for name in datasets["parquet"].files)
     models = {k: e.model for k, e in datasets["flow"].by_id.items()}
-    for form in ("block", "csv"):
+    for form in ("block", "csv", "parquet"):
         assert {k: e.model for k, e in datasets[form].by_id.items()} == models, form
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import re
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -748,3 +749,65 @@ def test_nel_and_line_separators_are_kept_in_values(loader: str) -> None:
     assert parsed.value == {"a": "x\x85y", "b": "p\u2028q", "c": ["r\u2029s"], "d": 1}
     assert parsed.positions is not None
     assert parsed.positions.keys["d"] == Mark(4, 1)
+
+
+# --- the fast reader's line pattern (start-up) -----------------------------------------
+
+ITEM_PIECES = st.sampled_from(
+    [
+        "-",
+        " ",
+        "  ",
+        "key",
+        "k_1",
+        ":",
+        ": ",
+        "x",
+        "5",
+        "-5",
+        ".5",
+        '"a b"',
+        '"a,b"',
+        "'it''s'",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ", ",
+        "#",
+        " #",
+        " # c",
+        "a b",
+        "?",
+        "\t",
+        "名",
+    ]
+)
+ITEM_LINES = st.builds(
+    lambda lead, pieces: lead + "".join(pieces),
+    st.sampled_from(["- ", "-  ", "-", "- k: ", "- key:  ", "- k:", "k: ", "key:", ""]),
+    st.lists(ITEM_PIECES, max_size=12),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(ITEM_LINES, st.sampled_from([0, 2]))
+def test_line_pattern_reads_as_the_entry_and_item_patterns(line: str, indent: int) -> None:
+    """The fast reader's one line pattern reads what its two earlier patterns read."""
+    from guabao_rules.sources import yamlfast as fast
+
+    line = " " * indent + line
+    key, value, end = fast._KEY, fast._INLINE, fast._END
+    entry = re.compile(rf"({key}):(?: +({value}))?{end}").fullmatch(line, indent)
+    item = re.compile(rf"- +(?:({key}):(?: +({value}))?|({value})){end}").fullmatch(line, indent)
+    read_entry, read_item = fast._entry(line, indent), fast._item(line, indent)
+    assert (read_entry is None) == (entry is None)
+    if entry is not None and read_entry is not None:
+        assert (read_entry.span(1), read_entry.span(2)) == (entry.span(1), entry.span(2))
+    assert (read_item is None) == (item is None)
+    if item is not None and read_item is not None:
+        if item.start(1) >= 0:
+            assert (read_item.span(1), read_item.span(2)) == (item.span(1), item.span(2))
+        else:
+            assert (read_item.start(1), read_item.span(2)) == (-1, item.span(3))

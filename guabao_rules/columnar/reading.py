@@ -1,0 +1,779 @@
+"""Columnar reading of the bulk tables: CSV files straight into Arrow through DuckDB.
+
+The bulk collections (``households``, ``cadres``, ``pairings``, ``visits``,
+``reports``, ``allocations``, ``disbursements``) come in hundreds of thousands
+of rows. :func:`read_bulk` reads their CSV files with DuckDB (every column as
+text, an explicit column list, no sniffing), types and validates the rows in
+SQL from the pydantic models (:func:`field_checks`: the same metadata
+:mod:`guabao_rules.columnar.tables` types its columns from), and returns one
+Arrow table per collection in the contract of :mod:`guabao_rules.kinds.query`
+(plus ``_file``, ``_ordinal`` and ``_row``). No valid row becomes a Python
+object.
+
+Only the rows a SQL check fails (and rows that may hold personal data) are
+read in Python, by the loader's own row code, so their D003 problems are the
+Python reader's, word for word. A row's line is computed only when it has a
+finding: :class:`RowLines` scans that one file once (a quoted cell may hold a
+line break, so rows and lines differ).
+
+A file DuckDB cannot read as :mod:`~guabao_rules.sources.csvsource` does
+(not UTF-8, NUL bytes, a lone carriage return, a quote that is not a whole
+cell, a cell over the size limit, a row wider than its header, a header over
+several lines) is read by the Python reader, that file only. Every read is
+exact; the fast path is merely the common one.
+
+duckdb and pyarrow are imported only when :func:`read_bulk` runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import itertools
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from pydantic import PlainValidator, WithJsonSchema
+
+from guabao_rules import models
+from guabao_rules.columnar.tables import arrow_schema, columns_of, digits_column, table_of
+from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry
+from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Record
+from guabao_rules.personal import scan_personal_data
+from guabao_rules.sources.csvsource import (
+    MAX_CELL,
+    ParsedTable,
+    _cell_marks,
+    _RowPositions,
+    _Rows,
+    _Source,
+    converters,
+    read_header,
+)
+from guabao_rules.sources.positions import Key, Mark
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["BulkRead", "FieldCheck", "RowLines", "TableFile", "field_checks", "read_bulk"]
+
+CheckKind = Literal["id", "text", "choice", "day", "period", "amount", "bool", "int", "ids"]
+"""How a field's cell text is judged and typed."""
+
+_VALIDATORS: Final = {
+    models._validate_id: "id",
+    models._validate_date: "day",
+    models._validate_period: "period",
+    models._validate_amount: "amount",
+}
+"""The models' value types, by their validator: each has its SQL twin below."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCheck:
+    """What a field's cell must be, read off the model.
+
+    Attributes:
+        name: The field.
+        kind: Its value type.
+        required: Whether a row without it is invalid.
+        default: Its value when absent (optional fields).
+        choices: The allowed texts of a ``Literal`` field.
+        minimum: The least value of an integer field (``Field(ge=...)``), if any.
+    """
+
+    name: str
+    kind: CheckKind
+    required: bool
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+
+
+class UnsupportedModel(Exception):
+    """A model field the SQL checks cannot judge exactly: the collection is read in Python."""
+
+
+def _parts(annotation: Any) -> tuple[Any, list[Any]]:
+    """The annotation under ``Annotated`` and ``X | None``, and the metadata met on the way."""
+    metadata: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            annotation, metadata = args[0], [*metadata, *args[1:]]
+        elif origin is typing.Union or origin is types.UnionType:
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                raise UnsupportedModel(f"a union of {members}")
+            annotation = members[0]
+        else:
+            return annotation, metadata
+
+
+def _value_kind(annotation: Any, metadata: list[Any]) -> CheckKind:
+    validators: list[Any] = [m.func for m in metadata if isinstance(m, PlainValidator)]
+    if validators:
+        kind = _VALIDATORS.get(validators[-1])
+        if kind is None:
+            raise UnsupportedModel(f"validator {validators[-1]!r}")
+        return kind  # type: ignore[return-value]
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return "choice"
+    if origin is list:
+        item, item_metadata = _parts(typing.get_args(annotation)[0])
+        if _value_kind(item, item_metadata) != "id":
+            raise UnsupportedModel(f"a list of {item}")
+        return "ids"
+    if annotation is bool:
+        return "bool"
+    if annotation is int:
+        return "int"
+    if annotation is str:
+        return "text"
+    raise UnsupportedModel(f"type {annotation!r}")
+
+
+@functools.cache
+def field_checks(model: type[Record]) -> tuple[FieldCheck, ...]:
+    """The SQL-checkable fields of a bulk model, from its annotations.
+
+    Fields with no column in the contract (``notes``: free, never checked)
+    are left out. Raises :class:`UnsupportedModel` for anything else the
+    checks do not know (a new validator, a length bound), so a model change
+    never makes the columnar reader judge differently from pydantic.
+    """
+    columns = columns_of(model)
+    checks: list[FieldCheck] = []
+    for name, info in model.model_fields.items():
+        if name not in columns:
+            if info.is_required():
+                raise UnsupportedModel(f"required field {name!r} has no column")
+            continue
+        annotation, metadata = _parts(info.annotation)
+        metadata = [*metadata, *info.metadata]
+        kind = _value_kind(annotation, metadata)
+        minimum = None
+        for meta in metadata:
+            if isinstance(meta, PlainValidator | WithJsonSchema) or (
+                type(meta).__module__ == models.__name__
+            ):
+                continue  # the value type (above), its schema, the format's markers (Column, To…)
+            bound = getattr(meta, "ge", None)
+            if kind == "int" and isinstance(bound, int):
+                minimum = bound
+                continue
+            raise UnsupportedModel(f"field {name!r}: constraint {meta!r}")
+        choices: tuple[str, ...] = ()
+        if kind == "choice":
+            choices = tuple(typing.get_args(annotation))
+            if not all(isinstance(c, str) for c in choices):
+                raise UnsupportedModel(f"field {name!r}: non-text choices")
+        default = None
+        if not info.is_required():
+            default = info.get_default(call_default_factory=True)
+        checks.append(FieldCheck(name, kind, info.is_required(), default, choices, minimum))
+    return tuple(checks)
+
+
+# --- SQL -----------------------------------------------------------------------
+
+_SPACES: Final = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+"""The characters :meth:`str.strip` removes (none lies above U+3000, a test checks)."""
+
+_SPACE_CLASS: Final = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES) + "]"
+_TEXT_CLASS: Final = "[^" + _SPACE_CLASS[1:]
+"""RE2 classes of those characters and of every other one."""
+
+_PERSONAL: Final = r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)|(^|[^0-9])[0-9]{17}[0-9Xx]([^0-9Xx]|$)"
+"""A cell that may hold a mobile or identity number (the exact test is Python's)."""
+
+
+_AMOUNT: Final = r"\+?(?:[0-9]{1,36}(?:\.[0-9]{0,2})?|\.[0-9]{1,2})"
+"""An amount SQL types exactly: at most 36 integer digits (what decimal(38, 2) holds)."""
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _digits_sql(value: str) -> str:
+    """The fraction digits an amount cell was written with (``_digits_<field>``), as TINYINT.
+
+    Python's Decimal keeps them (``300000.5`` has 1, ``300000.`` none) and an
+    exact sum shows them; the cell is checked by the amount pattern already.
+    """
+    return (
+        f"CAST(CASE WHEN strpos({value}, '.') = 0 THEN 0"
+        f" ELSE length({value}) - strpos({value}, '.') END AS TINYINT)"
+    )
+
+
+def _typed_names(checks: Sequence[FieldCheck]) -> list[str]:
+    """The typed columns of a table, in the contract's order: the fields, then amounts' digits."""
+    return [
+        *(check.name for check in checks),
+        *(digits_column(check.name) for check in checks if check.kind == "amount"),
+    ]
+
+
+def _check_sql(check: FieldCheck, value: str) -> tuple[str, str]:
+    """The SQL of a field: (its typed value, true when the cell is valid), cell ``value``.
+
+    ``value`` is NULL when the cell is absent or empty (as csvsource writes no value).
+    """
+    ok = {
+        "id": f"regexp_matches({value}, '{_TEXT_CLASS}')",
+        "text": "true",
+        "choice": f"{value} IN ({', '.join(map(_quote, check.choices))})",
+        "day": (
+            f"regexp_full_match({value}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
+            f" AND NOT starts_with({value}, '0000') AND try_cast({value} AS DATE) IS NOT NULL"
+        ),
+        "period": (
+            f"regexp_full_match({value}, '[0-9]{{4}}-Q[1-4]') AND NOT starts_with({value}, '0000')"
+        ),
+        # At most 36 integer digits: what decimal(38, 2) holds. Anything else
+        # (a sign, spaces, -0) is judged by Python.
+        "amount": f"regexp_full_match({value}, '{_AMOUNT}')",
+        "bool": f"{value} IN ('true', 'false')",
+        "int": f"regexp_full_match({value}, '[-+]?[0-9]{{1,18}}')",
+        # Items are stripped in Python: a list with any space is judged there.
+        "ids": (
+            f"NOT regexp_matches({value}, '{_SPACE_CLASS}')"
+            f" AND NOT regexp_matches({value}, '(^|;)(;|$)')"
+        ),
+    }[check.kind]
+    if check.kind == "int" and check.minimum is not None:
+        ok += f" AND try_cast({value} AS BIGINT) >= {check.minimum}"
+    typed = {
+        "id": value,
+        "text": value,
+        "choice": value,
+        "period": value,
+        "day": f"try_cast({value} AS DATE)",
+        "amount": f"try_cast({value} AS DECIMAL(38, 2))",
+        "bool": f"({value} = 'true')",
+        "int": f"try_cast({value} AS BIGINT)",
+        "ids": f"string_split({value}, ';')",
+    }[check.kind]
+    if check.default is not None:
+        default = check.default
+        if isinstance(default, bool):
+            literal = "true" if default else "false"
+        elif isinstance(default, str):
+            literal = _quote(default)
+        elif isinstance(default, list) and not default:
+            literal = "[]::VARCHAR[]"
+        elif isinstance(default, int):
+            literal = str(default)
+        else:
+            raise UnsupportedModel(f"field {check.name!r}: default {default!r}")
+        typed = f"coalesce({typed}, {literal})"
+    ok = f"({value} IS NOT NULL AND {ok})" if check.required else f"({value} IS NULL OR ({ok}))"
+    return typed, ok
+
+
+# --- files ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TableFile:
+    """A bulk table file to read.
+
+    Attributes:
+        rel: Its path relative to the dataset root, as findings name it.
+        path: Where it is.
+        collection: The bulk collection it holds.
+        encoding: The ``encoding`` setting for it (csvsource's ``ENCODINGS``).
+    """
+
+    rel: str
+    path: Path
+    collection: str
+    encoding: str = "utf-8"
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A file DuckDB reads: its header's fields and where its rows start."""
+
+    file: TableFile
+    index: int
+    columns: tuple[str | None, ...]
+    skip: int
+    multiline: bool
+    personal: bool
+    large: bool
+    header_problems: bool
+
+
+_QUOTED_CELL: Final = re.compile(r'(?m)(?:^|(?<=,))"(?:[^"]|"")*"(?=,|\r?$)')
+"""A quoted cell that is a whole cell: what DuckDB and :mod:`csv` read alike."""
+
+_QUOTED_BREAK: Final = re.compile(r'"(?:[^"]|"")*[\r\n]')
+
+
+class RowLines:
+    """The line each data row of a table file starts on, found when first asked.
+
+    One scan of the file per file asked about (the csv module's own reading,
+    as the Python reader counts lines); files with no finding are never read
+    again.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[_Source, list[int]]] = {}
+
+    def source(self, file: TableFile) -> tuple[_Source, list[int]]:
+        """The file's text and the starting line of each data row (row 0 first)."""
+        known = self._files.get(file.rel)
+        if known is None:
+            text = file.path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+            limit = csv.field_size_limit(MAX_CELL)
+            try:
+                lines = [line for line, _ in _Rows(text, 1)][1:]  # the header is not a row
+            finally:
+                csv.field_size_limit(limit)
+            known = self._files[file.rel] = (_Source(text), lines)
+        return known
+
+    def mark(self, file: TableFile, row: int) -> Mark:
+        """Where data row ``row`` (0-based) of ``file`` starts."""
+        return Mark(self.source(file)[1][row], 1)
+
+
+@dataclass(slots=True)
+class BulkRead:
+    """The bulk tables as read: valid rows in Arrow, the rest as the Python reader gives it.
+
+    Attributes:
+        tables: Each bulk collection's valid rows in reading order (files in
+            the order given, rows in file order): the contract columns, then
+            ``_file`` (the file's ``rel``), ``_ordinal`` (the row's place in
+            the table) and ``_row`` (its place among its file's data rows).
+        issues: The readers' findings (D000, D003, D007) in reading order,
+            exactly as the Python loader words and places them, except D001:
+            duplicate ids are the dataset's to find (see ``ids``).
+        invalid: The rows that failed validation, as the Python reader's entries.
+        personal: For valid rows holding personal data: (collection, file,
+            row, the field paths and kinds :func:`scan_personal_data` gives).
+        python_files: The files read by the Python reader (the rest by DuckDB).
+        lines: Finds the line of a row, for findings.
+    """
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    issues: list[LoadIssue] = field(default_factory=list)
+    invalid: list[RecordEntry] = field(default_factory=list)
+    personal: list[tuple[str, str, int, list[tuple[tuple[Key, ...], str]]]] = field(
+        default_factory=list
+    )
+    python_files: list[str] = field(default_factory=list)
+    lines: RowLines = field(default_factory=RowLines)
+
+
+def _scratch_reader(file: TableFile) -> Any:
+    """The loader's file reader over a dataset of its own (its D001s are dropped)."""
+    from guabao_rules.sources.loader import _FileReader
+
+    return _FileReader(Dataset(Path(".")), file.rel)
+
+
+def _plan(file: TableFile, index: int, data: bytes) -> _Plan | None:
+    """How DuckDB reads ``file``, or None when only the Python reader reads it as csvsource."""
+    from guabao_rules.sources.loader import may_hold_personal_data
+
+    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None  # GBK/GB18030 or broken: csvsource words it
+    multiline = False
+    if '"' in text:
+        if '"' in _QUOTED_CELL.sub("", text):
+            return None
+        multiline = _QUOTED_BREAK.search(text) is not None
+    limit = csv.field_size_limit(MAX_CELL)
+    try:
+        rows = _Rows(text, 1)
+        header_line, header = next(iter(rows))
+    except (StopIteration, csv.Error):
+        return None  # an empty table or a broken header: csvsource's words
+    finally:
+        csv.field_size_limit(limit)
+    if rows.end != header_line or len(header) < 2:
+        return None
+    model = COLLECTIONS[file.collection]
+    columns, problems = read_header(header, model, lambda _: Mark(1, 1))
+    return _Plan(
+        file,
+        index,
+        columns,
+        skip=header_line,
+        multiline=multiline,
+        # A quote-free file's cells are pieces of its text: a cell holds personal
+        # data exactly when a digit run of the file does (the SQL flag finds the
+        # rows). Only a doubled quote can join two runs into one value.
+        personal='"' not in text or may_hold_personal_data(data),
+        large=len(data) > MAX_CELL,
+        header_problems=bool(problems),
+    )
+
+
+def _header_issues(plan: _Plan, text: str) -> list[LoadIssue]:
+    """The header's findings, as the Python reader makes them."""
+    source = _Source(text)
+    cells = _cell_marks(source, plan.skip)
+    model = COLLECTIONS[plan.file.collection]
+    limit = csv.field_size_limit(MAX_CELL)
+    try:
+        _, header = next(iter(_Rows(text, 1)))
+    finally:
+        csv.field_size_limit(limit)
+    _, problems = read_header(
+        header, model, lambda i: cells[i][0] if i < len(cells) else Mark(1, 1)
+    )
+    if not problems:
+        return []
+    reader = _scratch_reader(plan.file)
+    reader.read_rows(plan.file.collection, ParsedTable(problems=problems))
+    return list(reader.dataset.issues)
+
+
+def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) -> str:
+    """One query reading files that share a header: flags, typed fields, failing cells."""
+    first = plans[0]
+    width = len(first.columns)
+    cells = [f"c{i}" for i in range(width + 1)]  # one more: a row wider than its header
+    declared = ", ".join(f"'{c}': 'VARCHAR'" for c in cells)
+    paths = ", ".join(_quote(str(p.file.path)) for p in plans)
+    options = [
+        "header = false",
+        f"skip = {first.skip}",
+        f"columns = {{{declared}}}",
+        "null_padding = true",
+        "quote = '\"'",
+        "escape = '\"'",
+        "delim = ','",
+        "nullstr = '\x01\x02'",  # never in a table: an empty cell stays '' (not padding)
+        "filename = true",
+        "auto_detect = false",
+        "strict_mode = true",
+        f"max_line_size = {4 * MAX_CELL + 1024}",
+    ]
+    if any(p.multiline for p in plans):
+        options.append("parallel = false")  # DuckDB pads rows with line breaks only so
+    by_field = {name: f"nullif(c{i}, '')" for i, name in enumerate(first.columns) if name}
+    typed: list[str] = []
+    oks: list[str] = []
+    for check in checks:
+        value = by_field.get(check.name, "NULL::VARCHAR")
+        expression, ok = _check_sql(check, value)
+        typed.append(f'{expression} AS "{check.name}"')
+        oks.append(ok)
+    for check in checks:  # after every field, as the contract's schema has them
+        if check.kind == "amount":
+            value = by_field.get(check.name, "NULL::VARCHAR")
+            typed.append(f'{_digits_sql(value)} AS "{digits_column(check.name)}"')
+    lone = " AND ".join(f"c{i} IS NULL" for i in range(1, width + 1))
+    flags = [
+        f"CAST(filename AS {enum}) AS _fidx",
+        f"({lone}) AS _lone",
+        f"(c{width} IS NOT NULL) AS _wide",
+    ]
+    if any(p.large for p in plans):
+        flags.append(
+            "(" + " OR ".join(f"length(c{i}) > {MAX_CELL}" for i in range(width)) + ") AS _long"
+        )
+    else:
+        flags.append("false AS _long")
+    present = [f"c{i}" for i, name in enumerate(first.columns) if name]
+    if any(p.personal for p in plans) and present:
+        joined = "concat_ws(',', " + ", ".join(present) + ")"
+        flags.append(f"regexp_matches({joined}, '{_PERSONAL}') AS _personal")
+    else:
+        flags.append("false AS _personal")
+    valid = " AND ".join(oks) or "true"
+    inner = (
+        f"SELECT *, ({valid}) AND NOT ({lone}) AS _ok FROM read_csv([{paths}], "
+        + ", ".join(options)
+        + ")"
+    )
+    failing = [
+        f"CASE WHEN _ok AND NOT _personal THEN NULL ELSE c{i} END AS c{i}" for i in range(width)
+    ]
+    outer_typed = [f'"{name}"' for name in _typed_names(checks)]
+    body = ", ".join([*flags, *typed, "_ok", *[f"c{i}" for i in range(width)]])
+    outer = ", ".join(["_fidx", "_lone", "_wide", "_long", "_personal", "_ok"])
+    outer = ", ".join([outer, *outer_typed, *failing])
+    return f"SELECT {outer} FROM (SELECT {body} FROM ({inner}))"
+
+
+_SERIAL: Final = itertools.count()
+"""Numbers the file-name types made on a connection."""
+
+
+def _read_groups(
+    con: Any, plans: list[_Plan], checks: Sequence[FieldCheck]
+) -> tuple[list[tuple[list[_Plan], pa.Table]], list[_Plan]]:
+    """The Arrow result of each group of files that share a header; the files that failed."""
+    import duckdb
+
+    groups: dict[tuple[Any, ...], list[_Plan]] = {}
+    for plan in plans:
+        groups.setdefault((plan.columns, plan.skip), []).append(plan)
+    done: list[tuple[list[_Plan], pa.Table]] = []
+    failed: list[_Plan] = []
+    pending = list(groups.values())
+    while pending:
+        group = pending.pop(0)
+        enum = f"_files_{next(_SERIAL)}"
+        names = ", ".join(_quote(str(p.file.path)) for p in group)
+        con.execute(f"CREATE TYPE {enum} AS ENUM ({names})")
+        try:
+            table = con.sql(_group_sql(group, checks, enum)).arrow()
+        except duckdb.Error:
+            if len(group) == 1:
+                failed.extend(group)
+            else:  # one file broke the read: read each alone
+                pending[:0] = [[p] for p in group]
+            continue
+        if hasattr(table, "read_all"):
+            table = table.read_all()
+        done.append((group, table))
+    return done, failed
+
+
+def read_bulk(files: Iterable[TableFile]) -> BulkRead:
+    """Read the bulk table files into Arrow tables and the Python reader's findings.
+
+    Args:
+        files: The files in reading order (the loader's: by relative path).
+
+    Returns:
+        The tables, issues, invalid rows and personal data (:class:`BulkRead`).
+    """
+    import duckdb
+    import pyarrow as pa
+
+    result = BulkRead()
+    ordered = list(files)
+    plans: dict[str, list[_Plan]] = {}
+    python: dict[int, TableFile] = {}
+    header_issues: dict[int, list[LoadIssue]] = {}
+    for index, file in enumerate(ordered):
+        data = file.path.read_bytes()
+        try:
+            field_checks(COLLECTIONS[file.collection])
+            plan = _plan(file, index, data)
+        except UnsupportedModel:
+            plan = None
+        if plan is None:
+            python[index] = file
+            continue
+        plans.setdefault(file.collection, []).append(plan)
+        if plan.header_problems:
+            text = data.decode("utf-8").removeprefix("\ufeff")
+            header_issues[index] = _header_issues(plan, text)
+    # Per file, in reading order: (issues, invalid entries, table pieces, personal).
+    per_file: dict[int, _FileOut] = {}
+    con = duckdb.connect()
+    try:
+        for collection, collection_plans in plans.items():
+            model = COLLECTIONS[collection]
+            checks = field_checks(model)
+            groups, failed = _read_groups(con, collection_plans, checks)
+            for plan in failed:
+                python[plan.index] = plan.file
+            for group, table in groups:
+                _split_group(result, group, table, model, checks, per_file, python)
+    finally:
+        con.close()
+    for index, file in python.items():
+        per_file[index] = _python_file(file)
+    for index in sorted(per_file):
+        out = per_file[index]
+        if index not in python:
+            result.issues.extend(header_issues.get(index, []))
+        result.issues.extend(out.issues)
+        result.invalid.extend(out.invalid)
+        result.personal.extend(out.personal)
+    result.python_files = [ordered[i].rel for i in sorted(python)]
+    for collection in sorted(TABLE_COLLECTIONS):
+        pieces = [
+            (index, piece)
+            for index in sorted(per_file)
+            for piece in per_file[index].pieces
+            if per_file[index].collection == collection
+        ]
+        schema = _schema(COLLECTIONS[collection])
+        tables = [piece for _, piece in pieces if piece.num_rows]
+        table = pa.concat_tables(tables) if tables else schema.empty_table()
+        ordinal = pa.array(range(table.num_rows), pa.int64())
+        result.tables[collection] = table.set_column(
+            table.schema.get_field_index("_ordinal"), "_ordinal", ordinal
+        )
+    return result
+
+
+@dataclass(slots=True)
+class _FileOut:
+    collection: str
+    issues: list[LoadIssue] = field(default_factory=list)
+    invalid: list[RecordEntry] = field(default_factory=list)
+    pieces: list[pa.Table] = field(default_factory=list)
+    personal: list[tuple[str, str, int, list[tuple[tuple[Key, ...], str]]]] = field(
+        default_factory=list
+    )
+
+
+@functools.cache
+def _schema(model: type[Record]) -> pa.Schema:
+    """The collection's contract schema with ``_row`` after ``_ordinal``."""
+    import pyarrow as pa
+
+    return arrow_schema(model).append(pa.field("_row", pa.int64()))
+
+
+def _python_file(file: TableFile) -> _FileOut:
+    """Read a file with the Python reader (the loader's own code), for what DuckDB cannot."""
+    import pyarrow as pa
+
+    from guabao_rules.sources.csvsource import read_table
+    from guabao_rules.sources.loader import may_hold_personal_data
+
+    data = file.path.read_bytes()
+    reader = _scratch_reader(file)
+    possible = may_hold_personal_data(data)
+    parsed = read_table(data, file.collection, file.encoding)
+    reader.read_rows(file.collection, parsed)
+    out = _FileOut(file.collection)
+    out.issues = [i for i in reader.dataset.issues if i.rule != "D001"]
+    model = COLLECTIONS[file.collection]
+    valid: list[tuple[int, Record]] = []
+    for row, (entry, parsed_row) in enumerate(
+        zip(reader.dataset.entries, parsed.rows, strict=True)
+    ):
+        if entry.model is None:
+            out.invalid.append(entry)
+            continue
+        valid.append((row, entry.model))
+        found = scan_personal_data(parsed_row.raw) if possible else []
+        if found:
+            out.personal.append((file.collection, file.rel, row, found))
+    table = table_of(model, ((record, file.rel) for _, record in valid))
+    rows = pa.array([row for row, _ in valid], pa.int64())
+    out.pieces.append(table.append_column("_row", rows).cast(_schema(model)))
+    return out
+
+
+def _split_group(  # noqa: PLR0917 - one private call site
+    result: BulkRead,
+    group: list[_Plan],
+    table: pa.Table,
+    model: type[Record],
+    checks: Sequence[FieldCheck],
+    per_file: dict[int, _FileOut],
+    python: dict[int, TableFile],
+) -> None:
+    """Share a group's rows out to its files: valid rows as Arrow, the rest through Python."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fidx = table.column("_fidx").combine_chunks()
+    indices = fidx.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    flagged = pc.or_(table.column("_wide"), table.column("_long")).to_numpy(zero_copy_only=False)
+    broken = set(np.unique(indices[flagged]).tolist())
+    # A row's place in its file: rows come in file order, each file's rows together.
+    present, first_at = np.unique(indices, return_index=True)
+    starts = np.zeros(len(group), dtype=np.int64)
+    starts[present] = first_at
+    position = np.arange(len(indices), dtype=np.int64) - starts[indices]
+    attention = pc.or_(pc.invert(table.column("_ok")), table.column("_personal"))
+    attention_at = np.flatnonzero(attention.to_numpy(zero_copy_only=False))
+    width = len(group[0].columns)
+    blanks: dict[int, list[int]] = {}
+    work: dict[int, list[tuple[int, list[str | None], bool]]] = {}
+    if attention_at.size:
+        take = pa.array(attention_at)
+        picked = table.select([*(f"c{i}" for i in range(width)), "_ok", "_lone"]).take(take)
+        for at, row in zip(attention_at.tolist(), picked.to_pylist(), strict=True):
+            file_index = int(indices[at])
+            if file_index in broken:
+                continue
+            cells = [row[f"c{i}"] for i in range(width)]
+            if row["_lone"] and not (cells[0] or "").strip():
+                blanks.setdefault(file_index, []).append(int(position[at]))
+                continue
+            work.setdefault(file_index, []).append((int(position[at]), cells, bool(row["_ok"])))
+    by_field = converters(model)
+    keep = _typed_names(checks)
+    schema = _schema(model)
+    for file_index, plan in enumerate(group):
+        if file_index in broken:
+            python[plan.index] = plan.file
+            continue
+        mine = table.filter(pc.equal(fidx.indices, pa.scalar(file_index, fidx.indices.type)))
+        gone = np.array(sorted(blanks.get(file_index, [])), dtype=np.int64)
+        # The Python reader skips blank rows: the later rows' places close up.
+        places = position[indices == file_index]
+        row_number = places - np.searchsorted(gone, places, side="right")
+        out = per_file.setdefault(plan.index, _FileOut(plan.file.collection))
+        reader = None
+        rescued: list[tuple[int, Record]] = []
+        for place, cells, ok in work.get(file_index, []):
+            row = int(place - np.searchsorted(gone, place, side="right"))
+            raw: dict[str, Any] = {}
+            for name, value in zip(plan.columns, cells, strict=True):
+                if name is not None and value:
+                    convert = by_field[name]
+                    raw[name] = convert(value) if convert is not None else value
+            if not ok:
+                if reader is None:
+                    reader = _scratch_reader(plan.file)
+                entry = _python_row(result, reader, plan, row, raw)
+                if entry.model is None:
+                    out.invalid.append(entry)
+                    continue
+                # The SQL check was stricter than pydantic: the row is valid after all.
+                rescued.append((row, entry.model))
+            if plan.personal:
+                found = scan_personal_data(raw)
+                if found:
+                    out.personal.append((plan.file.collection, plan.file.rel, row, found))
+        if reader is not None:
+            out.issues.extend(i for i in reader.dataset.issues if i.rule != "D001")
+        ok_mask = mine.column("_ok")
+        piece = mine.filter(ok_mask).select(keep)
+        piece = piece.append_column(
+            "_file", pa.array([plan.file.rel] * piece.num_rows, pa.string())
+        )
+        piece = piece.append_column("_ordinal", pa.array(np.zeros(piece.num_rows, np.int64)))
+        piece = piece.append_column("_row", pa.array(row_number).filter(ok_mask.combine_chunks()))
+        piece = piece.cast(schema)
+        if rescued:
+            extra = table_of(model, ((record, plan.file.rel) for _, record in rescued))
+            extra = extra.append_column("_row", pa.array([r for r, _ in rescued], pa.int64()))
+            piece = pa.concat_tables([piece, extra.cast(schema)]).sort_by("_row")
+        out.pieces.append(piece)
+
+
+def _python_row(
+    result: BulkRead, reader: Any, plan: _Plan, row: int, raw: dict[str, Any]
+) -> RecordEntry:
+    """A failing row validated by the loader's own code, with its line found now."""
+    source, lines = result.lines.source(plan.file)
+    line = lines[row]
+    positions = _RowPositions(source, line, plan.columns)
+    model = COLLECTIONS[plan.file.collection]
+    reader.read_record(plan.file.collection, model, raw, reader.at(Mark(line, 1)), positions)
+    entry: RecordEntry = reader.dataset.entries[-1]
+    return entry

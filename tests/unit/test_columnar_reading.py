@@ -1,0 +1,221 @@
+"""The columnar reader gives what the Python reader gives: the same problems, the same rows.
+
+Every input here is read twice, by :func:`guabao_rules.columnar.reading.read_bulk`
+(DuckDB, SQL checks from the models) and by the loader's CSV reader, and the
+two must agree exactly: the readers' findings (rule, words, file:line:column),
+the rows that failed validation, every valid row's values and its place in its
+file, and the personal data found. The inputs are edge cases of the CSV format,
+every CSV text of ``test_csv.py``, and generated datasets written as tables.
+"""
+
+from __future__ import annotations
+
+import ast
+import tempfile
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, SMALL, bulk_files, columnar_mismatches
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, column_names
+from guabao_rules.testing import Layout, files_text, render_files
+from guabao_rules.testing import violations as violation_of
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+H = "id,village,status\n"
+R = "id,reporter,household,period,date,recipients\n"
+A = "id,fund,project,amount,date\n"
+V = "id,visitor,county,date,main_leader\n"
+P = "id,kind,helper,target,role,start,end\n"
+
+CASES: dict[str, dict[str, str | bytes]] = {
+    "clean": {"households.csv": H + "HH-1,533323200205,poor\nHH-2,533323200205,lifted\n"},
+    "empty file": {"households.csv": ""},
+    "header only": {"households.csv": H},
+    "blank lines and spaces": {"households.csv": H + "\n   \nHH-1,v,poor\n\n\t\nHH-2,v,lifted\n"},
+    "blank lines before the header": {"households.csv": "\n\n" + H + "HH-1,v,poor\n"},
+    "a BOM": {"households.csv": "\ufeff" + H + "HH-1,v,poor\n"},
+    "CRLF": {"households.csv": H.replace("\n", "\r\n") + "HH-1,v,poor\r\nHH-2,,x\r\n"},
+    "a lone CR": {"households.csv": H + "HH-1,v,poor\rHH-2,v,poor\n"},
+    "mixed line ends": {"households.csv": H + "HH-1,v,poor\r\nHH-2,v,poor\n"},
+    "no final line break": {"households.csv": H + "HH-1,v,poor"},
+    "short and lone rows": {"households.csv": H + "HH-1,v\nHH-2\n,,\nHH-3,v,poor\n"},
+    "a wide row": {"households.csv": H + "HH-1,v,poor,extra\nHH-2,v,poor\n"},
+    "a very wide row": {"households.csv": H + "HH-1,v,poor,a,b,c,d\nHH-2,v,poor\n"},
+    "bad values": {
+        "households.csv": H + "HH-1,v,rich\n   ,v,poor\nHH-3, ,poor\nHH-4,v,Poor\n",
+        "reports.csv": R
+        + "R-1,C-1,HH-1,2019-Q5,2019-10-08,\n"
+        + "R-2,C-1,HH-1,2019-Q4,2019-02-30,U;;C\n"
+        + "R-3,C-1,HH-1,0000-Q1,0000-01-01, U ; C \n"
+        + "R-4,C-1,HH-1,2019-Q1,2019-1-1,U;\n"
+        + "R-5,C-1,HH-1, 2019-Q1,2019-01-01 ,U\n"
+        + "R-6,C-1,HH-1,2019-Q1,2019-01-01,U;C;D\n",
+    },
+    "amounts": {
+        "allocations.csv": A
+        + "AL-1,F,PJ,150000.00,2019-03-19\n"
+        + "AL-2,F,PJ,-0,2019-03-19\n"
+        + "AL-3,F,PJ,1.505,2019-03-19\n"
+        + "AL-4,F,PJ,-5,2019-03-19\n"
+        + "AL-5,F,PJ,+.5,2019-03-19\n"
+        + "AL-6,F,PJ, 12 ,2019-03-19\n"
+        + "AL-7,F,PJ,1e3,2019-03-19\n"
+        + "AL-8,F,PJ,5.,2019-03-19\n"
+        + "AL-9,F,PJ,0012.30,2019-03-19\n"
+        + "AL-10,F,PJ,abc,2019-03-19\n"
+        + f"AL-11,F,PJ,{'9' * 36}.99,2019-03-19\n"
+    },
+    "booleans": {
+        "visits.csv": V + "VI-1,U,C,2019-01-01,true\nVI-2,U,C,2019-01-01,\n"
+        "VI-3,U,C,2019-01-01,yes\nVI-4,U,C,2019-01-01,false\nVI-5,U,C,2019-01-01,True\n"
+    },
+    "defaults and optional days": {
+        "pairings.csv": P
+        + "P-1,household_help,C-1,HH-1,,2018-01-01,\n"
+        + "P-2,household_help,C-1,HH-1,lead,2018-01-01,2019-01-01\n"
+        + "P-3,household_help,C-1,HH-1,boss,2018-01-01,2019-13-01\n"
+        + "P-4,other,C-1,HH-1,member,2018-01-01,\n"
+    },
+    "quoted cells": {
+        "households.csv": H
+        + '"HH-1","v","poor"\n'
+        + '"HH-2","a ""quoted"" village","lifted"\n'
+        + '"HH-3","two\nlines",poor\n'
+        + "HH-4,v,poor\n"
+        + '"HH-5","",poor\n'
+    },
+    "quoted CRLF cells": {"households.csv": H + '"HH-1","a\r\nb",poor\r\nHH-2,v,poor\r\n'},
+    "odd quotes": {"households.csv": H + 'HH-1, "v",poor\nHH-2,a"b,poor\nHH-3,"v"x,poor\n'},
+    "a quote left open": {"households.csv": H + 'HH-1,"v,poor\nHH-2,v,poor\nHH-3,v,poor\n'},
+    "unknown, repeated and unnamed columns": {
+        "households.csv": "id,village,status,vilage,,status\nHH-1,v,poor,x,y,lifted\n"
+    },
+    "Chinese headers": {
+        "households.csv": ",".join(
+            column_names(COLLECTIONS["households"])[f] for f in ("id", "village", "status")
+        )
+        + "\nHH-1,v,poor\n"
+    },
+    "a header over two lines": {"households.csv": 'id,"vil\nlage",status\nHH-1,v,poor\n'},
+    "one column": {"households.csv": "id\nHH-1\n  \nHH-2\n"},
+    "NUL bytes": {"households.csv": H + "HH-1,v\x00,poor\nHH-2,v,poor\n"},
+    "not UTF-8": {"households.csv": (H + "HH-1,老姆登村,poor\n").encode("gbk")},
+    "personal data": {
+        "households.csv": H
+        + "HH-13812345678,v,poor\n"
+        + "HH-1,530102199001011234,poor\n"
+        + "HH-2,11010519491231002X,poor\n"
+        + "HH-3,533323200205,poor\n"
+        + "HH-4,138123456789,poor\n",
+        "reports.csv": R + "R-1,C-1,HH-1,2019-Q1,2019-01-01,U;13912345678\n",
+    },
+    "quoted personal data": {"households.csv": H + '"HH-1380013""8000",v,poor\n'},
+    "a long cell": {"households.csv": H + f"HH-1,{'x' * (1 << 20 + 1)},poor\nHH-2,v,poor\n"},
+    "spaces in ids": {"cadres.csv": "id,name,unit\n\u3000,n,U\nC-2, ,U\nC-3,n,\u00a0U\n"},
+    "folders of parts": {
+        "reports/a.csv": R + "R-1,C-1,HH-1,2019-Q1,2019-01-01,\n",
+        "reports/b.csv": R + "R-2,C-1,HH-1,2019-Q9,2019-01-01,\n",
+        "reports/c.csv": "household,id,reporter,period,date\nHH-1,R-3,C-1,2019-Q2,2019-04-01\n",
+    },
+}
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_edge_cases_read_alike(name: str, tmp_path: Path) -> None:
+    assert columnar_mismatches(bulk_files(_write(tmp_path, CASES[name]))) == []
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_an_encoding_setting_reads_alike(encoding: str, tmp_path: Path) -> None:
+    files = {
+        "households.csv": (H + "HH-1,老姆登村,poor\nHH-2,v,bad\n").encode(encoding),
+        "cadres.csv": "id,name,unit\nC-1,达某英,U\n",
+    }
+    assert columnar_mismatches(bulk_files(_write(tmp_path, files), encoding)) == []
+
+
+def test_edge_cases_take_both_paths(tmp_path: Path) -> None:
+    """The quick path reads the ordinary files; the Python reader only the odd ones."""
+    from guabao_rules.columnar.reading import read_bulk
+
+    plain = read_bulk(bulk_files(_write(tmp_path / "a", CASES["bad values"])))
+    assert plain.python_files == []
+    odd = read_bulk(bulk_files(_write(tmp_path / "b", CASES["odd quotes"])))
+    assert odd.python_files == ["households.csv"]
+
+
+def _csv_texts() -> list[str]:
+    """Every text in test_csv.py whose first line is a bulk table's header."""
+    tree = ast.parse((ROOT / "tests" / "unit" / "test_csv.py").read_text(encoding="utf-8"))
+    names = {n for c in TABLE_COLLECTIONS for n in COLLECTIONS[c].model_fields}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            header = text.lstrip("\ufeff").split("\n", 1)[0].split(",")
+            if len(header) > 1 and {h.strip() for h in header} & names and "\n" in text:
+                found.append(text)
+    return sorted(set(found))
+
+
+CSV_TEXTS = _csv_texts()
+
+
+def test_the_csv_tests_have_texts() -> None:
+    assert len(CSV_TEXTS) >= 5
+
+
+@pytest.mark.parametrize("index", range(len(CSV_TEXTS)))
+def test_the_csv_tests_inputs_read_alike(index: int, tmp_path: Path) -> None:
+    text = CSV_TEXTS[index]
+    files = {f"{collection}.csv": text for collection in sorted(TABLE_COLLECTIONS)}
+    assert columnar_mismatches(bulk_files(_write(tmp_path, files))) == []
+
+
+def test_no_space_above_the_ideographic_space() -> None:
+    """The SQL checks list the characters str.strip removes up to U+3000: there are no more."""
+    import sys
+
+    assert not [c for c in range(0x3001, sys.maxunicode + 1) if chr(c).isspace()]
+
+
+TABLES = st.builds(
+    Layout,
+    style=st.sampled_from(["per_collection", "per_county", "nested", "scattered"]),
+    tables=st.just(True),
+    shuffle=st.booleans(),
+    files=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    blanks=st.sampled_from(["absent", "empty_string"]),
+)
+FORMAT_RULES = ["D001", "D002", "D003", "D004", "D005", "D006", "D007", "Q004", "M001", "S101"]
+
+
+@settings(
+    max_examples=max(6, settings.default.max_examples // 4),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_generated_tables_read_alike(data: st.DataObject) -> None:
+    dataset = data.draw(SMALL, label="dataset")
+    rule = data.draw(st.sampled_from([None, *FORMAT_RULES]), label="violated rule")
+    if rule is not None:
+        dataset = data.draw(violation_of(rule, dataset), label="violation").dataset
+    files = render_files(dataset, data.draw(TABLES, label="layout"))
+    note(files_text(files))
+    with tempfile.TemporaryDirectory() as folder:
+        assert columnar_mismatches(bulk_files(_write(Path(folder), files))) == []
