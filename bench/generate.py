@@ -13,6 +13,14 @@ Every record is valid in the format; the rules find little (a few quota
 findings, since a synthetic province has more counties than the profile's
 numbers describe).
 
+The records are made as the Hypothesis strategies make theirs, with
+:mod:`guabao_rules.testing.world`: each with its fields in its model's order
+(``record_of``), the bulk columns written as their model fields say, the names
+and amounts from the same vocabulary, and the choices (which households are
+lifted out, a project's category and budget, the days of visits and meetings)
+from a :class:`~guabao_rules.testing.world.SeededChooser`: ``--seed`` picks the
+world, the same seed writes the same files.
+
 The generator streams: the bulk rows (households, their pairings, cadres and
 reports) are formatted straight into text, one village at a time, and written
 county by county; no Python object per row is kept. It writes, as asked:
@@ -30,7 +38,7 @@ and, for the benchmark's floor, the same records as JSON: one JSON file per
 data file, holding the same collections and records.
 
 Run ``python bench/generate.py OUT --records 100000 --format csv --json FLOOR``,
-or ``--province`` for the whole province.
+or ``--province`` for the whole province (``--seed N`` for another world).
 """
 
 from __future__ import annotations
@@ -45,8 +53,20 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+
+from guabao_rules.models import TABLE_COLLECTIONS
+from guabao_rules.testing.world import (
+    CATEGORIES,
+    Chooser,
+    SeededChooser,
+    Written,
+    person,
+    record_of,
+    written_as,
+)
 
 AS_OF = "2019-12-31"
 """The day the generated data is meant to be judged at (written into its config)."""
@@ -85,30 +105,11 @@ RECORDS_PROVINCE = round(
 
 Format = Literal["csv", "parquet", "flow", "block"]
 
-TABLE_COLLECTIONS = (
-    "households",
-    "cadres",
-    "pairings",
-    "visits",
-    "reports",
-    "allocations",
-    "disbursements",
-)
-"""The collections that may be CSV tables (data-format.md, "Tables")."""
-
-SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
-GIVEN = "某英勇霞强华明丽军芳伟静磊洁涛燕斌艳"
-CATEGORIES = ("industry", "infrastructure", "housing", "education", "health", "employment")
 QUARTERS = (("2019-Q1", "2019-04-09"), ("2019-Q2", "2019-07-09"))
 QUARTERS += (("2019-Q3", "2019-10-09"), ("2019-Q4", "2019-12-24"))
 
 _PLAIN_TEXT = re.compile(r"[A-Za-z\u4e00-\u9fff][\w\-\u4e00-\u9fff]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _name(seed: int) -> str:
-    """A pseudonym such as 赵某英 (never a real name: 某 in the middle)."""
-    return SURNAMES[seed % len(SURNAMES)] + "某" + GIVEN[(seed // 7) % len(GIVEN)]
 
 
 # --- the shape ------------------------------------------------------------------------
@@ -141,18 +142,20 @@ class Shape:
 
 # --- the bulk rows: one template per collection and format ---------------------------
 
-Kind = Literal["id", "code", "date", "text", "list"]
-"""How a column is written: ids and enums plain, digit codes and dates quoted in YAML."""
-
 
 @dataclass(frozen=True)
 class Table:
     """The columns of a bulk collection, and a row template for each format."""
 
-    columns: tuple[tuple[str, Kind], ...]
+    columns: tuple[tuple[str, Written], ...]
+
+    @classmethod
+    def of(cls, collection: str, *fields: str) -> Table:
+        """These fields of ``collection``, each written as its model field says."""
+        return cls(tuple((name, written_as(collection, name)) for name in fields))
 
     @staticmethod
-    def _yaml(form: str, kind: Kind, i: int) -> str:
+    def _yaml(form: str, kind: Written, i: int) -> str:
         if form == "block":  # as yaml.safe_dump quotes what YAML 1.1 reads as a number or date
             return f"'{{{i}}}'" if kind in ("code", "date") else f"{{{i}}}"
         return f'"{{{i}}}"' if kind == "code" else f"{{{i}}}"
@@ -193,19 +196,10 @@ class Table:
         return "".join(f"\n  - {item}" for item in items)
 
 
-HOUSEHOLDS = Table((("id", "id"), ("village", "code"), ("status", "id")))
-HELP = Table((("id", "id"), ("kind", "id"), ("helper", "id"), ("target", "id"), ("start", "date")))
-CADRES = Table((("id", "id"), ("name", "text"), ("unit", "id")))
-REPORTS = Table(
-    (
-        ("id", "id"),
-        ("reporter", "id"),
-        ("household", "id"),
-        ("period", "id"),
-        ("date", "date"),
-        ("recipients", "list"),
-    )
-)
+HOUSEHOLDS = Table.of("households", "id", "village", "status")
+HELP = Table.of("pairings", "id", "kind", "helper", "target", "start")
+CADRES = Table.of("cadres", "id", "name", "unit")
+REPORTS = Table.of("reports", "id", "reporter", "household", "period", "date", "recipients")
 
 
 # --- the other records: dicts, a few per village --------------------------------------
@@ -477,20 +471,25 @@ def generate(
     form: Format = "csv",
     json_root: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    seed: int = 0,
 ) -> Totals:
-    """Write a dataset of ``shape`` under ``root`` (and its JSON floor under ``json_root``)."""
+    """Write a dataset of ``shape`` under ``root`` (and its JSON floor under ``json_root``).
+
+    ``seed`` seeds the :class:`SeededChooser` that makes the world's choices.
+    """
     start = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
     (root / "guabao-rules.toml").write_text(
         f'profile = "yunnan-sanqu-sanzhou"\nas_of = {AS_OF}\n', encoding="utf-8"
     )
     w = Writer(root, form, json_root)
+    choose = SeededChooser(seed)
     counties = shape.counties
     prefectures = math.ceil(counties / COUNTIES_PER_PREFECTURE)
-    regions: list[dict[str, Any]] = [{"id": "530000", "name": "云南省", "level": "province"}]
-    org_leaders: list[dict[str, Any]] = [
-        {"id": "L-PS", "name": "宋某某", "rank": "provincial", "post": "party_secretary"},
-        {"id": "L-GOV", "name": "韩某某", "rank": "provincial", "post": "governor"},
+    regions = [record_of("regions", id="530000", name="云南省", level="province")]
+    org_leaders = [
+        record_of("leaders", id="L-PS", name="宋某某", rank="provincial", post="party_secretary"),
+        record_of("leaders", id="L-GOV", name="韩某某", rank="provincial", post="governor"),
     ]
     units: list[dict[str, Any]] = []
     groups: list[dict[str, Any]] = []
@@ -501,26 +500,29 @@ def generate(
         pref = f"53{p + 1:02d}00"
         if c == 0:
             regions.append(
-                {
-                    "id": pref,
-                    "name": f"第{p + 1}州",
-                    "level": "prefecture",
-                    "parent": "530000",
-                    "tags": ["sanqu_sanzhou"],
-                }
+                record_of(
+                    "regions",
+                    id=pref,
+                    name=f"第{p + 1}州",
+                    level="prefecture",
+                    parent="530000",
+                    tags=["sanqu_sanzhou"],
+                )
             )
         county = f"{pref[:4]}{22 + c:02d}"
         regions.append(
-            {
-                "id": county,
-                "name": f"第{county_index + 1}县",
-                "level": "county",
-                "parent": pref,
-                "tags": ["sanqu_sanzhou", "deep_poverty"],
-            }
+            record_of(
+                "regions",
+                id=county,
+                name=f"第{county_index + 1}县",
+                level="county",
+                parent=pref,
+                tags=["sanqu_sanzhou", "deep_poverty"],
+            )
         )
         central += _county(
             w,
+            choose,
             leaders=org_leaders,
             units=units,
             groups=groups,
@@ -538,28 +540,30 @@ def generate(
     w.add("organisation/organisation", "units", units)
     w.add("organisation/organisation", "supervision_groups", groups)
     w.add("pairings/county-links", "pairings", links)
-    w.add(
-        "funds/upstream",
-        "funds",
-        [
-            {
-                "id": "F-CEN-2019",
-                "name": "2019年中央财政专项扶贫资金",
-                "source": "central",
-                "year": 2019,
-                "amount": f"{central}.00",
-                "received": "2019-01-15",
-            }
-        ],
-    )
+    upstream = record_of(
+        "funds", id="F-CEN-2019", name="2019年中央财政专项扶贫资金", source="central", year=2019,
+        amount=f"{central}.00", received="2019-01-15",
+    )  # fmt: skip
+    w.add("funds/upstream", "funds", [upstream])
     w.flush()
     return Totals(
         w.records, w.files, w.bytes / 1e6, w.json_bytes / 1e6, time.perf_counter() - start
     )
 
 
+UNIT_KINDS = ("provincial_unit", "provincial_unit", "provincial_unit", "central_unit")
+UNIT_KINDS += ("provincial_soe",)
+"""The kinds of a county's five linked units: three provincial, one central, one SOE."""
+
+
+def _day(choose: Chooser, year: int, first: tuple[int, int], last: tuple[int, int]) -> str:
+    """A day of ``year`` from ``first`` to ``last`` (month, day), as the data writes it."""
+    return choose.day(date(year, *first), date(year, *last)).isoformat()
+
+
 def _county(
     w: Writer,
+    choose: Chooser,
     *,
     leaders: list[dict[str, Any]],
     units: list[dict[str, Any]],
@@ -573,90 +577,87 @@ def _county(
     folder = f"counties/{county}"
     leader = f"L-P{index:04d}"
     head = f"L-D{index:04d}"
-    leaders.append({"id": leader, "name": _name(index), "rank": "provincial"})
+    leaders.append(record_of("leaders", id=leader, name=person(index), rank="provincial"))
     leaders.append(
-        {"id": head, "name": _name(index + 3), "rank": "departmental", "unit": f"U-{index:04d}-0"}
+        record_of(
+            "leaders",
+            id=head,
+            name=person(index + 3),
+            rank="departmental",
+            unit=f"U-{index:04d}-0",
+        )
     )
-    helpers = [f"U-{index:04d}-{k}" for k in range(5)]
-    kinds = (
-        "provincial_unit",
-        "provincial_unit",
-        "provincial_unit",
-        "central_unit",
-        "provincial_soe",
-    )
-    for k, (unit, kind) in enumerate(zip(helpers, kinds, strict=True)):
-        units.append({"id": unit, "name": f"第{index + 1}县挂联单位{k + 1}", "kind": kind})
+    helpers = [f"U-{index:04d}-{k}" for k in range(len(UNIT_KINDS))]
+    for k, (unit, kind) in enumerate(zip(helpers, UNIT_KINDS, strict=True)):
+        units.append(record_of("units", id=unit, name=f"第{index + 1}县挂联单位{k + 1}", kind=kind))
     agency = f"U-{county}-NY"
-    units.append({"id": agency, "name": f"第{index + 1}县农业农村局", "kind": "county_unit"})
-    groups.append({"id": f"SG-{county}", "county": county, "head": head})
+    units.append(
+        record_of("units", id=agency, name=f"第{index + 1}县农业农村局", kind="county_unit")
+    )
+    groups.append(record_of("supervision_groups", id=f"SG-{county}", county=county, head=head))
     links.append(
-        {
-            "id": f"P-CL-{county}-0",
-            "kind": "county_link",
-            "helper": leader,
-            "target": county,
-            "start": "2018-01-01",
-        }
+        record_of(
+            "pairings",
+            id=f"P-CL-{county}-0",
+            kind="county_link",
+            helper=leader,
+            target=county,
+            start="2018-01-01",
+        )
     )
     for k, unit in enumerate(helpers):
-        pairing = {
-            "id": f"P-CL-{county}-{k + 1}",
-            "kind": "county_link",
-            "helper": unit,
-            "target": county,
-        }
-        if k == 0:
-            pairing["role"] = "lead"
-        pairing["start"] = "2018-01-01"
-        links.append(pairing)
+        links.append(
+            record_of(
+                "pairings",
+                id=f"P-CL-{county}-{k + 1}",
+                kind="county_link",
+                helper=unit,
+                target=county,
+                role="lead" if k == 0 else None,
+                start="2018-01-01",
+            )
+        )
     visits: list[dict[str, Any]] = []
     meetings: list[dict[str, Any]] = []
     for year in (2018, 2019):
         for k, unit in enumerate(helpers):
-            for half in (0, 6):
+            for half in (0, 6):  # one main-leader visit in each half of the year
                 visits.append(
-                    {
-                        "id": f"V-{county}-{year}-{k}-{half}",
-                        "visitor": unit,
-                        "county": county,
-                        "date": f"{year}-{1 + half + k:02d}-14",
-                        "main_leader": True,
-                    }
+                    record_of(
+                        "visits",
+                        id=f"V-{county}-{year}-{k}-{half}",
+                        visitor=unit,
+                        county=county,
+                        date=_day(choose, year, (1 + half, 1), (6 + half, 28)),
+                        main_leader=True,
+                    )
                 )
         visits.append(
-            {
-                "id": f"V-{county}-{year}-L",
-                "visitor": leader,
-                "county": county,
-                "date": f"{year}-09-10",
-            }
+            record_of(
+                "visits",
+                id=f"V-{county}-{year}-L",
+                visitor=leader,
+                county=county,
+                date=_day(choose, year, (9, 1), (9, 30)),
+            )
         )
         meetings.append(
-            {
-                "id": f"MT-{county}-{year}",
-                "county": county,
-                "convened_by": helpers[0],
-                "date": f"{year}-06-20",
-            }
+            record_of(
+                "meetings",
+                id=f"MT-{county}-{year}",
+                county=county,
+                convened_by=helpers[0],
+                date=_day(choose, year, (1, 1), (12, 20)),
+            )
         )
     w.add(f"{folder}/visits", "visits", visits)
     w.add(f"{folder}/visits", "meetings", meetings)
-    w.add(
-        f"{folder}/findings",
-        "findings",
-        [
-            {
-                "id": f"FD-{county}-01",
-                "county": county,
-                "raised_by": f"SG-{county}",
-                "date": "2019-06-09",
-                "deadline": "2019-08-31",
-                "closed": "2019-08-24",
-                "summary": "部分帮户干部对结对贫困户家庭情况不熟悉",
-            }
-        ],
-    )
+    finding = record_of(
+        "findings", id=f"FD-{county}-01", county=county, raised_by=f"SG-{county}",
+        date="2019-06-09", deadline="2019-08-31", closed="2019-08-24",
+        summary="部分帮户干部对结对贫困户家庭情况不熟悉",
+    )  # fmt: skip
+    w.add(f"{folder}/findings", "findings", [finding])
     fund = f"F-{county}-2019-C"
     allocated = 0
     for v in range(villages):
@@ -666,12 +667,13 @@ def _county(
                 f"{folder}/regions",
                 "regions",
                 [
-                    {
-                        "id": township,
-                        "name": f"第{v // VILLAGES_PER_TOWNSHIP + 1}乡",
-                        "level": "township",
-                        "parent": county,
-                    }
+                    record_of(
+                        "regions",
+                        id=township,
+                        name=f"第{v // VILLAGES_PER_TOWNSHIP + 1}乡",
+                        level="township",
+                        parent=county,
+                    )
                 ],
             )
         village = f"{township}{201 + v % VILLAGES_PER_TOWNSHIP:03d}"
@@ -679,38 +681,32 @@ def _county(
             f"{folder}/regions",
             "regions",
             [
-                {
-                    "id": village,
-                    "name": f"第{v + 1}村",
-                    "level": "village",
-                    "parent": township,
-                    "tags": ["poor_village"],
-                }
+                record_of(
+                    "regions",
+                    id=village,
+                    name=f"第{v + 1}村",
+                    level="village",
+                    parent=township,
+                    tags=["poor_village"],
+                )
             ],
         )
         allocated += _village(
-            w, folder, Village(index, county, village, v, helpers[v % len(helpers)], agency, fund)
+            w,
+            choose,
+            folder,
+            Village(index, county, village, v, helpers[v % len(helpers)], agency, fund),
         )
     # The county's fund line, after its allocations have been added up.
-    w.add(
-        f"{folder}/funds",
-        "funds",
-        [
-            {
-                "id": fund,
-                "name": f"2019年中央财政专项扶贫资金(第{index + 1}县)",
-                "source": "central",
-                "year": 2019,
-                "amount": f"{allocated}.00",
-                "received": "2019-02-22",
-                "parent": "F-CEN-2019",
-            }
-        ],
-    )
+    line = record_of(
+        "funds", id=fund, name=f"2019年中央财政专项扶贫资金(第{index + 1}县)", source="central",
+        year=2019, amount=f"{allocated}.00", received="2019-02-22", parent="F-CEN-2019",
+    )  # fmt: skip
+    w.add(f"{folder}/funds", "funds", [line])
     return allocated
 
 
-def _village(w: Writer, folder: str, where: Village) -> int:
+def _village(w: Writer, choose: Chooser, folder: str, where: Village) -> int:
     """Write the records of one village; return its project's budget."""
     county_index, village, v = where.county_index, where.code, where.number
     unit, agency, fund = where.unit, where.agency, where.fund
@@ -722,39 +718,24 @@ def _village(w: Writer, folder: str, where: Village) -> int:
         "cadres",
         CADRES,
         [
-            (cadre, _name(seed + k), unit if k < TEAM_SIZE else agency)
+            (cadre, person(seed + k), unit if k < TEAM_SIZE else agency)
             for k, cadre in enumerate(helpers)
         ],
     )
-    w.add(
-        f"{folder}/villages",
-        "pairings",
-        [
-            {
-                "id": f"P-VP-{village}",
-                "kind": "village_package",
-                "helper": unit,
-                "target": village,
-                "start": "2018-01-01",
-            }
-        ],
-    )
-    w.add(
-        f"{folder}/villages",
-        "work_teams",
-        [
-            {
-                "id": f"WT-{village}",
-                "village": village,
-                "unit": unit,
-                "first_secretary": team[0],
-                "members": team,
-                "start": "2019-01-01",
-            }
-        ],
-    )
+    package = record_of(
+        "pairings", id=f"P-VP-{village}", kind="village_package", helper=unit, target=village,
+        start="2018-01-01",
+    )  # fmt: skip
+    w.add(f"{folder}/villages", "pairings", [package])
+    work_team = record_of(
+        "work_teams", id=f"WT-{village}", village=village, unit=unit, first_secretary=team[0],
+        members=team, start="2019-01-01",
+    )  # fmt: skip
+    w.add(f"{folder}/villages", "work_teams", [work_team])
     ids = [f"{village}-{h:03d}" for h in range(HOUSEHOLDS_PER_VILLAGE)]
-    statuses = ["lifted" if (seed + h) % 4 == 0 else "poor" for h in range(HOUSEHOLDS_PER_VILLAGE)]
+    # About one household in four has been lifted out of poverty.
+    lifted = choose.between
+    statuses = ["lifted" if lifted(0, 3) == 0 else "poor" for _ in range(HOUSEHOLDS_PER_VILLAGE)]
     beneficiaries = [f"HH-{i}" for i, s in zip(ids, statuses, strict=True) if s == "poor"][:5]
     w.rows(
         f"{folder}/households",
@@ -795,22 +776,19 @@ def _village(w: Writer, folder: str, where: Village) -> int:
         ],
     )
     project = f"PJ-{village}-2019"
-    budget = 150_000 + (seed % 7) * 10_000
-    w.add(f"{folder}/projects", "projects", [_project(where, project, budget, beneficiaries)])
-    allocation = f"AL-{village}"
+    budget = 150_000 + choose.between(0, 6) * 10_000
+    category = choose.pick(CATEGORIES)
     w.add(
-        f"{folder}/funds",
-        "allocations",
-        [
-            {
-                "id": allocation,
-                "fund": fund,
-                "project": project,
-                "amount": f"{budget}.00",
-                "date": "2019-03-19",
-            }
-        ],
+        f"{folder}/projects",
+        "projects",
+        [_project(where, project, budget, category, beneficiaries)],
     )
+    allocation = f"AL-{village}"
+    money = record_of(
+        "allocations", id=allocation, fund=fund, project=project, amount=f"{budget}.00",
+        date="2019-03-19",
+    )  # fmt: skip
+    w.add(f"{folder}/funds", "allocations", [money])
     # Paid as the works progress (35 %, 70 %, 100 %), so spending keeps pace.
     first, second = budget * 35 // 100, budget * 70 // 100
     paid = ((first, "2019-05-30"), (second - first, "2019-08-30"), (budget - second, "2019-10-30"))
@@ -818,35 +796,38 @@ def _village(w: Writer, folder: str, where: Village) -> int:
         f"{folder}/funds",
         "disbursements",
         [
-            {
-                "id": f"DB-{village}-{k}",
-                "allocation": allocation,
-                "amount": f"{amount}.00",
-                "date": day,
-            }
+            record_of(
+                "disbursements",
+                id=f"DB-{village}-{k}",
+                allocation=allocation,
+                amount=f"{amount}.00",
+                date=day,
+            )
             for k, (amount, day) in enumerate(paid)
         ],
     )
     return budget
 
 
-def _project(where: Village, project: str, budget: int, beneficiaries: list[str]) -> dict[str, Any]:
-    seed = where.county_index * 1000 + where.number
-    return {
-        "id": project,
-        "name": f"第{where.number + 1}村产业发展项目",
-        "county": where.county,
-        "village": where.code,
-        "category": CATEGORIES[seed % len(CATEGORIES)],
-        "nature": "new",
-        "task": "建设种植基地100亩",
-        "mechanism": "合作社统一收购,贫困户务工和分红",
-        "period": {"start": "2019-03-01", "end": "2019-11-30"},
-        "implementer": where.agency,
-        "year": 2019,
-        "budget": f"{budget}.00",
-        "status": "accepted",
-        "milestones": {
+def _project(
+    where: Village, project: str, budget: int, category: str, beneficiaries: list[str]
+) -> dict[str, Any]:
+    return record_of(
+        "projects",
+        id=project,
+        name=f"第{where.number + 1}村产业发展项目",
+        county=where.county,
+        village=where.code,
+        category=category,
+        nature="new",
+        task="建设种植基地100亩",
+        mechanism="合作社统一收购,贫困户务工和分红",
+        period={"start": "2019-03-01", "end": "2019-11-30"},
+        implementer=where.agency,
+        year=2019,
+        budget=f"{budget}.00",
+        status="accepted",
+        milestones={
             "proposed": "2018-10-19",
             "reviewed": "2018-11-23",
             "in_library": "2018-12-17",
@@ -854,7 +835,7 @@ def _project(where: Village, project: str, budget: int, beneficiaries: list[str]
             "completed": "2019-10-31",
             "accepted": "2019-12-13",
         },
-        "performance": {
+        performance={
             "targets": [
                 {"indicator": "种植基地", "value": 100, "unit": "亩", "dimension": "output"},
                 {"indicator": "户均增收", "value": 2200, "unit": "元/年", "dimension": "benefit"},
@@ -863,7 +844,7 @@ def _project(where: Village, project: str, budget: int, beneficiaries: list[str]
             "poor_households": len(beneficiaries),
             "beneficiaries": beneficiaries,
         },
-        "announcements": [
+        announcements=[
             {"stage": "intake", "start": "2018-11-30", "end": "2018-12-14", "place": "村务公开栏"},
             {
                 "stage": "implementation",
@@ -878,13 +859,13 @@ def _project(where: Village, project: str, budget: int, beneficiaries: list[str]
                 "place": "村务公开栏",
             },
         ],
-        "progress": [
+        progress=[
             {"date": "2019-05-31", "physical_pct": 35},
             {"date": "2019-08-31", "physical_pct": 70},
             {"date": "2019-10-31", "physical_pct": 100},
         ],
-        "updated": "2019-12-13",
-    }
+        updated="2019-12-13",
+    )
 
 
 def iter_json(root: Path) -> Iterator[Path]:
@@ -900,13 +881,16 @@ def main() -> None:
     size.add_argument("--province", action="store_true", help="the whole province (≈1.07e7)")
     parser.add_argument("--format", choices=("csv", "parquet", "flow", "block"), default="csv")
     parser.add_argument("--json", type=Path, help="also write the JSON floor here")
+    parser.add_argument("--seed", type=int, default=0, help="the world's seed (default 0)")
     args = parser.parse_args()
     shape = Shape.province() if args.province else Shape.for_records(args.records)
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total} counties", end="", file=sys.stderr, flush=True)
 
-    totals = generate(shape, args.out, form=args.format, json_root=args.json, progress=progress)
+    totals = generate(
+        shape, args.out, form=args.format, json_root=args.json, progress=progress, seed=args.seed
+    )
     print(file=sys.stderr)
     print(
         f"{totals.records:,} records in {totals.files} files ({totals.mb:.1f} MB"

@@ -11,23 +11,30 @@ from the tests::
     python bench/startup.py                        # 10 runs of the bundled example
     python bench/startup.py --runs 20 --top 25
     python bench/startup.py --no-bytecode          # our package without .pyc files
+    python bench/startup.py --rev main             # the package as committed on main
     flock /work/wt/suite.lock python bench/startup.py   # on a shared machine
 
 ``--compile`` first writes the package's bytecode (``python -m compileall``,
 as ``pip install`` does). ``--no-bytecode`` measures a temporary copy of the
 package that has none (``PYTHONDONTWRITEBYTECODE=1``, so every run compiles
 our sources again, as a checkout without ``.pyc`` files does); the other
-packages keep theirs.
+packages keep theirs. ``--rev`` measures a temporary, compiled copy of the
+package as committed at a revision (with ``--no-bytecode``: not compiled), so
+two revisions compare on the same machine and the working tree can change
+meanwhile. The CPU time (user + system) is printed beside the wall time: on a
+loaded machine it moves less.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
@@ -48,8 +55,10 @@ def command(path: Path) -> list[str]:
     return [sys.executable, "-m", PACKAGE, "check", str(path)]
 
 
-def timed_run(argv: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, int, bytes]:
-    """One fresh process: wall seconds, peak RSS in KiB and its standard output."""
+def timed_run(
+    argv: Sequence[str], env: dict[str, str], cwd: Path
+) -> tuple[float, float, int, bytes]:
+    """One fresh process: wall and CPU seconds, peak RSS in KiB and its standard output."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
@@ -60,21 +69,21 @@ def timed_run(argv: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[floa
             err.seek(0)
             sys.exit(f"{' '.join(argv)} exited {code}:\n{err.read().decode(errors='replace')}")
         out.seek(0)
-        return wall, usage.ru_maxrss, out.read()
+        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, out.read()
 
 
 def run_all(
     argv: Sequence[str], env: dict[str, str], cwd: Path, runs: int
-) -> list[tuple[float, int]]:
+) -> list[tuple[float, float, int]]:
     """``runs`` cold runs; every one must print the same report."""
-    results: list[tuple[float, int]] = []
+    results: list[tuple[float, float, int]] = []
     first: bytes | None = None
     for _ in range(runs):
-        wall, rss, out = timed_run(argv, env, cwd)
+        wall, cpu, rss, out = timed_run(argv, env, cwd)
         if first is not None and out != first:
             sys.exit("the report differs between runs")
         first = out
-        results.append((wall, rss))
+        results.append((wall, cpu, rss))
     return results
 
 
@@ -126,16 +135,39 @@ def bytecode_state(package: Path) -> str:
     return f"{fresh}/{len(sources)} modules with bytecode"
 
 
-def without_bytecode(workdir: Path, env: dict[str, str]) -> Path:
-    """A copy of the package without bytecode, first on the path of every run."""
+def package_copy(workdir: Path, env: dict[str, str], rev: str | None, bytecode: bool) -> Path:
+    """A copy of the package (as committed at ``rev``, else as it is), first on the path."""
     copy = workdir / PACKAGE
-    shutil.copytree(ROOT / PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    if not (copy / "rules").exists():  # an editable checkout keeps the packs beside the package
-        shutil.copytree(ROOT / "rules", copy / "rules")
+    if rev is None:
+        shutil.copytree(ROOT / PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        if not (copy / "rules").exists():  # an editable checkout keeps the packs beside it
+            shutil.copytree(ROOT / "rules", copy / "rules")
+    else:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, PACKAGE, "rules"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(workdir, filter="data")
+        (workdir / "rules").rename(copy / "rules")
+    if bytecode:  # as pip does at install
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(copy)], check=True)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONPATH"] = os.pathsep.join([str(workdir), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep
     )
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    where = subprocess.run(
+        [sys.executable, "-c", f"import {PACKAGE}; print({PACKAGE}.__file__)"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(where).is_relative_to(copy):
+        sys.exit(f"the copy is not the package imported: {where}")
     return copy
 
 
@@ -150,46 +182,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-bytecode", action="store_true", help="a copy of the package without .pyc files"
     )
+    parser.add_argument(
+        "--rev", help="a compiled copy of the package as committed at this git revision"
+    )
     args = parser.parse_args(argv)
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="startup-") as workdir:
         package, cwd = ROOT / PACKAGE, Path.cwd()
-        if args.no_bytecode:  # run from the copy's folder: `-m` puts the current one first
+        if args.no_bytecode or args.rev:  # run in the copy's folder: `-m` puts it first
             cwd = Path(workdir)
-            package = without_bytecode(Path(workdir), env)
+            package = package_copy(cwd, env, args.rev, bytecode=not args.no_bytecode)
             run = [sys.executable, "-m", PACKAGE, "check", str(args.path.resolve())]
-            where = subprocess.run(
-                [sys.executable, "-c", f"import {PACKAGE}; print({PACKAGE}.__file__)"],
-                env=env,
-                cwd=cwd,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            if not Path(where).is_relative_to(package):
-                sys.exit(f"the copy is not the package imported: {where}")
+            state = f"{'none' if args.no_bytecode else 'compiled'} (a copy of the package"
+            state += f" at {args.rev})" if args.rev else ")"
         else:
             if args.compile:
                 subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
             run = command(args.path)
+            state = bytecode_state(package)
         before = os.getloadavg()
         timed_run(run, env, cwd)  # warms the file cache; not counted
         results = run_all(run, env, cwd, args.runs)
         after = os.getloadavg()
         rows = import_costs(run, env, cwd)
-    walls = [wall for wall, _ in results]
-    rss = max(peak for _, peak in results)
+    walls = [wall for wall, _, _ in results]
+    cpus = [cpu for _, cpu, _ in results]
+    rss = max(peak for _, _, peak in results)
     median = statistics.median(walls)
     verdict = "holds" if median < args.budget else f"missed by {median - args.budget:.2f} s"
     print(f"command: {' '.join(run)}")
-    state = "none (a copy of the package)" if args.no_bytecode else bytecode_state(package)
     print(f"bytecode: {state}")
     print(f"load average: {before[0]:.2f} before, {after[0]:.2f} after ({os.cpu_count()} CPUs)")
     print(
         f"{args.runs} cold runs: median {median:.3f} s, min {min(walls):.3f} s, "
-        f"max {max(walls):.3f} s; peak RSS {rss / 1024:.0f} MiB"
+        f"max {max(walls):.3f} s; CPU (user+sys) median {statistics.median(cpus):.3f} s; "
+        f"peak RSS {rss / 1024:.0f} MiB"
     )
-    print(f"budget {args.budget:.2f} s: {verdict}")
+    print(f"budget {args.budget:.2f} s (wall, median): {verdict}")
     report_imports(rows, args.top)
     return 0 if median < args.budget else 1
 

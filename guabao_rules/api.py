@@ -194,9 +194,21 @@ def scope(paths: Sequence[PathArg], config: Config) -> Scope:
     return Scope([root, *files], frozenset(f.relative_to(root).as_posix() for f in files))
 
 
+QUERY_ENGINES = frozenset({"duckdb", "spark"})
+"""The engines that read the bulk tables columnar and run compiled rules as queries."""
+
+
 def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -> Dataset:
-    """Read a scope's paths as the configuration says (``exclude``, ``encoding``, size bound)."""
+    """Read a scope's paths as the configuration says (``exclude``, ``encoding``, size bound).
+
+    With a query engine (``engine = "duckdb"`` or ``"spark"``) the bulk CSV
+    tables are read columnar (:class:`~guabao_rules.columnar.reading.ColumnarTables`).
+    """
     paths = the_scope.load
+    if config.engine in QUERY_ENGINES and "bulk" not in options:
+        from guabao_rules.columnar.reading import ColumnarTables
+
+        options["bulk"] = ColumnarTables()
     return loader.load(
         paths if len(paths) > 1 else paths[0],
         exclude=config.exclude,

@@ -442,7 +442,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
             target=target,
             reason=error.strerror,
         ) from None
-    _write(f"wrote {written}\n", None)
+    # `schema` takes no --lang: the locale's language, as for its errors.
+    _write(f"已写入 {written}\n" if default_lang() == "zh" else f"wrote {written}\n", None)
     return 0
 
 

@@ -5,8 +5,6 @@ profile overrides the rules' defaults. Anything unknown is a
 :class:`ConfigError`, reported in one line with exit status 2.
 """
 
-from __future__ import annotations
-
 import math
 import os
 import re

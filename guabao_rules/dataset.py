@@ -113,6 +113,8 @@ class Dataset:
         self.unread: set[str] = set()
         """Files of ``files`` never opened (links out of the root, FIFOs, devices):
         reports must not open them either, for an excerpt."""
+        self.bulk: object | None = None
+        """The other reader of the bulk tables that read some (``load(bulk=...)``), if any."""
         self.lost_ids: dict[str, SourceRef] = {}
         """Ids of records listed under an unknown collection (never read), with
         where that collection's D003 points: a reference to one follows from it."""

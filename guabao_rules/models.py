@@ -8,8 +8,6 @@ only ``true``/``false``. Unknown keys are not rejected by the models; the
 loader reports them (D003) and the record is otherwise loaded as usual.
 """
 
-from __future__ import annotations
-
 import functools
 import re
 import types

@@ -38,10 +38,11 @@ __all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose"]
 AUTO_RECORDS: int | None = None
 """From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
 
-None until the bulk tables are read columnar: today the query engines read
-through the Python readers and build their tables from the records, which
-costs more than the queries save (10^5 records: 21.6 s against Python's
-13.9 s, docs/performance.md), so ``auto`` keeps every dataset on Python.
+None until a measurement shows the query engine ahead. The bulk CSV tables
+are now read columnar (:mod:`guabao_rules.columnar.reading`), but every bulk
+row is still made into a Python record for the rules that run in Python and
+for the findings' places, and each compiled rule costs a fixed query time, so
+no crossover was measured yet (docs/performance.md).
 """
 
 

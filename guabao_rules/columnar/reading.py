@@ -35,15 +35,24 @@ import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import PlainValidator, WithJsonSchema
 
-from guabao_rules import models
 from guabao_rules.columnar.tables import arrow_schema, columns_of, digits_column, table_of
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry
-from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, Record
+from guabao_rules.diagnostics import SourceRef
+from guabao_rules.models import (
+    COLLECTIONS,
+    TABLE_COLLECTIONS,
+    Record,
+    _validate_amount,
+    _validate_date,
+    _validate_id,
+    _validate_period,
+)
 from guabao_rules.personal import scan_personal_data
 from guabao_rules.sources.csvsource import (
     MAX_CELL,
@@ -55,21 +64,30 @@ from guabao_rules.sources.csvsource import (
     converters,
     read_header,
 )
-from guabao_rules.sources.positions import Key, Mark
+from guabao_rules.sources.positions import Key, LazyPositionTree, Mark, PositionTree
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["BulkRead", "FieldCheck", "RowLines", "TableFile", "field_checks", "read_bulk"]
+__all__ = [
+    "BulkRead",
+    "ColumnarTables",
+    "FieldCheck",
+    "FileRead",
+    "RowLines",
+    "TableFile",
+    "field_checks",
+    "read_bulk",
+]
 
 CheckKind = Literal["id", "text", "choice", "day", "period", "amount", "bool", "int", "ids"]
 """How a field's cell text is judged and typed."""
 
 _VALIDATORS: Final = {
-    models._validate_id: "id",
-    models._validate_date: "day",
-    models._validate_period: "period",
-    models._validate_amount: "amount",
+    _validate_id: "id",
+    _validate_date: "day",
+    _validate_period: "period",
+    _validate_amount: "amount",
 }
 """The models' value types, by their validator: each has its SQL twin below."""
 
@@ -162,7 +180,7 @@ def field_checks(model: type[Record]) -> tuple[FieldCheck, ...]:
         minimum = None
         for meta in metadata:
             if isinstance(meta, PlainValidator | WithJsonSchema) or (
-                type(meta).__module__ == models.__name__
+                type(meta).__module__ == Record.__module__
             ):
                 continue  # the value type (above), its schema, the format's markers (Column, To…)
             bound = getattr(meta, "ge", None)
@@ -312,6 +330,7 @@ class _Plan:
     personal: bool
     large: bool
     header_problems: bool
+    dense: bool
 
 
 _QUOTED_CELL: Final = re.compile(r'(?m)(?:^|(?<=,))"(?:[^"]|"")*"(?=,|\r?$)')
@@ -350,6 +369,35 @@ class RowLines:
 
 
 @dataclass(slots=True)
+class FileRead:
+    """What the columnar reader found in one file DuckDB read.
+
+    Attributes:
+        file: The file.
+        columns: The field each column holds (None: not read).
+        header_issues: The header's findings (unknown, repeated, unnamed columns).
+        invalid: Each row that failed validation: its place among the file's
+            rows, its entry and its findings, as the Python reader made them.
+        personal: The personal data of valid rows, by row.
+        first_line: The line of row 0 when row n is on ``first_line + n``
+            (no blank line, no line break in a cell); None: ask :class:`RowLines`.
+        offset: Where the file's valid rows start in its collection's table.
+        valid: How many valid rows it has there.
+        personal_possible: Whether the Python reader would look for personal data.
+    """
+
+    file: TableFile
+    columns: tuple[str | None, ...]
+    header_issues: list[LoadIssue] = field(default_factory=list)
+    invalid: list[tuple[int, RecordEntry, list[LoadIssue]]] = field(default_factory=list)
+    personal: dict[int, list[tuple[tuple[Key, ...], str]]] = field(default_factory=dict)
+    first_line: int | None = None
+    offset: int = 0
+    valid: int = 0
+    personal_possible: bool = True
+
+
+@dataclass(slots=True)
 class BulkRead:
     """The bulk tables as read: valid rows in Arrow, the rest as the Python reader gives it.
 
@@ -357,14 +405,16 @@ class BulkRead:
         tables: Each bulk collection's valid rows in reading order (files in
             the order given, rows in file order): the contract columns, then
             ``_file`` (the file's ``rel``), ``_ordinal`` (the row's place in
-            the table) and ``_row`` (its place among its file's data rows).
+            the table), ``_row`` (its place among its file's data rows) and
+            ``_text_<field>`` (an amount's or the notes' text as written).
         issues: The readers' findings (D000, D003, D007) in reading order,
             exactly as the Python loader words and places them, except D001:
-            duplicate ids are the dataset's to find (see ``ids``).
+            duplicate ids are the dataset's to find.
         invalid: The rows that failed validation, as the Python reader's entries.
         personal: For valid rows holding personal data: (collection, file,
             row, the field paths and kinds :func:`scan_personal_data` gives).
         python_files: The files read by the Python reader (the rest by DuckDB).
+        files: What was found in each file DuckDB read, by ``rel``.
         lines: Finds the line of a row, for findings.
     """
 
@@ -375,6 +425,7 @@ class BulkRead:
         default_factory=list
     )
     python_files: list[str] = field(default_factory=list)
+    files: dict[str, FileRead] = field(default_factory=dict)
     lines: RowLines = field(default_factory=RowLines)
 
 
@@ -424,6 +475,8 @@ def _plan(file: TableFile, index: int, data: bytes) -> _Plan | None:
         personal='"' not in text or may_hold_personal_data(data),
         large=len(data) > MAX_CELL,
         header_problems=bool(problems),
+        # No blank line and no line break in a cell: row n starts on line skip + 1 + n.
+        dense=not multiline and b"\n\n" not in data and b"\n\r\n" not in data,
     )
 
 
@@ -445,6 +498,14 @@ def _header_issues(plan: _Plan, text: str) -> list[LoadIssue]:
     reader = _scratch_reader(plan.file)
     reader.read_rows(plan.file.collection, ParsedTable(problems=problems))
     return list(reader.dataset.issues)
+
+
+@functools.cache
+def _text_fields(collection: str) -> tuple[str, ...]:
+    """The fields whose text the tables keep in ``_text_<field>``: amounts and notes."""
+    model = COLLECTIONS[collection]
+    amounts = tuple(c.name for c in field_checks(model) if c.kind == "amount")
+    return (*amounts, "notes") if "notes" in model.model_fields else amounts
 
 
 def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) -> str:
@@ -500,6 +561,11 @@ def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) 
         flags.append(f"regexp_matches({joined}, '{_PERSONAL}') AS _personal")
     else:
         flags.append("false AS _personal")
+    # Kept as written for the records made from the table (materialise): an
+    # amount's own digits (5 is not 5.00 in a message) and the free notes.
+    for name in _text_fields(plans[0].file.collection):
+        value = by_field.get(name, "NULL::VARCHAR")
+        typed.append(f'{value} AS "_text_{name}"')
     valid = " AND ".join(oks) or "true"
     inner = (
         f"SELECT *, ({valid}) AND NOT ({lone}) AS _ok FROM read_csv([{paths}], "
@@ -510,6 +576,7 @@ def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) 
         f"CASE WHEN _ok AND NOT _personal THEN NULL ELSE c{i} END AS c{i}" for i in range(width)
     ]
     outer_typed = [f'"{name}"' for name in _typed_names(checks)]
+    outer_typed += [f'"_text_{name}"' for name in _text_fields(plans[0].file.collection)]
     body = ", ".join([*flags, *typed, "_ok", *[f"c{i}" for i in range(width)]])
     outer = ", ".join(["_fidx", "_lone", "_wide", "_long", "_personal", "_ok"])
     outer = ", ".join([outer, *outer_typed, *failing])
@@ -551,11 +618,14 @@ def _read_groups(
     return done, failed
 
 
-def read_bulk(files: Iterable[TableFile]) -> BulkRead:
+def read_bulk(files: Iterable[TableFile], *, read_the_rest: bool = True) -> BulkRead:
     """Read the bulk table files into Arrow tables and the Python reader's findings.
 
     Args:
-        files: The files in reading order (the loader's: by relative path).
+        files: The files in reading order (the loader's: by relative path),
+            each a regular file the loader has vetted.
+        read_the_rest: Read the files DuckDB cannot read with the Python
+            reader too; False leaves them to the caller (``python_files``).
 
     Returns:
         The tables, issues, invalid rows and personal data (:class:`BulkRead`).
@@ -567,7 +637,8 @@ def read_bulk(files: Iterable[TableFile]) -> BulkRead:
     ordered = list(files)
     plans: dict[str, list[_Plan]] = {}
     python: dict[int, TableFile] = {}
-    header_issues: dict[int, list[LoadIssue]] = {}
+    per_file: dict[int, FileRead] = {}
+    pieces: dict[int, pa.Table] = {}
     for index, file in enumerate(ordered):
         data = file.path.read_bytes()
         try:
@@ -579,11 +650,9 @@ def read_bulk(files: Iterable[TableFile]) -> BulkRead:
             python[index] = file
             continue
         plans.setdefault(file.collection, []).append(plan)
+        out = per_file[index] = FileRead(file, plan.columns, personal_possible=plan.personal)
         if plan.header_problems:
-            text = data.decode("utf-8").removeprefix("\ufeff")
-            header_issues[index] = _header_issues(plan, text)
-    # Per file, in reading order: (issues, invalid entries, table pieces, personal).
-    per_file: dict[int, _FileOut] = {}
+            out.header_issues = _header_issues(plan, data.decode("utf-8").removeprefix("\ufeff"))
     con = duckdb.connect()
     try:
         for collection, collection_plans in plans.items():
@@ -593,29 +662,33 @@ def read_bulk(files: Iterable[TableFile]) -> BulkRead:
             for plan in failed:
                 python[plan.index] = plan.file
             for group, table in groups:
-                _split_group(result, group, table, model, checks, per_file, python)
+                _split_group(result, group, table, model, checks, per_file, pieces, python)
     finally:
         con.close()
-    for index, file in python.items():
-        per_file[index] = _python_file(file)
+    for index in python:
+        per_file.pop(index, None)
+        pieces.pop(index, None)
+        if read_the_rest:
+            per_file[index], pieces[index] = _python_file(ordered[index])
+    result.python_files = [ordered[i].rel for i in sorted(python)]
+    offsets: dict[str, int] = {}
     for index in sorted(per_file):
         out = per_file[index]
+        out.offset = offsets.get(out.file.collection, 0)
+        out.valid = pieces[index].num_rows
+        offsets[out.file.collection] = out.offset + out.valid
+        result.issues.extend(out.header_issues)
+        for _row, entry, issues in out.invalid:
+            result.issues.extend(issues)
+            result.invalid.append(entry)
+        collection, rel = out.file.collection, out.file.rel
+        result.personal.extend((collection, rel, row, found) for row, found in out.personal.items())
         if index not in python:
-            result.issues.extend(header_issues.get(index, []))
-        result.issues.extend(out.issues)
-        result.invalid.extend(out.invalid)
-        result.personal.extend(out.personal)
-    result.python_files = [ordered[i].rel for i in sorted(python)]
+            result.files[rel] = out
     for collection in sorted(TABLE_COLLECTIONS):
-        pieces = [
-            (index, piece)
-            for index in sorted(per_file)
-            for piece in per_file[index].pieces
-            if per_file[index].collection == collection
-        ]
         schema = _schema(COLLECTIONS[collection])
-        tables = [piece for _, piece in pieces if piece.num_rows]
-        table = pa.concat_tables(tables) if tables else schema.empty_table()
+        mine = [pieces[i] for i in sorted(pieces) if per_file[i].file.collection == collection]
+        table = pa.concat_tables(mine) if mine else schema.empty_table()
         ordinal = pa.array(range(table.num_rows), pa.int64())
         result.tables[collection] = table.set_column(
             table.schema.get_field_index("_ordinal"), "_ordinal", ordinal
@@ -623,29 +696,20 @@ def read_bulk(files: Iterable[TableFile]) -> BulkRead:
     return result
 
 
-@dataclass(slots=True)
-class _FileOut:
-    collection: str
-    issues: list[LoadIssue] = field(default_factory=list)
-    invalid: list[RecordEntry] = field(default_factory=list)
-    pieces: list[pa.Table] = field(default_factory=list)
-    personal: list[tuple[str, str, int, list[tuple[tuple[Key, ...], str]]]] = field(
-        default_factory=list
-    )
-
-
 @functools.cache
 def _schema(model: type[Record]) -> pa.Schema:
-    """The collection's contract schema with ``_row`` after ``_ordinal``."""
+    """The collection's contract schema, then ``_row`` and the ``_text_`` columns."""
     import pyarrow as pa
 
-    return arrow_schema(model).append(pa.field("_row", pa.int64()))
+    collection = next(c for c, m in COLLECTIONS.items() if m is model)
+    schema = arrow_schema(model).append(pa.field("_row", pa.int64()))
+    for name in _text_fields(collection):
+        schema = schema.append(pa.field(f"_text_{name}", pa.string()))
+    return schema
 
 
-def _python_file(file: TableFile) -> _FileOut:
+def _python_file(file: TableFile) -> tuple[FileRead, pa.Table]:
     """Read a file with the Python reader (the loader's own code), for what DuckDB cannot."""
-    import pyarrow as pa
-
     from guabao_rules.sources.csvsource import read_table
     from guabao_rules.sources.loader import may_hold_personal_data
 
@@ -654,24 +718,39 @@ def _python_file(file: TableFile) -> _FileOut:
     possible = may_hold_personal_data(data)
     parsed = read_table(data, file.collection, file.encoding)
     reader.read_rows(file.collection, parsed)
-    out = _FileOut(file.collection)
-    out.issues = [i for i in reader.dataset.issues if i.rule != "D001"]
+    out = FileRead(file, ())
+    issues = [i for i in reader.dataset.issues if i.rule != "D001"]
     model = COLLECTIONS[file.collection]
-    valid: list[tuple[int, Record]] = []
+    valid: list[tuple[int, Record, dict[str, Any]]] = []
     for row, (entry, parsed_row) in enumerate(
         zip(reader.dataset.entries, parsed.rows, strict=True)
     ):
         if entry.model is None:
-            out.invalid.append(entry)
+            out.invalid.append((row, entry, []))
             continue
-        valid.append((row, entry.model))
+        valid.append((row, entry.model, parsed_row.raw))
         found = scan_personal_data(parsed_row.raw) if possible else []
         if found:
-            out.personal.append((file.collection, file.rel, row, found))
-    table = table_of(model, ((record, file.rel) for _, record in valid))
-    rows = pa.array([row for row, _ in valid], pa.int64())
-    out.pieces.append(table.append_column("_row", rows).cast(_schema(model)))
-    return out
+            out.personal[row] = found
+    out.header_issues = issues  # in the Python reader's own order, all at once
+    return out, _valid_table(model, file.rel, valid)
+
+
+def _valid_table(
+    model: type[Record], rel: str, valid: Sequence[tuple[int, Record, dict[str, Any]]]
+) -> pa.Table:
+    """Records validated in Python as table rows (with their ``_row`` and cell texts)."""
+    import pyarrow as pa
+
+    collection = next(c for c, m in COLLECTIONS.items() if m is model)
+    table = table_of(model, ((record, rel) for _, record, _ in valid))
+    table = table.append_column("_row", pa.array([row for row, _, _ in valid], pa.int64()))
+    for name in _text_fields(collection):
+        texts = [raw.get(name) for _, _, raw in valid]
+        table = table.append_column(
+            f"_text_{name}", pa.array([t if isinstance(t, str) else None for t in texts])
+        )
+    return table.cast(_schema(model))
 
 
 def _split_group(  # noqa: PLR0917 - one private call site
@@ -680,7 +759,8 @@ def _split_group(  # noqa: PLR0917 - one private call site
     table: pa.Table,
     model: type[Record],
     checks: Sequence[FieldCheck],
-    per_file: dict[int, _FileOut],
+    per_file: dict[int, FileRead],
+    pieces: dict[int, pa.Table],
     python: dict[int, TableFile],
 ) -> None:
     """Share a group's rows out to its files: valid rows as Arrow, the rest through Python."""
@@ -716,6 +796,7 @@ def _split_group(  # noqa: PLR0917 - one private call site
             work.setdefault(file_index, []).append((int(position[at]), cells, bool(row["_ok"])))
     by_field = converters(model)
     keep = _typed_names(checks)
+    texts = [f"_text_{name}" for name in _text_fields(group[0].file.collection)]
     schema = _schema(model)
     for file_index, plan in enumerate(group):
         if file_index in broken:
@@ -726,9 +807,11 @@ def _split_group(  # noqa: PLR0917 - one private call site
         # The Python reader skips blank rows: the later rows' places close up.
         places = position[indices == file_index]
         row_number = places - np.searchsorted(gone, places, side="right")
-        out = per_file.setdefault(plan.index, _FileOut(plan.file.collection))
+        out = per_file[plan.index]
+        if plan.dense and not gone.size:
+            out.first_line = plan.skip + 1
         reader = None
-        rescued: list[tuple[int, Record]] = []
+        rescued: list[tuple[int, Record, dict[str, Any]]] = []
         for place, cells, ok in work.get(file_index, []):
             row = int(place - np.searchsorted(gone, place, side="right"))
             raw: dict[str, Any] = {}
@@ -739,31 +822,32 @@ def _split_group(  # noqa: PLR0917 - one private call site
             if not ok:
                 if reader is None:
                     reader = _scratch_reader(plan.file)
+                before = len(reader.dataset.issues)
                 entry = _python_row(result, reader, plan, row, raw)
                 if entry.model is None:
-                    out.invalid.append(entry)
+                    issues = [i for i in reader.dataset.issues[before:] if i.rule != "D001"]
+                    out.invalid.append((row, entry, issues))
                     continue
                 # The SQL check was stricter than pydantic: the row is valid after all.
-                rescued.append((row, entry.model))
+                rescued.append((row, entry.model, raw))
             if plan.personal:
                 found = scan_personal_data(raw)
                 if found:
-                    out.personal.append((plan.file.collection, plan.file.rel, row, found))
-        if reader is not None:
-            out.issues.extend(i for i in reader.dataset.issues if i.rule != "D001")
-        ok_mask = mine.column("_ok")
+                    out.personal[row] = found
+        ok_mask = mine.column("_ok").combine_chunks()
         piece = mine.filter(ok_mask).select(keep)
         piece = piece.append_column(
             "_file", pa.array([plan.file.rel] * piece.num_rows, pa.string())
         )
         piece = piece.append_column("_ordinal", pa.array(np.zeros(piece.num_rows, np.int64)))
-        piece = piece.append_column("_row", pa.array(row_number).filter(ok_mask.combine_chunks()))
+        piece = piece.append_column("_row", pa.array(row_number).filter(ok_mask))
+        for name in texts:
+            piece = piece.append_column(name, mine.column(name).filter(ok_mask))
         piece = piece.cast(schema)
         if rescued:
-            extra = table_of(model, ((record, plan.file.rel) for _, record in rescued))
-            extra = extra.append_column("_row", pa.array([r for r, _ in rescued], pa.int64()))
-            piece = pa.concat_tables([piece, extra.cast(schema)]).sort_by("_row")
-        out.pieces.append(piece)
+            extra = _valid_table(model, plan.file.rel, rescued)
+            piece = pa.concat_tables([piece, extra]).sort_by("_row")
+        pieces[plan.index] = piece
 
 
 def _python_row(
@@ -777,3 +861,154 @@ def _python_row(
     reader.read_record(plan.file.collection, model, raw, reader.at(Mark(line, 1)), positions)
     entry: RecordEntry = reader.dataset.entries[-1]
     return entry
+
+
+class _TablePositions(LazyPositionTree):
+    """A table row's positions: its line now, its cells' columns when first asked for."""
+
+    __slots__ = ("_columns", "_file", "_lines")
+
+    def __init__(
+        self, line: int, lines: RowLines, file: TableFile, columns: tuple[str | None, ...]
+    ) -> None:
+        super().__init__(Mark(line, 1))
+        self._lines = lines
+        self._file = file
+        self._columns = columns
+
+    def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
+        source, _ = self._lines.source(self._file)
+        row = _RowPositions(source, self.start.line, self._columns)
+        return row.keys, row.children
+
+
+def _maker(model: type[Record]) -> Any:
+    """Makes a record of ``model`` from its field values, already valid (what the SQL checked).
+
+    What ``model_construct`` does, without its per-field defaults and checks:
+    every field is given (absent ones as their defaults), in the model's order.
+    """
+    new = object.__new__
+    set_attribute = object.__setattr__
+    fields_set = set(model.model_fields)
+
+    def make(values: dict[str, Any]) -> Record:
+        record = new(model)
+        set_attribute(record, "__dict__", values)
+        set_attribute(record, "__pydantic_fields_set__", fields_set)
+        set_attribute(record, "__pydantic_extra__", None)
+        set_attribute(record, "__pydantic_private__", None)
+        return record
+
+    return make
+
+
+class ColumnarTables:
+    """The loader's bulk reader for the query engines (``load(bulk=ColumnarTables())``).
+
+    It reads every bulk CSV table it can with :func:`read_bulk`, then gives
+    the loader each file's records made straight from the Arrow rows (no
+    parsing and no validation in Python: the SQL checks did it), its failing
+    rows as the Python reader read them, and its findings, so the dataset is
+    the one the Python reader would build. ``materialised`` counts the rows
+    made into Python records, by collection: today every rule that runs in
+    Python, the index and the findings' places need them.
+    """
+
+    def __init__(self) -> None:
+        self.read: BulkRead | None = None
+        self.materialised: dict[str, int] = {}
+        self._kept: dict[str, list[bool]] = {}
+        """Per collection, for each row of its table: whether it is the first of its id."""
+
+    def query_table(self, collection: str, records: int) -> pa.Table | None:
+        """The collection's table of valid first records, as the query contract has it.
+
+        None unless its ``records`` valid records (the index's) are all rows
+        of the table: then they need not be made into a table again.
+        """
+        import pyarrow as pa
+
+        if self.read is None:
+            return None
+        kept = self._kept.get(collection, [])
+        if sum(kept) != records or len(kept) != self.read.tables[collection].num_rows:
+            return None
+        model = COLLECTIONS[collection]
+        table = self.read.tables[collection].filter(pa.array(kept, pa.bool_()))
+        table = table.select(arrow_schema(model).names)
+        ordinal = pa.array(range(table.num_rows), pa.int64())
+        return table.set_column(table.schema.get_field_index("_ordinal"), "_ordinal", ordinal)
+
+    def prepare(self, files: Sequence[tuple[str, Path, str, str]]) -> set[str]:
+        """Read the tables DuckDB can read; the relative paths of those."""
+        self.read = read_bulk(
+            [TableFile(rel, path, collection, enc) for rel, path, collection, enc in files],
+            read_the_rest=False,
+        )
+        return set(self.read.files)
+
+    def read_into(self, reader: Any, rel: str) -> None:
+        """Enter one file's records, findings and ids into the loader's dataset, in row order."""
+        assert self.read is not None
+        out = self.read.files[rel]
+        file = out.file
+        collection = file.collection
+        model = COLLECTIONS[collection]
+        dataset = reader.dataset
+        reader.personal_possible = out.personal_possible
+        dataset.issues.extend(out.header_issues)
+        table = self.read.tables[collection].slice(out.offset, out.valid)
+        fields = list(model.model_fields)
+        texts = _text_fields(collection)
+        columns: list[list[Any]] = []
+        for name in fields:
+            if name == "notes":
+                values = table.column("_text_notes").to_pylist()
+            elif name in texts:  # an amount: pydantic's Decimal of the text as written
+                values = [
+                    None if text is None else Decimal(text.strip())
+                    for text in table.column(f"_text_{name}").to_pylist()
+                ]
+            else:
+                values = table.column(name).to_pylist()
+            columns.append(values)
+        ids = columns[fields.index("id")]
+        rows = table.column("_row").to_pylist()
+        invalid = iter([*out.invalid, (len(rows) + len(out.invalid), None, [])])
+        next_bad, bad_entry, bad_issues = next(invalid)
+        personal = out.personal
+        lines = self.read.lines
+        first_line = out.first_line
+        make = _maker(model)
+        entries = dataset.entries
+        register = reader.register
+        no_data: Any = list
+        kept = self._kept.setdefault(collection, [])
+        for valid_at, (row, values) in enumerate(
+            zip(rows, zip(*columns, strict=True), strict=True)
+        ):
+            while next_bad < row:  # the failing rows before this one, as Python read them
+                assert bad_entry is not None
+                entries.append(bad_entry)
+                dataset.issues.extend(bad_issues)
+                register(bad_entry, no_data)
+                next_bad, bad_entry, bad_issues = next(invalid)
+            line = first_line + row if first_line is not None else lines.mark(file, row).line
+            entry = RecordEntry(
+                collection,
+                ids[valid_at],
+                make(dict(zip(fields, values, strict=True))),
+                SourceRef(rel, Mark(line, 1)),
+                _TablePositions(line, lines, file, out.columns),
+            )
+            entries.append(entry)
+            kept.append(
+                register(entry, (lambda row=row: personal.get(row, [])) if personal else no_data)
+            )
+        while bad_entry is not None:
+            entries.append(bad_entry)
+            dataset.issues.extend(bad_issues)
+            register(bad_entry, no_data)
+            next_bad, bad_entry, bad_issues = next(invalid)
+        self.materialised[collection] = self.materialised.get(collection, 0) + len(rows)

@@ -211,8 +211,17 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
     """
     by_collection = dataset.index.by_collection
     out = {}
+    bulk = getattr(dataset, "bulk", None)
     for collection, model in COLLECTIONS.items():
         entries = by_collection.get(collection, ())
+        # The columnar reader's own table, when it holds every one of these records.
+        given: Any = getattr(bulk, "query_table", None)
+        table = None
+        if given is not None and model.bulk:
+            table = given(collection, sum(1 for e in entries if e.model is not None))
+        if table is not None:
+            out[collection] = table
+            continue
         out[collection] = table_of(
             model, ((e.model, e.source.file) for e in entries if e.model is not None)
         )

@@ -90,6 +90,10 @@ class Report:
     baseline_fixed: list[tuple[str, str | None]] | None = None
     skipped: list[str] = field(default_factory=list)
     settings: Settings | None = None
+    engine: dict[str, Any] | None = None
+    """How a query engine ran (``--statistics``): its name, the rules run as
+    queries and in Python, the bulk rows read columnar and made into records;
+    None for the Python engine."""
 
     def counts(self) -> dict[str, int]:
         """The number of findings of each severity."""
@@ -539,7 +543,17 @@ def run(
     diagnostics = mark_causes(dataset, diagnostics, reads, whole)
     stats.sort(key=lambda s: s.rule)
     kept, waived = apply_waivers(diagnostics, waivers, the_plan.as_of)
+    engine = None
+    if hasattr(evaluator, "as_queries"):  # a query engine (columnar.engine.QueryEvaluator)
+        bulk = getattr(dataset, "bulk", None)
+        engine = {
+            "engine": getattr(evaluator, "engine", "?"),
+            "as_queries": sorted(getattr(evaluator, "as_queries", [])),
+            "in_python": sorted(getattr(evaluator, "in_python", [])),
+            "materialised": dict(getattr(bulk, "materialised", {})),
+        }
     return Report(
+        engine=engine,
         diagnostics=kept,
         waived=waived,
         rules=stats,

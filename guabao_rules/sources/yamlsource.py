@@ -733,7 +733,7 @@ def _fatal(problem: ReadProblem, nodes: int = 0) -> ParsedYaml:
     return ParsedYaml(None, None, (problem,), True, nodes)
 
 
-def _parse(data: bytes, min_node_bound: int, node_factor: int) -> ParsedYaml:
+def _parse(data: bytes, min_node_bound: int, node_factor: int, plain: bool) -> ParsedYaml:
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     try:
@@ -751,7 +751,7 @@ def _parse(data: bytes, min_node_bound: int, node_factor: int) -> ParsedYaml:
         restore = True
     if restore:  # libyaml's error positions count bytes of the text it was given
         data = text.encode("utf-8")
-    parsed = _parse_text(text, data, min_node_bound, node_factor, fast_path=not restore)
+    parsed = _parse_text(text, data, min_node_bound, node_factor, fast_path=plain and not restore)
     return _restored(parsed) if restore else parsed
 
 
@@ -826,7 +826,7 @@ def _parse_text(
 
 
 def parse_yaml(
-    data: bytes, *, min_node_bound: int = 1_000_000, node_factor: int = 10
+    data: bytes, *, min_node_bound: int = 1_000_000, node_factor: int = 10, plain: bool = True
 ) -> ParsedYaml:
     """Read one YAML document into plain values and positions.
 
@@ -836,6 +836,7 @@ def parse_yaml(
         data: The file's bytes (UTF-8, with or without a BOM).
         min_node_bound: Alias expansion may always produce this many nodes.
         node_factor: ... or this many times the nodes written, if more.
+        plain: Try the fast reader first (False: the text is known not to be plain data).
 
     Returns:
         The value, its positions, the problems found and the node count.
@@ -843,7 +844,7 @@ def parse_yaml(
     enabled = gc.isenabled()
     gc.disable()  # millions of short-lived nodes: the cyclic GC would cost 5x the parse
     try:
-        return _parse(data, min_node_bound, node_factor)
+        return _parse(data, min_node_bound, node_factor, plain)
     except RecursionError:
         return _fatal(_too_deep(Mark(1, 1)))
     except MemoryError:

@@ -13,6 +13,11 @@ Three pieces, each usable on its own:
 * :func:`joined_with_unrelated` — the same dataset joined with clean
   out-of-scope counties, which must change no finding.
 
+The world's records and choices live in :mod:`guabao_rules.testing.world`: a
+:class:`Chooser` is Hypothesis' ``draw`` (:class:`DrawChooser`) in the
+strategies, or a seeded :class:`SeededChooser` in ``bench/generate.py`` and
+wherever a dataset is wanted outside a test.
+
 Example::
 
     from hypothesis import given
@@ -40,14 +45,18 @@ from guabao_rules.testing.files import (
 from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
 from guabao_rules.testing.strategies import datasets, joined_with_unrelated
 from guabao_rules.testing.violations import VIOLATIONS, Violated, violations
+from guabao_rules.testing.world import Chooser, DrawChooser, SeededChooser
 
 __all__ = [
     "SHARED",
     "STYLES",
     "VIOLATIONS",
+    "Chooser",
+    "DrawChooser",
     "GeneratedDataset",
     "Layout",
     "Record",
+    "SeededChooser",
     "Violated",
     "datasets",
     "dump_yaml",

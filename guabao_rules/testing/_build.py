@@ -1,11 +1,14 @@
 """Build clean records piece by piece (a province, a county, a village, a project).
 
-The same :class:`Builder` makes whole datasets (:func:`guabao_rules.testing.datasets`)
+The same :class:`Builder` makes whole datasets (:func:`guabao_rules.testing.datasets`,
+or :func:`build_dataset` with any :class:`~guabao_rules.testing.world.Chooser`)
 and, during a violation, adds the clean pieces a mutation needs (a project of a
 given status, an out-of-scope county, a second work team). Every piece is
 clean under every rule at ``as_of`` by construction; the rules' time notions
 (complete years and quarters) are recomputed here independently of
-:mod:`guabao_rules.timecal`, so the generator is an oracle, not a copy.
+:mod:`guabao_rules.timecal`, so the generator is an oracle, not a copy. Its
+records, names and choices come from :mod:`guabao_rules.testing.world`, as the
+benchmark generator's do.
 """
 
 from __future__ import annotations
@@ -17,16 +20,22 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
-from hypothesis import strategies as st
-from hypothesis.strategies import DrawFn
-
 from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record
+from guabao_rules.testing.world import (
+    CATEGORIES,
+    CJK,
+    PREFECTURE_CODES,
+    PROVINCE,
+    Chooser,
+    cents,
+    money,
+    person,
+    place_name,
+    record_of,
+)
 
-PROVINCE = "530000"
-PREFECTURE_CODES = (
-    "01", "03", "04", "05", "06", "07", "08", "09", "23", "25", "26", "28", "29", "31", "33", "34",
-)  # fmt: skip
-"""The two-digit prefecture codes of Yunnan (GB/T 2260), in order."""
+__all__ = ["CATEGORIES", "PREFECTURE_CODES", "PROVINCE", "cents", "money"]
+
 LEGACY_COUNTY = "98"
 """County number of the retired code put in ``legacy_codes`` (never generated)."""
 
@@ -70,40 +79,7 @@ STATUSES = (
     "accepted",
     "cancelled",
 )
-CATEGORIES = (
-    "industry", "infrastructure", "housing", "education",
-    "health", "employment", "ecology", "other",
-)  # fmt: skip
-"""Project categories that are allowed (no handouts: M004)."""
-
-_CJK = "云南怒江迪庆福贡兰坪维西德钦泸水香格里拉山水林田路桥村镇乡花椒草果核桃茶叶养殖合作社"
-_SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜和木余罗达丰"
-_TEXT_ALPHABET = _CJK + "abcdefghijklmnopqrstuvwxyzABCXYZ ·-—()（）:：,，。/&'\"#!?%"
-
-
-def _name(seed: int, suffix: str) -> str:
-    """A deterministic pseudonymous name (no digits: nothing D006 could mistake)."""
-    first = _CJK[seed % len(_CJK)]
-    second = _CJK[(seed * 7 + 3) % len(_CJK)]
-    return f"{first}{second}{suffix}"
-
-
-def _person(seed: int) -> str:
-    return _SURNAMES[seed % len(_SURNAMES)] + "某" + _CJK[(seed * 5 + 1) % len(_CJK)]
-
-
-def money(cents: int) -> str:
-    """An amount in yuan written as the data format wants it: ``"1234.50"``."""
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def cents(value: Any) -> int:
-    """An amount (string or whole yuan) in fen."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value * 100
-    text = str(value)
-    whole, _, frac = text.partition(".")
-    return int(whole or "0") * 100 + int((frac + "00")[:2])
+_TEXT_ALPHABET = CJK + "abcdefghijklmnopqrstuvwxyzABCXYZ ·-—()（）:：,，。/&'\"#!?%"
 
 
 def add_years(day: date, years: int) -> date:
@@ -158,8 +134,8 @@ class Shape:
 class Builder:
     """Adds clean records to a dataset being built or mutated."""
 
-    def __init__(self, draw: DrawFn, dataset: GeneratedDataset) -> None:
-        self.draw = draw
+    def __init__(self, chooser: Chooser, dataset: GeneratedDataset) -> None:
+        self.chooser = chooser
         self.records: dict[str, list[Record]] = copy.deepcopy(dataset.records)
         self.homes: dict[str, str] = dict(dataset.homes)
         self.raw_files: dict[str, bytes] = dict(dataset.raw_files)
@@ -245,31 +221,27 @@ class Builder:
 
     def pick(self, items: list[Any]) -> Any:
         """One of ``items`` (shrinks towards the first)."""
-        return items[self.draw(st.integers(0, len(items) - 1))]
+        return self.chooser.pick(items)
 
     def flag(self) -> bool:
         """A boolean."""
-        return self.draw(st.booleans())
+        return self.chooser.flag()
 
     def between(self, low: int, high: int) -> int:
         """An integer in ``[low, high]``."""
-        return self.draw(st.integers(low, high))
+        return self.chooser.between(low, high)
 
     def day(self, low: date, high: date) -> date:
         """A day in ``[low, high]``."""
-        if high < low:
-            raise ValueError(f"empty date range {low}..{high}")
-        return low + timedelta(days=self.draw(st.integers(0, (high - low).days)))
+        return self.chooser.day(low, high)
 
     def days(self, low: date, high: date, n: int) -> list[date]:
         """``n`` days in ``[low, high]``, ascending (ties allowed)."""
-        return sorted(self.day(low, high) for _ in range(n))
+        return self.chooser.days(low, high, n)
 
     def text(self) -> str:
         """A short free text with no digits (so never personal data)."""
-        return (
-            self.draw(st.text(alphabet=_TEXT_ALPHABET, min_size=1, max_size=12)).strip() or "项目"
-        )
+        return self.chooser.text(_TEXT_ALPHABET, 1, 12).strip() or "项目"
 
     def amount(self, value: int) -> str | int:
         """An amount in fen written as a string, or as whole yuan when it is whole."""
@@ -312,7 +284,8 @@ class Builder:
         found = self.get(PROVINCE)
         if found:
             return found[1]
-        return self.add("regions", {"id": PROVINCE, "name": "云南省", "level": "province"}, SHARED)
+        province = record_of("regions", id=PROVINCE, name="云南省", level="province")
+        return self.add("regions", province, SHARED)
 
     def add_prefecture(self) -> Record:
         """A prefecture under the province (next free code)."""
@@ -322,14 +295,16 @@ class Builder:
                 break
         else:
             raise ValueError("no free prefecture code")
-        record = {
-            "id": pid,
-            "name": _name(int(code), "州"),
-            "level": "prefecture",
-            "parent": PROVINCE,
-            "tags": ["sanqu_sanzhou"],
-        }
-        return self.add("regions", record, SHARED)
+        name = place_name(int(code), "州")
+        prefecture = record_of(
+            "regions",
+            id=pid,
+            name=name,
+            level="prefecture",
+            parent=PROVINCE,
+            tags=["sanqu_sanzhou"],
+        )
+        return self.add("regions", prefecture, SHARED)
 
     def add_county_region(self, prefecture: str, in_scope: bool) -> Record:
         """A county region only (no pairings), in or out of scope."""
@@ -338,17 +313,18 @@ class Builder:
         tags = list(dict.fromkeys(["sanqu_sanzhou", scope])) if in_scope else []
         if not in_scope and self.flag():
             tags = ["poverty_county"]
-        record: Record = {"id": code, "name": _name(int(code), "县"), "level": "county"}
-        record["parent"] = prefecture
-        if tags:
-            record["tags"] = tags
-        return self.add("regions", record, code)
+        name = place_name(int(code), "县")
+        county = record_of(
+            "regions", id=code, name=name, level="county", parent=prefecture, tags=tags or None
+        )
+        return self.add("regions", county, code)
 
     def add_township(self, county: str) -> Record:
         """A township in a county."""
         code = self._free_code(county, range(100, 1000), 3)
-        record = {"id": code, "name": _name(int(code), "镇"), "level": "township", "parent": county}
-        return self.add("regions", record, county)
+        name = place_name(int(code), "镇")
+        township = record_of("regions", id=code, name=name, level="township", parent=county)
+        return self.add("regions", township, county)
 
     def in_scope(self, county: Record) -> bool:
         """Whether a county region carries the scope tag."""
@@ -369,16 +345,17 @@ class Builder:
             ("L-GOV", "韩某某", "governor", governor),
         ):
             leader = self.fresh(stem)
-            self.add(
-                "leaders", {"id": leader, "name": name, "rank": "provincial", "post": post}, SHARED
-            )
+            top = record_of("leaders", id=leader, name=name, rank="provincial", post=post)
+            self.add("leaders", top, SHARED)
             self.add_pairing(
                 "prefecture_link", leader, target, self.early(), SHARED, end=self.until()
             )
         east_west = self.params.get("east_west_prefectures") or []
         if east_west:
             city = self.fresh("U-ZHUHAI")
-            self.add("units", {"id": city, "name": "珠海市", "kind": "partner_city"}, SHARED)
+            self.add(
+                "units", record_of("units", id=city, name="珠海市", kind="partner_city"), SHARED
+            )
             for target in east_west:
                 self.add_pairing("east_west", city, target, self.early(), SHARED, end=self.until())
 
@@ -394,27 +371,31 @@ class Builder:
         end: date | None = None,
     ) -> Record:
         """A pairing."""
-        record: Record = {"id": self.fresh(f"P-{kind[:2].upper()}-{target}"), "kind": kind}
-        record["helper"] = helper
-        record["target"] = target
-        if role is not None:
-            record["role"] = role
-        record["start"] = start
-        if end is not None:
-            record["end"] = end
-        return self.add("pairings", record, home)
+        pid = self.fresh(f"P-{kind[:2].upper()}-{target}")
+        pairing = record_of(
+            "pairings",
+            id=pid,
+            kind=kind,
+            helper=helper,
+            target=target,
+            role=role,
+            start=start,
+            end=end,
+        )
+        return self.add("pairings", pairing, home)
 
     def add_unit(self, county: str, kind: str) -> Record:
         """A unit belonging to a county's set (not yet linked)."""
         uid = self.fresh(f"U-{county}-{kind.rsplit('_', maxsplit=1)[-1][:3].upper()}")
-        record = {"id": uid, "name": _name(len(self.used), "厅" if "provincial" in kind else "局")}
-        record["kind"] = kind
-        return self.add("units", record, county)
+        name = place_name(len(self.used), "厅" if "provincial" in kind else "局")
+        return self.add("units", record_of("units", id=uid, name=name, kind=kind), county)
 
     def add_leader(self, county: str, rank: str, stem: str) -> Record:
         """A leader (post ``other``)."""
-        record = {"id": self.fresh(stem), "name": _person(len(self.used)), "rank": rank}
-        return self.add("leaders", record, county)
+        lid = self.fresh(stem)
+        return self.add(
+            "leaders", record_of("leaders", id=lid, name=person(len(self.used)), rank=rank), county
+        )
 
     def add_visits(self, unit: str, county: str, link_start: date, end: date | None = None) -> None:
         """Main-leader visits for every complete year of a unit's county link (M001)."""
@@ -428,12 +409,13 @@ class Builder:
 
     def add_visit(self, visitor: str, county: str, day: date, *, main_leader: bool) -> Record:
         """One visit."""
-        record: Record = {"id": self.fresh(f"V-{county}-{day.year}"), "visitor": visitor}
-        record["county"] = county
-        record["date"] = day
-        if main_leader or self.flag():
-            record["main_leader"] = main_leader
-        return self.add("visits", record, county)
+        vid = self.fresh(f"V-{county}-{day.year}")
+        said = main_leader or self.flag()  # an ordinary visit says so, or leaves it out
+        visit = record_of(
+            "visits", id=vid, visitor=visitor, county=county, date=day,
+            main_leader=main_leader if said else None,
+        )  # fmt: skip
+        return self.add("visits", visit, county)
 
     def add_past_link(self, county: str) -> Record:
         """A unit whose county link ended before as_of, with its visits (M001 still judges it)."""
@@ -450,28 +432,31 @@ class Builder:
         for year in complete_years(link_start, None, self.as_of):
             for _ in range(need + self.between(0, 1)):
                 day = self.day(date(year, 1, 1), date(year, 12, 31))
-                record: Record = {"id": self.fresh(f"MT-{county}-{year}"), "county": county}
-                record["convened_by"] = unit
-                record["date"] = day
-                self.add("meetings", record, county)
+                mid = self.fresh(f"MT-{county}-{year}")
+                meeting = record_of("meetings", id=mid, county=county, convened_by=unit, date=day)
+                self.add("meetings", meeting, county)
 
     def add_supervision(self, county: str) -> Record:
         """The county's supervision group, headed by a departmental (or provincial) leader."""
         head = self.add_leader(county, self.pick(["departmental", "provincial"]), f"L-{county}-SG")
-        record = {"id": self.fresh(f"SG-{county}"), "county": county, "head": head["id"]}
-        return self.add("supervision_groups", record, county)
+        group = record_of(
+            "supervision_groups", id=self.fresh(f"SG-{county}"), county=county, head=head["id"]
+        )
+        return self.add("supervision_groups", group, county)
 
     def add_finding(self, county: str, group: str) -> Record:
         """A supervision finding corrected in time (or still within its deadline) (M008)."""
         day = self.day(self.start - timedelta(days=60), self.as_of)
         deadline = day + timedelta(days=self.between(0, 120))
-        record: Record = {"id": self.fresh(f"FD-{county}"), "county": county, "raised_by": group}
-        record["date"] = day
-        record["deadline"] = deadline
+        fid = self.fresh(f"FD-{county}")
+        closed = None
         if deadline < self.as_of or self.flag():
-            record["closed"] = self.day(day, min(deadline, self.as_of))
-        record["summary"] = self.text()
-        return self.add("findings", record, county)
+            closed = self.day(day, min(deadline, self.as_of))
+        finding = record_of(
+            "findings", id=fid, county=county, raised_by=group, date=day, deadline=deadline,
+            closed=closed, summary=self.text(),
+        )  # fmt: skip
+        return self.add("findings", finding, county)
 
     def county_units(self, county: str) -> list[str]:
         """Ids of units with a county link to ``county``."""
@@ -552,11 +537,11 @@ class Builder:
         county = self.county_of(township)
         code = self._free_code(township, range(200, 1000), 3)
         tags = ["poor_village", *(["deep_poverty"] if self.flag() else [])] if poor else []
-        record: Record = {"id": code, "name": _name(int(code[-3:]), "村"), "level": "village"}
-        record["parent"] = township
-        if tags:
-            record["tags"] = tags
-        self.add("regions", record, county)
+        name = place_name(int(code[-3:]), "村")
+        village = record_of(
+            "regions", id=code, name=name, level="village", parent=township, tags=tags or None
+        )
+        self.add("regions", village, county)
         if team is None:
             team = poor or self.flag()
         if team:
@@ -573,7 +558,9 @@ class Builder:
     def add_cadre(self, unit: str, home: str) -> str:
         """A cadre of ``unit``."""
         cid = self.fresh(f"C-{home}-{len(self.used)}")
-        self.add("cadres", {"id": cid, "name": _person(len(self.used)), "unit": unit}, home)
+        self.add(
+            "cadres", record_of("cadres", id=cid, name=person(len(self.used)), unit=unit), home
+        )
         return cid
 
     def add_team(
@@ -585,16 +572,16 @@ class Builder:
         high_param = self.params.get("max_team_members")
         high = int(high_param) if high_param is not None else low + 2
         members = [self.add_cadre(unit, county) for _ in range(self.between(low, max(low, high)))]
-        record: Record = {"id": self.fresh(f"WT-{village}"), "village": village, "unit": unit}
-        record["first_secretary"] = self.pick(members)
-        record["members"] = members
-        record["start"] = start
-        if end is not None:
-            record["end"] = end
-        elif open_end and self.between(0, 3) == 0:  # ends after as_of: still active
+        tid = self.fresh(f"WT-{village}")
+        secretary = self.pick(members)
+        if end is None and open_end and self.between(0, 3) == 0:  # ends after as_of: still active
             # After as_of: a team ending on as_of is active but also ended (M007).
-            record["end"] = self.as_of + timedelta(days=self.between(1, 400))
-        return self.add("work_teams", record, county)
+            end = self.as_of + timedelta(days=self.between(1, 400))
+        team = record_of(
+            "work_teams", id=tid, village=village, unit=unit, first_secretary=secretary,
+            members=members, start=start, end=end,
+        )  # fmt: skip
+        return self.add("work_teams", team, county)
 
     def add_served_team(self, village: str, unit: str) -> Record:
         """An earlier team that ended before as_of after a full term (M007), to the day or more."""
@@ -632,7 +619,9 @@ class Builder:
         """A household; a poor one gets a helper and a report for every complete quarter (M002)."""
         county = self.county_of(village)
         hid = self.fresh(f"HH-{village}-{len(self.where('households', village=village)) + 1}")
-        self.add("households", {"id": hid, "village": village, "status": status}, county)
+        self.add(
+            "households", record_of("households", id=hid, village=village, status=status), county
+        )
         team = self.active_team(village)
         if status == "poor" or self.flag():
             if team is not None and self.flag():
@@ -658,13 +647,13 @@ class Builder:
         _, last = quarter_bounds(year, q)
         sent = min(last + timedelta(days=self.between(0, 20)), self.as_of)
         reporter = self.pick(list(team["members"]))
-        record: Record = {"id": self.fresh(f"R-{household}-{year}Q{q}"), "reporter": reporter}
-        record["household"] = household
-        record["period"] = f"{year}-Q{q}"
-        record["date"] = sent
-        if self.flag():
-            record["recipients"] = [team["unit"], reporter]
-        return self.add("reports", record, home)
+        rid = self.fresh(f"R-{household}-{year}Q{q}")
+        recipients = [team["unit"], reporter] if self.flag() else None
+        report = record_of(
+            "reports", id=rid, reporter=reporter, household=household, period=f"{year}-Q{q}",
+            date=sent, recipients=recipients,
+        )  # fmt: skip
+        return self.add("reports", report, home)
 
     # --- money and projects ----------------------------------------------------------
 
@@ -674,19 +663,21 @@ class Builder:
             if self.home_of(fund["id"]) == SHARED and fund.get("parent") is None:
                 return fund
         year = self.start.year - 1
-        record: Record = {"id": self.fresh(f"F-UP-{year}"), "name": "中央财政专项扶贫资金"}
-        record.update({"source": "central", "year": year, "amount": "0.00"})
-        return self.add("funds", record, SHARED)
+        fund = record_of(
+            "funds", id=self.fresh(f"F-UP-{year}"), name="中央财政专项扶贫资金", source="central",
+            year=year, amount="0.00",
+        )  # fmt: skip
+        return self.add("funds", fund, SHARED)
 
     def add_fund(self, home: str, parent: Record | None = None) -> Record:
         """A fund line; its amount is set by :meth:`settle_fund` once it is used."""
         year = self.between(self.start.year - 1, self.as_of.year)
-        record: Record = {"id": self.fresh(f"F-{home}-{year}"), "name": self.text() + "资金"}
-        record.update({"source": self.pick(["central", "provincial", "county", "east_west"])})
-        record.update({"year": year, "amount": "0.00"})
-        if parent is not None:
-            record["parent"] = parent["id"]
-        return self.add("funds", record, home)
+        fund = record_of(
+            "funds", id=self.fresh(f"F-{home}-{year}"), name=self.text() + "资金",
+            source=self.pick(["central", "provincial", "county", "east_west"]), year=year,
+            amount="0.00", parent=None if parent is None else parent["id"],
+        )  # fmt: skip
+        return self.add("funds", fund, home)
 
     def settle_fund(self, fund: Record) -> None:
         """Set a fund's amount to cover its allocations and child funds, and its received day.
@@ -745,37 +736,42 @@ class Builder:
         when = dict(zip(chain, self.days(low, self.as_of, len(chain)), strict=True))
         if budget is None:
             budget = self.between(10_000_00, 5_000_000_00)
-        record: Record = {"id": pid, "name": self.text() + "项目", "county": county}
+        # The choices are made in the order of the fields, so each draws what it always drew.
+        name = self.text() + "项目"
+        village = None
         if villages and (category != "infrastructure" or self.flag()):
-            record["village"] = self.pick(villages)
-        record["category"] = category
+            village = self.pick(villages)
+        nature = task = mechanism = implementer = None
+        period: Record | None = None
         if full:
-            record["nature"] = self.pick(["new", "expansion", "renovation", "other"])
-            record["task"] = self.text()
-            record["mechanism"] = self.text()
+            nature = self.pick(["new", "expansion", "renovation", "other"])
+            task = self.text()
+            mechanism = self.text()
             begin = when.get("start") or when.get("in_library") or when["proposed"]
-            record["period"] = {"start": begin, "end": begin + timedelta(days=self.between(0, 400))}
-            record["implementer"] = self.county_implementer(county)
-        record["year"] = when.get("start", when["proposed"]).year
-        record["budget"] = self.amount(budget)
-        record["status"] = status
-        record["milestones"] = when
-        if full:
-            record["performance"] = self._performance(households)
+            period = {"start": begin, "end": begin + timedelta(days=self.between(0, 400))}
+            implementer = self.county_implementer(county)
+        year = when.get("start", when["proposed"]).year
+        written_budget = self.amount(budget)
+        performance = self._performance(households) if full else None
         notices = self._announcements(status, when)
-        if notices:
-            record["announcements"] = notices
-        self.add("projects", record, county)
-        allocations = self._allocate(record, status, when, budget, pool=pool, allocate=allocate)
+        project = record_of(
+            "projects", id=pid, name=name, county=county, village=village, category=category,
+            nature=nature, task=task, mechanism=mechanism, period=period, implementer=implementer,
+            year=year, budget=written_budget, status=status, milestones=when,
+            performance=performance, announcements=notices or None,
+        )  # fmt: skip
+        self.add("projects", project, county)
+        allocations = self._allocate(project, status, when, budget, pool=pool, allocate=allocate)
+        # Progress and the update day follow the money: set once it is allocated and paid.
         progress = self._progress(status, when, allocations)
         if progress:
-            record["progress"] = progress
+            project["progress"] = progress
         if status == "implementing":
             age = int(self.param("max_update_age_days"))
-            record["updated"] = self.day(self.as_of - timedelta(days=age), self.as_of)
+            project["updated"] = self.day(self.as_of - timedelta(days=age), self.as_of)
         elif self.flag():
-            record["updated"] = self.day(when[chain[-1]], self.as_of)
-        return record
+            project["updated"] = self.day(when[chain[-1]], self.as_of)
+        return project
 
     def _performance(self, households: list[str]) -> Record:
         targets = []
@@ -840,15 +836,12 @@ class Builder:
         last_day = when.get("start", self.as_of)
         allocations = []
         for part in parts:
-            record: Record = {
-                "id": self.fresh(f"AL-{project['id']}"),
-                "fund": self.pick(pool)["id"],
-            }
-            record["project"] = project["id"]
-            record["amount"] = self.amount(part)
-            record["date"] = self.day(first_day, last_day)
-            allocations.append(self.add("allocations", record, county))
-            self._disburse(record, part, status, when)
+            allocation = record_of(
+                "allocations", id=self.fresh(f"AL-{project['id']}"), fund=self.pick(pool)["id"],
+                project=project["id"], amount=self.amount(part), date=self.day(first_day, last_day),
+            )  # fmt: skip
+            allocations.append(self.add("allocations", allocation, county))
+            self._disburse(allocation, part, status, when)
         if own is not None:
             self.settle_fund(own)
         return allocations
@@ -868,11 +861,12 @@ class Builder:
             if self.flag():
                 return
         for part in self._split(paid, self.between(1, 2)):
-            record: Record = {"id": self.fresh(f"PAY-{allocation['id']}")}
-            record["allocation"] = allocation["id"]
-            record["amount"] = self.amount(part)
-            record["date"] = self.day(allocation["date"], until)
-            self.add("disbursements", record, self.home_of(str(allocation["id"])))
+            payment = record_of(
+                "disbursements", id=self.fresh(f"PAY-{allocation['id']}"),
+                allocation=allocation["id"], amount=self.amount(part),
+                date=self.day(allocation["date"], until),
+            )  # fmt: skip
+            self.add("disbursements", payment, self.home_of(str(allocation["id"])))
 
     def paid_by(self, project: str, day: date) -> int:
         """Fen disbursed on a project's allocations on or before ``day``."""
@@ -938,3 +932,63 @@ class Builder:
             and p["start"] <= self.as_of
             and (p.get("end") is None or self.as_of <= p["end"])
         }
+
+
+# --- a whole dataset ------------------------------------------------------------------
+
+
+def known_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Keep the parameters the rule catalogue declares (the rest would be a config error)."""
+    from guabao_rules.engine.core import catalogue
+
+    declared = catalogue().params
+    return {name: value for name, value in params.items() if name in declared}
+
+
+def build_dataset(chooser: Chooser, shape: Shape) -> GeneratedDataset:
+    """A whole valid dataset of ``shape``, its choices made by ``chooser``.
+
+    :func:`guabao_rules.testing.datasets` calls it with a :class:`DrawChooser`; with a
+    :class:`~guabao_rules.testing.world.SeededChooser` it builds the same kind of world
+    outside Hypothesis (one seed, one dataset).
+    """
+    base = chooser.between(2014, 2020)
+    span = chooser.between(*shape.years)
+    start = date(base, 1, 1)
+    final = base + span - 1
+    if chooser.flag():
+        as_of = date(final, 12, 31)
+    else:
+        as_of = date(final, 1, 1) + timedelta(days=chooser.between(0, 364))
+    codes = PREFECTURE_CODES[: chooser.between(*shape.prefectures)]
+    prefectures = [f"53{code}00" for code in codes]
+    east_west = [p for p in prefectures if chooser.flag()] or [prefectures[-1]]
+    params: dict[str, Any] = dict(DEFAULT_PARAMS)
+    params.update(
+        {
+            "party_secretary_prefecture": prefectures[0],
+            "governor_prefecture": prefectures[-1],
+            "total_units": 0,
+            "east_west_prefectures": east_west,
+            "legacy_codes": {f"53{codes[0]}{LEGACY_COUNTY}": f"53{codes[0]}01"},
+            "units_per_county": chooser.between(1, 3),
+            "min_visits_per_year": chooser.between(1, 2),
+            "min_team_members": chooser.between(2, 3),
+            "max_team_members": chooser.choice([4, 5]),
+            "min_announcement_days": chooser.choice([5, 10]),
+            "scope_tag": chooser.choice(["deep_poverty", "deep_poverty", "sanqu_sanzhou"]),
+        }
+    )
+    builder = Builder(chooser, GeneratedDataset({}, as_of, params, start))
+    builder.add_province()
+    for _ in prefectures:
+        builder.add_prefecture()
+    builder.add_top(prefectures)
+    first = True
+    for prefecture in prefectures:
+        for _ in range(chooser.between(*shape.counties_per_prefecture)):
+            builder.add_county(prefecture, first or chooser.flag(), shape)
+            first = False
+    builder.finish()
+    builder.params = known_params(builder.params)
+    return builder.result()

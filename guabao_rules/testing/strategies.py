@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
-
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import DrawFn, SearchStrategy
 
-from guabao_rules.testing._build import (
-    DEFAULT_PARAMS,
-    LEGACY_COUNTY,
-    PREFECTURE_CODES,
-    Builder,
-    Shape,
-)
+from guabao_rules.testing._build import PREFECTURE_CODES, Builder, Shape, build_dataset
 from guabao_rules.testing.generated import GeneratedDataset
+from guabao_rules.testing.world import DrawChooser
 
 Count = int | tuple[int, int]
 """A number of things: exactly ``n``, or any from ``low`` to ``high`` (inclusive)."""
@@ -108,56 +100,9 @@ def datasets(
     return _datasets(shape)
 
 
-def known_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Keep the parameters the rule catalogue declares (the rest would be a config error)."""
-    from guabao_rules.engine.core import catalogue
-
-    declared = catalogue().params
-    return {name: value for name, value in params.items() if name in declared}
-
-
 @st.composite
 def _datasets(draw: DrawFn, shape: Shape) -> GeneratedDataset:
-    base = draw(st.integers(2014, 2020))
-    span = draw(st.integers(*shape.years))
-    start = date(base, 1, 1)
-    final = base + span - 1
-    if draw(st.booleans()):
-        as_of = date(final, 12, 31)
-    else:
-        as_of = date(final, 1, 1) + timedelta(days=draw(st.integers(0, 364)))
-    codes = PREFECTURE_CODES[: draw(st.integers(*shape.prefectures))]
-    prefectures = [f"53{code}00" for code in codes]
-    east_west = [p for p in prefectures if draw(st.booleans())] or [prefectures[-1]]
-    params: dict[str, Any] = dict(DEFAULT_PARAMS)
-    params.update(
-        {
-            "party_secretary_prefecture": prefectures[0],
-            "governor_prefecture": prefectures[-1],
-            "total_units": 0,
-            "east_west_prefectures": east_west,
-            "legacy_codes": {f"53{codes[0]}{LEGACY_COUNTY}": f"53{codes[0]}01"},
-            "units_per_county": draw(st.integers(1, 3)),
-            "min_visits_per_year": draw(st.integers(1, 2)),
-            "min_team_members": draw(st.integers(2, 3)),
-            "max_team_members": draw(st.sampled_from([4, 5])),
-            "min_announcement_days": draw(st.sampled_from([5, 10])),
-            "scope_tag": draw(st.sampled_from(["deep_poverty", "deep_poverty", "sanqu_sanzhou"])),
-        }
-    )
-    builder = Builder(draw, GeneratedDataset({}, as_of, params, start))
-    builder.add_province()
-    for _ in prefectures:
-        builder.add_prefecture()
-    builder.add_top(prefectures)
-    first = True
-    for prefecture in prefectures:
-        for _ in range(draw(st.integers(*shape.counties_per_prefecture))):
-            builder.add_county(prefecture, first or draw(st.booleans()), shape)
-            first = False
-    builder.finish()
-    builder.params = known_params(builder.params)
-    return builder.result()
+    return build_dataset(DrawChooser(draw), shape)
 
 
 def joined_with_unrelated(
@@ -199,7 +144,7 @@ def joined_with_unrelated(
 
 @st.composite
 def _joined(draw: DrawFn, dataset: GeneratedDataset, shape: Shape) -> GeneratedDataset:
-    builder = Builder(draw, dataset)
+    builder = Builder(DrawChooser(draw), dataset)
     prefectures = [str(r["id"]) for r in builder.all("regions") if r.get("level") == "prefecture"]
     for _ in range(draw(st.integers(*shape.counties_per_prefecture))):
         prefecture = prefectures[draw(st.integers(0, len(prefectures) - 1))]

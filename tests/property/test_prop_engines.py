@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from prop_support import scaled
 
 import guabao_rules
+from guabao_rules.api import QUERY_ENGINES
+from guabao_rules.columnar.reading import ColumnarTables
 from guabao_rules.config import Config
 from guabao_rules.engine.core import catalogue
 from guabao_rules.report import OutputOptions, load_formatters
@@ -31,7 +33,10 @@ RULES = sorted(rule.id for rule in catalogue().rules if rule.id in VIOLATIONS)
 
 def json_report(root: Path, config: Config) -> str:
     """The JSON report of a check of ``root`` with ``config``."""
-    dataset = guabao_rules.load(root)
+    bulk = None
+    if config.engine in QUERY_ENGINES:  # as the command loads for a query engine
+        bulk = ColumnarTables()
+    dataset = guabao_rules.load(root, bulk=bulk)
     report = guabao_rules.check(dataset, config)
     out = load_formatters()["json"](report, OutputOptions(dataset=dataset))
     assert isinstance(out, str)

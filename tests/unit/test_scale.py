@@ -138,6 +138,22 @@ def test_generated_block_yaml_is_what_safe_dump_writes(tmp_path: Path) -> None:
     assert bulk == 2  # households.yaml, reports.yaml
 
 
+def test_generated_world_is_its_seeds_and_its_tables_are_the_models(tmp_path: Path) -> None:
+    from guabao_rules.models import TABLE_COLLECTIONS
+
+    generate = _generator()
+    assert generate.TABLE_COLLECTIONS is TABLE_COLLECTIONS  # no second copy
+
+    def files(seed: int, name: str) -> dict[str, bytes]:
+        root = tmp_path / name
+        generate.generate(generate.Shape(villages=2), root, form="flow", seed=seed)
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.*"))}
+
+    assert files(3, "a") == files(3, "b")
+    other = files(4, "c")
+    assert other.keys() == files(3, "a").keys() and other != files(3, "a")
+
+
 # --- the fast YAML reader gives exactly what PyYAML gives -----------------------------
 
 SAFE_TEXT = st.text(alphabet=st.sampled_from(list("ab1.-_ 真X")), max_size=8)

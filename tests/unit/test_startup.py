@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 import subprocess
 import sys
+
+import pytest
 
 
 def _run(code: str) -> str:
@@ -33,3 +37,26 @@ def test_garbage_made_before_the_import_is_still_collected() -> None:
         "gc.collect(); print(gone() is None)"
     )
     assert _run(code) == "True"
+
+
+EVERY_CHARACTER = "".join(map(chr, range(sys.maxunicode + 1)))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "negated"),
+    [
+        # The negated classes these patterns were written as, compiled only here.
+        (
+            "guabao_rules.sources.yamlfast:_UNREAD",
+            "[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]",
+        ),
+        (
+            "guabao_rules.report.escape:_NOT_XML",
+            "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
+        ),
+    ],
+)
+def test_character_classes_match_what_their_negated_forms_did(pattern: str, negated: str) -> None:
+    module, name = pattern.split(":")
+    compiled = getattr(importlib.import_module(module), name)
+    assert compiled.findall(EVERY_CHARACTER) == re.findall(negated, EVERY_CHARACTER)

@@ -565,3 +565,17 @@ def test_before_anything_is_parsed_the_lang_argument_then_the_locale(
     assert main(["check", "--color", "rainbow", "--lang", "fr"]) == 2  # not a language: the locale
     said = capsys.readouterr().err
     assert said.startswith("guabao-rules: 错误:" if env == "zh" else "guabao-rules: error:")
+
+
+@pytest.mark.parametrize(("env", "said"), [("en", "wrote "), ("zh", "已写入 ")])
+def test_schema_says_what_it_wrote_in_the_locale_language(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: str,
+    said: str,
+) -> None:
+    _environ(monkeypatch, env)
+    assert main(["schema", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(said) and Path(out.strip().removeprefix(said)).is_file()

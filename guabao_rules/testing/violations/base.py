@@ -20,6 +20,7 @@ from hypothesis.strategies import DrawFn, SearchStrategy
 from guabao_rules.testing._build import Builder, cents, complete_years
 from guabao_rules.testing.generated import GeneratedDataset, Record
 from guabao_rules.testing.strategies import datasets
+from guabao_rules.testing.world import DrawChooser
 
 Subject = str | None
 
@@ -58,7 +59,7 @@ def _violation(rule: str) -> Callable[[Mutation], Mutation]:
         def strategy(dataset: GeneratedDataset) -> SearchStrategy[Violated]:
             @st.composite
             def build(draw: DrawFn) -> Violated:
-                builder = Builder(draw, dataset)
+                builder = Builder(DrawChooser(draw), dataset)
                 subject, change = mutate(builder)
                 return Violated(builder.result(), rule, subject, change)
 
