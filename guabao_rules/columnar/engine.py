@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -24,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 from guabao_rules.config import ENGINES, SparkSettings
 from guabao_rules.diagnostics import BilingualError, Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
-from guabao_rules.kinds.query import CompileError
+from guabao_rules.kinds.query import CompileError, QuerySource
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from guabao_rules.dataset import Dataset
     from guabao_rules.engine.context import RuleContext
 
@@ -127,26 +130,42 @@ class QueryEvaluator:
         self._tables: dict[str, Any] | None = None
         self.out_of_range: str | None = None
         """The amount that sent every rule to Python: too large for a query's decimal."""
+        # A name of its own for this evaluator's views: several may share a session.
+        self._views = uuid.uuid4().hex[:12]
 
     def _ready(self) -> tuple[Any, Mapping[str, Any]] | None:
         """The backend and the tables; None when the data does not fit the tables' types."""
         if self._tables is None and self.out_of_range is None:
-            import ibis
-
             from guabao_rules.columnar.tables import AmountOutOfRange, dataset_tables
 
             try:
-                tables = dataset_tables(self.dataset)
+                arrow = dataset_tables(self.dataset)
             except AmountOutOfRange as error:
                 # Every rule in Python: a query over the other rules' tables would
                 # still miss this record, and a valid record is never left out.
                 self.out_of_range = str(error)
                 return None
-            # In-memory tables: the backend registers each when a query first reads it.
-            self._tables = {name: ibis.memtable(table) for name, table in tables.items()}
+            self._tables = {name: self._register(name, table) for name, table in arrow.items()}
         if self._tables is None:
             return None
         return self._con, self._tables
+
+    def _register(self, name: str, table: pa.Table) -> Any:
+        """An Arrow table as an ibis table of the backend.
+
+        DuckDB reads an in-memory table as it is. Spark is given each table
+        once, straight from Arrow, as a temporary view: ibis would hand an
+        in-memory table to Spark through pandas, which turns a null text into
+        the text ``NaN`` and a column of whole numbers with nulls into nulls.
+        """
+        import ibis
+
+        if self.engine != "spark":
+            return ibis.memtable(table)
+        session = self._con._session
+        view = f"guabao_{self._views}_{name.lstrip('_')}"
+        session.createDataFrame(table).createOrReplaceTempView(view)
+        return self._con.table(view)
 
     def __call__(self, ctx: RuleContext) -> list[Violation]:
         """The rule's violations: from its query when its kind compiles, else from Python."""
@@ -169,7 +188,10 @@ class QueryEvaluator:
         with _quiet_libraries():
             rows = con.to_pyarrow(query).to_pylist()
             ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
-        found = violations_of_rows(rule, ctx.params, rows)
+            source = QuerySource(tables, con.to_pyarrow)
+            found = violations_of_rows(rule, ctx.params, rows, source)
+        if getattr(rule.constraint, "select", None) is None:
+            return found  # no selector: the kind's rows come in the evaluator's order
         return sorted(found, key=_python_order(ctx, rule))
 
 
