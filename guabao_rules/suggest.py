@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _NEIGHBOURS = 4
 """Ids compared on each side of the lookup position, in each order."""
@@ -109,7 +109,7 @@ def _around(ordered: list[str], value: str) -> list[str]:
 class IdSuggester:
     """Nearest existing ids, per set of target collections, built when first asked."""
 
-    def __init__(self, ids_of: dict[str, list[str]]) -> None:
+    def __init__(self, ids_of: Mapping[str, Iterable[str]]) -> None:
         """Args: ids_of: the ids of each collection."""
         self.ids_of = ids_of
         self.tables: dict[tuple[str, ...], _Table] = {}

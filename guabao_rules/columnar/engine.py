@@ -18,7 +18,6 @@ import contextlib
 import importlib.util
 import uuid
 import warnings
-import weakref
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 from guabao_rules.config import ENGINES, SparkSettings
 from guabao_rules.diagnostics import BilingualError, Violation
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
-from guabao_rules.kinds.query import CompileError
-from guabao_rules.models import COLLECTIONS
+from guabao_rules.kinds.query import CompileError, QuerySource
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from guabao_rules.dataset import Dataset
     from guabao_rules.engine.context import RuleContext
 
@@ -63,8 +63,8 @@ def choose(engine: str, dataset: Dataset) -> str:
     return "python"
 
 
-def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
-    """The ibis backend of a query engine, and its SparkSession (None for DuckDB)."""
+def _backend(engine: str, spark: SparkSettings | None) -> Any:
+    """The ibis backend of a query engine."""
     try:
         import ibis
     except ImportError:  # pragma: no cover - ibis is a dependency
@@ -74,7 +74,7 @@ def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
             engine=engine,
         ) from None
     if engine == "duckdb":
-        return ibis.duckdb.connect(), None
+        return ibis.duckdb.connect()
     settings = spark or SparkSettings()
     session = settings.session
     if session is None:
@@ -105,7 +105,7 @@ def _backend(engine: str, spark: SparkSettings | None) -> tuple[Any, Any]:
                 reason=first,
             ) from None
         session.sparkContext.setLogLevel("ERROR")
-    return ibis.pyspark.connect(session), session
+    return ibis.pyspark.connect(session)
 
 
 class QueryEvaluator:
@@ -126,14 +126,46 @@ class QueryEvaluator:
         self.in_python: list[str] = []
         self.as_queries: list[str] = []
         # Connect now: an engine that cannot start is a usage error before any rule runs.
-        self._con, session = _backend(engine, spark)
-        self._tables = RegisteredTables(self._con, session, dataset)
-        # When the check is done with this evaluator, its tables go (a session
-        # passed in outlives the check and must not keep them cached).
-        weakref.finalize(self, self._tables.close)
+        self._con = _backend(engine, spark)
+        self._tables: dict[str, Any] | None = None
+        self.out_of_range: str | None = None
+        """The amount that sent every rule to Python: too large for a query's decimal."""
+        # A name of its own for this evaluator's views: several may share a session.
+        self._views = uuid.uuid4().hex[:12]
 
-    def _ready(self) -> tuple[Any, Mapping[str, Any]]:
+    def _ready(self) -> tuple[Any, Mapping[str, Any]] | None:
+        """The backend and the tables; None when the data does not fit the tables' types."""
+        if self._tables is None and self.out_of_range is None:
+            from guabao_rules.columnar.tables import AmountOutOfRange, dataset_tables
+
+            try:
+                arrow = dataset_tables(self.dataset)
+            except AmountOutOfRange as error:
+                # Every rule in Python: a query over the other rules' tables would
+                # still miss this record, and a valid record is never left out.
+                self.out_of_range = str(error)
+                return None
+            self._tables = {name: self._register(name, table) for name, table in arrow.items()}
+        if self._tables is None:
+            return None
         return self._con, self._tables
+
+    def _register(self, name: str, table: pa.Table) -> Any:
+        """An Arrow table as an ibis table of the backend.
+
+        DuckDB reads an in-memory table as it is. Spark is given each table
+        once, straight from Arrow, as a temporary view: ibis would hand an
+        in-memory table to Spark through pandas, which turns a null text into
+        the text ``NaN`` and a column of whole numbers with nulls into nulls.
+        """
+        import ibis
+
+        if self.engine != "spark":
+            return ibis.memtable(table)
+        session = self._con._session
+        view = f"guabao_{self._views}_{name.lstrip('_')}"
+        session.createDataFrame(table).createOrReplaceTempView(view)
+        return self._con.table(view)
 
     def __call__(self, ctx: RuleContext) -> list[Violation]:
         """The rule's violations: from its query when its kind compiles, else from Python."""
@@ -141,10 +173,14 @@ class QueryEvaluator:
         if KINDS[rule.constraint.kind].compile is None:
             self.in_python.append(rule.id)
             return evaluate(ctx)
-        con, tables = self._ready()
+        ready = self._ready()
+        if ready is None:
+            self.in_python.append(rule.id)
+            return evaluate(ctx)
+        con, tables = ready
         try:
-            # Compiling may run a query too (the members of fund cycles), and
-            # registering a table reads its schema: the same libraries' warnings.
+            # Compiling may run a query too (the members of fund cycles): the same
+            # libraries' warnings as the queries below.
             with _quiet_libraries():
                 query = compile_rule(rule, ctx.params, tables, ctx.as_of)
                 applied = _applied_query(rule, ctx.params, tables, ctx.as_of)
@@ -155,78 +191,11 @@ class QueryEvaluator:
         with _quiet_libraries():
             rows = con.to_pyarrow(query).to_pylist()
             ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
-        found = violations_of_rows(rule, ctx.params, rows)
+            source = QuerySource(tables, con.to_pyarrow)
+            found = violations_of_rows(rule, ctx.params, rows, source)
+        if getattr(rule.constraint, "select", None) is None:
+            return found  # no selector: the kind's rows come in the evaluator's order
         return sorted(found, key=_python_order(ctx, rule))
-
-
-class RegisteredTables(Mapping[str, Any]):
-    """The dataset's collections as tables of one backend, each registered once per check.
-
-    A collection's Arrow table is built and registered when a rule first reads
-    it, and every later rule's query reads the same registered table. On
-    DuckDB it is a temporary table of the connection; on Spark a DataFrame made
-    from the Arrow table (Arrow batches, not rows through Python), cached in
-    the executors' memory and named as a temporary view. Without this, each
-    query would carry its in-memory table (``ibis.memtable``): on Spark the
-    table went through pandas row by row and every query recomputed it from
-    the driver's copy.
-    """
-
-    def __init__(self, con: Any, session: Any, dataset: Dataset) -> None:
-        self._con = con
-        self._session = session
-        self._dataset = dataset
-        # Unique per check: a session passed in may run several checks, even at once.
-        self._prefix = f"guabao_{uuid.uuid4().hex[:12]}_"
-        self._tables: dict[str, Any] = {}
-        self._frames: list[tuple[str, Any]] = []
-
-    def __getitem__(self, collection: str) -> Any:
-        table = self._tables.get(collection)
-        if table is None:
-            from guabao_rules.columnar.tables import collection_table, table_names
-
-            if collection not in table_names():
-                raise KeyError(collection)
-
-            table = self._register(
-                self._prefix + collection, collection_table(self._dataset, collection)
-            )
-            self._tables[collection] = table
-        return table
-
-    def __iter__(self) -> Iterator[str]:
-        from guabao_rules.columnar.tables import table_names
-
-        return iter(table_names())
-
-    def __len__(self) -> int:
-        return len(COLLECTIONS) + 1  # and RECORD_IDS
-
-    def _register(self, name: str, arrow: Any) -> Any:
-        if self._session is None:
-            # DuckDB scans the Arrow table where it is (no copy), as a view.
-            self._con.con.register(name, arrow)
-            with warnings.catch_warnings():
-                # ibis reads the view's schema through a DuckDB call DuckDB 1.4 deprecates.
-                warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
-                return self._con.table(name)
-        frame = self._session.createDataFrame(arrow).cache()
-        frame.createOrReplaceTempView(name)
-        self._frames.append((name, frame))
-        return self._con.table(name)
-
-    def close(self) -> None:
-        """Drop every table registered (and free Spark's cached copies)."""
-        for name, frame in self._frames:
-            with contextlib.suppress(Exception):  # a session stopped already
-                self._session.catalog.dropTempView(name)
-                frame.unpersist()
-        self._frames.clear()
-        if self._session is None:
-            with contextlib.suppress(Exception):
-                self._con.disconnect()
-        self._tables.clear()
 
 
 @contextlib.contextmanager

@@ -41,7 +41,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import PlainValidator, WithJsonSchema
 
-from guabao_rules.columnar.tables import arrow_schema, columns_of, digits_column, table_of
+from guabao_rules.columnar.tables import (
+    QUERY_AMOUNT_CHARS,
+    arrow_schema,
+    columns_of,
+    digits_column,
+    table_of,
+)
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry
 from guabao_rules.diagnostics import SourceRef
 from guabao_rules.models import (
@@ -551,12 +557,18 @@ def _group_sql(plans: Sequence[_Plan], checks: Sequence[FieldCheck], enum: str) 
         f"({lone}) AS _lone",
         f"(c{width} IS NOT NULL) AS _wide",
     ]
-    if any(p.large for p in plans):
-        flags.append(
-            "(" + " OR ".join(f"length(c{i}) > {MAX_CELL}" for i in range(width)) + ") AS _long"
-        )
-    else:
-        flags.append("false AS _long")
+    # A file with a cell over the cap, or an amount too long for DECIMAL(38, 2)
+    # (valid, as the format bounds no amount), is read by the Python reader.
+    amounts = {check.name for check in checks if check.kind == "amount"}
+    long_cells = (
+        [f"length(c{i}) > {MAX_CELL}" for i in range(width)] if any(p.large for p in plans) else []
+    )
+    long_cells += [
+        f"coalesce(length(c{i}) > {QUERY_AMOUNT_CHARS}, false)"
+        for i, name in enumerate(first.columns)
+        if name in amounts
+    ]
+    flags.append("(" + (" OR ".join(long_cells) or "false") + ") AS _long")
     present = [f"c{i}" for i, name in enumerate(first.columns) if name]
     if any(p.personal for p in plans) and present:
         joined = "concat_ws(',', " + ", ".join(present) + ")"

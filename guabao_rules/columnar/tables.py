@@ -8,11 +8,42 @@ names: ids, references, periods and literals as strings, days as
 ``x`` has a ``_digits_x`` column (``int8``): the fraction digits the amount
 was written with (``300000`` has 0, ``"300000.50"`` 2), which a decimal(38, 2)
 column does not keep and an exact sum shows (:mod:`guabao_rules.kinds.sum`).
-The table :data:`~guabao_rules.kinds.query.RECORD_IDS` lists the id of every
-record read, valid or not: the ids a finding may name. Nested models (a
+The table ``_ids`` (:data:`~guabao_rules.kinds.query.RECORD_IDS`, below)
+lists every record read, valid or not: the ids a finding may name. Nested models (a
 project's milestones, its targets) have no column: no compiled kind reads
 them, and a compiler asking for one raises
 :class:`~guabao_rules.kinds.query.CompileError`, so the rule runs in Python.
+A reference inside a nested model (a project's ``performance.beneficiaries``)
+has a column of its own, named by its path joined with ``__``
+(:func:`reference_column`), so D002 reads every reference from the tables.
+
+Beside the collections, :func:`dataset_tables` gives the tables of the
+reader's work, which the ``reader`` and ``reference`` kinds query
+(:data:`READER_TABLES`; the columnar reader fills the same schemas):
+
+``_ids``
+    Every record read, duplicates and invalid records included, in reading
+    order: ``id`` (null when it has no usable one), ``collection``,
+    ``valid`` (it passed validation), ``_seq`` (its place in reading order),
+    and where it starts: ``_file``, ``_line``, ``_column``, ``_cell`` (a
+    workbook's ``Sheet!C12``). The first row of an id is the record its
+    references resolve to; a later one is a D001.
+``_files``
+    Every data file read: ``file``, ``_seq``.
+``_problems``
+    The readers' findings about the bytes (D000, D003, D007), one row per
+    finding after the readers merged those of one id: ``_seq`` (reading
+    order), ``rule``, ``subject`` (null: about a file, a header cell or a
+    record without an id), where it points (``file``, ``line``, ``column``,
+    ``cell``), ``field`` (the JSON array of the field path at fault, or
+    null), the texts ``zh`` and ``en`` (lists: D000 has one, D003 one per
+    problem, D007 the repeated keys in both) and ``related`` (null, or the
+    JSON array of the other records' ``[subject, file, line, column,
+    cell]``, or ``[id]`` for one placed by its id).
+``_personal``
+    Each value of a valid record that holds personal data (D006): ``id``,
+    ``collection``, ``path`` (JSON array), ``kind`` (``id_number`` or
+    ``mobile``), ``_seq`` (the record's) and ``item`` (its place in the record).
 
 pyarrow is imported only when a table is built.
 """
@@ -20,6 +51,7 @@ pyarrow is imported only when a table is built.
 from __future__ import annotations
 
 import functools
+import json
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -29,12 +61,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from guabao_rules.models import COLLECTIONS, Record
+from guabao_rules.models import COLLECTIONS, REFERENCES, Record, RefSpec
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from guabao_rules.dataset import Dataset
+    from guabao_rules.dataset import Dataset, RecordEntry
+    from guabao_rules.diagnostics import SourceRef
 
 ColumnType = Literal["string", "date", "decimal", "int", "bool", "strings"]
 """A column's type in the contract, before it is an Arrow type."""
@@ -91,6 +124,17 @@ def arrow_type(kind: ColumnType) -> pa.DataType:
     }[kind]
 
 
+def reference_column(spec: RefSpec) -> str:
+    """The column holding a reference field: its name, or its nested path joined by ``__``."""
+    return "__".join(spec.path)
+
+
+def nested_references(model: type[Record]) -> tuple[RefSpec, ...]:
+    """The reference fields of ``model`` inside its nested models (a column each)."""
+    collection = next(c for c, m in COLLECTIONS.items() if m is model)
+    return tuple(spec for spec in REFERENCES[collection] if len(spec.path) > 1)
+
+
 def digits_column(name: str) -> str:
     """The column holding the fraction digits each amount of column ``name`` was written with."""
     return f"_digits_{name}"
@@ -105,10 +149,18 @@ def fraction_digits(amount: Decimal | None) -> int | None:
 
 
 def arrow_schema(model: type[Record]) -> pa.Schema:
-    """The Arrow schema of a collection's table: its flat fields, ``_file`` and ``_ordinal``."""
+    """The Arrow schema of a collection's table.
+
+    Its flat fields, its nested references (:func:`reference_column`),
+    ``_file`` and ``_ordinal``.
+    """
     import pyarrow as pa
 
     fields = [pa.field(name, arrow_type(kind)) for name, kind in columns_of(model).items()]
+    fields += [
+        pa.field(reference_column(spec), arrow_type("strings" if spec.many else "string"))
+        for spec in nested_references(model)
+    ]
     fields += [
         pa.field(digits_column(name), pa.int8())
         for name, kind in columns_of(model).items()
@@ -118,58 +170,232 @@ def arrow_schema(model: type[Record]) -> pa.Schema:
     return pa.schema(fields)
 
 
+QUERY_AMOUNT_LIMIT: Decimal = Decimal(10) ** 36
+"""The first amount a ``decimal(38, 2)`` column cannot hold (DuckDB's and Spark's widest).
+
+The data format bounds no amount, so a valid record may carry a larger one;
+the query engines then run every rule in Python (:class:`AmountOutOfRange`).
+"""
+
+QUERY_AMOUNT_CHARS: int = 36
+"""An amount cell of at most this many characters is below :data:`QUERY_AMOUNT_LIMIT`."""
+
+
+class AmountOutOfRange(ValueError):
+    """A valid amount too large for the query engines' decimal columns."""
+
+
+def _path_value(record: Record, path: tuple[str, ...]) -> Any:
+    value: Any = record
+    for part in path:
+        value = getattr(value, part, None)
+    return value
+
+
 def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.Table:
-    """The Arrow table of some records of ``model``, with the file each was read from."""
+    """The Arrow table of some records of ``model``, with the file each was read from.
+
+    Raises:
+        AmountOutOfRange: A record's amount is :data:`QUERY_AMOUNT_LIMIT` or more.
+    """
     import pyarrow as pa
 
     kinds = columns_of(model)
+    nested = {reference_column(spec): spec.path for spec in nested_references(model)}
     amounts = [name for name, kind in kinds.items() if kind == "decimal"]
     digits = {name: digits_column(name) for name in amounts}
     values: dict[str, list[Any]] = {
-        name: [] for name in (*kinds, *digits.values(), "_file", "_ordinal")
+        name: [] for name in (*kinds, *nested, *digits.values(), "_file", "_ordinal")
     }
     for ordinal, (record, file) in enumerate(records):
         for name in kinds:
             values[name].append(getattr(record, name))
+        for name, path in nested.items():
+            values[name].append(_path_value(record, path))
         for name, column in digits.items():
-            values[column].append(fraction_digits(getattr(record, name)))
+            amount = getattr(record, name)
+            if amount is not None and abs(amount) >= QUERY_AMOUNT_LIMIT:
+                raise AmountOutOfRange(f"{model.__name__}.{name} = {amount}")
+            values[column].append(fraction_digits(amount))
         values["_file"].append(file)
         values["_ordinal"].append(ordinal)
     return pa.table(values, schema=arrow_schema(model))
 
 
-def collection_table(dataset: Dataset, collection: str) -> pa.Table:
-    """The Arrow table of one collection: its valid records (the first of each id), in order.
+def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
+    """One Arrow table per collection, and the reader's tables (:data:`READER_TABLES`).
 
-    These are the rows the Python evaluators see (``index.by_collection``),
-    so a query over them answers for the same records. The table named
-    :data:`~guabao_rules.kinds.query.RECORD_IDS` holds every id read (invalid
-    records too: a finding names them as related, as the index does).
+    A collection's rows are the valid records (the first of each id), in
+    order: the rows the Python evaluators see (``index.by_collection``), so a
+    query over them answers for the same records. ``_ids``
+    (:data:`~guabao_rules.kinds.query.RECORD_IDS`) holds every record read
+    (invalid records too: a finding names them as related, as the index does).
     """
+    by_collection = dataset.index.by_collection
+    out = {}
+    bulk = getattr(dataset, "bulk", None)
+    for collection, model in COLLECTIONS.items():
+        entries = by_collection.get(collection, ())
+        # The columnar reader's own table, when it holds every one of these records.
+        given: Any = getattr(bulk, "query_table", None)
+        table = None
+        if given is not None and model.bulk:
+            table = given(collection, sum(1 for e in entries if e.model is not None))
+        if table is not None:
+            out[collection] = table
+            continue
+        out[collection] = table_of(
+            model, ((e.model, e.source.file) for e in entries if e.model is not None)
+        )
+    out.update(reader_tables(dataset))
+    return out
+
+
+READER_TABLES = ("_ids", "_files", "_problems", "_personal")
+# ``_ids`` is the contract's RECORD_IDS (kinds.query): one name, two homes would drift.
+"""The tables of the reader's work beside the collections (see the module's docstring)."""
+
+READ_PROBLEM_RULES = ("D000", "D003", "D007")
+"""The findings ``_problems`` holds: those about the bytes, made while reading."""
+
+
+def _place(ref: SourceRef | None) -> tuple[str | None, int | None, int | None, str | None]:
+    if ref is None:
+        return (None, None, None, None)
+    mark = ref.mark
+    return (ref.file, mark.line if mark else None, mark.column if mark else None, ref.cell)
+
+
+def json_path(path: Iterable[Any] | None) -> str | None:
+    """A field path as a JSON array (keys and indexes); None for no path.
+
+    A key YAML gave as another scalar (a date, a float) is written as text:
+    the path only places a finding that already has its place.
+    """
+    return None if path is None else json.dumps(list(path), ensure_ascii=False, default=str)
+
+
+def reader_tables(dataset: Dataset) -> dict[str, pa.Table]:
+    """The ``_ids``, ``_files``, ``_problems`` and ``_personal`` tables of a loaded dataset."""
     import pyarrow as pa
 
-    from guabao_rules.kinds.query import RECORD_IDS
+    seq: dict[int, int] = {}
+    ids: dict[str, list[Any]] = {
+        k: [] for k in ("id", "collection", "valid", "_seq", "_file", "_line", "_column", "_cell")
+    }
+    for n, entry in enumerate(dataset.entries):
+        seq[id(entry)] = n
+        ids["id"].append(entry.id)
+        ids["collection"].append(entry.collection)
+        ids["valid"].append(entry.model is not None)
+        ids["_seq"].append(n)
+        for name, value in zip(
+            ("_file", "_line", "_column", "_cell"), _place(entry.source), strict=True
+        ):
+            ids[name].append(value)
+    string, integer = pa.string(), pa.int64()
+    id_schema = pa.schema(
+        [
+            ("id", string),
+            ("collection", string),
+            ("valid", pa.bool_()),
+            ("_seq", integer),
+            ("_file", string),
+            ("_line", integer),
+            ("_column", integer),
+            ("_cell", string),
+        ]
+    )
+    files = pa.table(
+        {"file": dataset.files, "_seq": list(range(len(dataset.files)))},
+        schema=pa.schema([("file", string), ("_seq", integer)]),
+    )
+    return {
+        "_ids": pa.table(ids, schema=id_schema),
+        "_files": files,
+        "_problems": _problems_table(dataset),
+        "_personal": _personal_table(dataset.index.by_collection, seq),
+    }
 
-    if collection == RECORD_IDS:
-        return pa.table({"id": pa.array(list(dataset.by_id), pa.string())})
-    model = COLLECTIONS[collection]
-    entries = dataset.index.by_collection.get(collection, ())
-    # The columnar reader's own table, when it holds every one of these records.
-    given: Any = getattr(getattr(dataset, "bulk", None), "query_table", None)
-    if given is not None and model.bulk:
-        table = given(collection, sum(1 for e in entries if e.model is not None))
-        if table is not None:
-            return table
-    return table_of(model, ((e.model, e.source.file) for e in entries if e.model is not None))
+
+def _problems_table(dataset: Dataset) -> pa.Table:
+    import pyarrow as pa
+
+    names = ("_seq", "rule", "subject", "file", "line", "column", "cell", "field", "zh", "en")
+    rows: dict[str, list[Any]] = {name: [] for name in (*names, "related")}
+    for n, issue in enumerate(dataset.issues):
+        if issue.rule not in READ_PROBLEM_RULES:
+            continue
+        violation = issue.violation
+        if issue.rule == "D000":
+            texts = [violation.args["problem"]]
+            zh, en = [t.zh for t in texts], [t.en for t in texts]
+        elif issue.rule == "D003":
+            texts = list(violation.args["problems"])
+            zh, en = [t.zh for t in texts], [t.en for t in texts]
+        else:  # D007: the keys, the same in both languages
+            zh = en = [str(key) for key in violation.args["keys"]]
+        related = [
+            [item[0], *_place(item[1])] if isinstance(item, tuple) else [item]
+            for item in violation.related
+        ]
+        values = (
+            n,
+            issue.rule,
+            violation.subject,
+            *_place(violation.at),
+            json_path(violation.field),
+            zh,
+            en,
+        )
+        for name, value in zip(names, values, strict=True):
+            rows[name].append(value)
+        rows["related"].append(json.dumps(related, ensure_ascii=False) if related else None)
+    string, integer, strings = pa.string(), pa.int64(), pa.list_(pa.string())
+    schema = pa.schema(
+        [
+            ("_seq", integer),
+            ("rule", string),
+            ("subject", string),
+            ("file", string),
+            ("line", integer),
+            ("column", integer),
+            ("cell", string),
+            ("field", string),
+            ("zh", strings),
+            ("en", strings),
+            ("related", string),
+        ]
+    )
+    return pa.table(rows, schema=schema)
 
 
-def table_names() -> tuple[str, ...]:
-    """The names of the tables a query may read: every collection and ``RECORD_IDS``."""
-    from guabao_rules.kinds.query import RECORD_IDS
+def _personal_table(
+    by_collection: Mapping[str, list[RecordEntry]], seq: Mapping[int, int]
+) -> pa.Table:
+    import pyarrow as pa
 
-    return (RECORD_IDS, *COLLECTIONS)
-
-
-def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
-    """Every table a query may read (:func:`collection_table`), by name."""
-    return {name: collection_table(dataset, name) for name in table_names()}
+    rows: dict[str, list[Any]] = {
+        k: [] for k in ("id", "collection", "path", "kind", "_seq", "item")
+    }
+    for collection, entries in by_collection.items():
+        for entry in entries:
+            for item, (path, kind) in enumerate(entry.personal):
+                rows["id"].append(entry.id)
+                rows["collection"].append(collection)
+                rows["path"].append(json_path(path))
+                rows["kind"].append(kind)
+                rows["_seq"].append(seq[id(entry)])
+                rows["item"].append(item)
+    string, integer = pa.string(), pa.int64()
+    schema = pa.schema(
+        [
+            ("id", string),
+            ("collection", string),
+            ("path", string),
+            ("kind", string),
+            ("_seq", integer),
+            ("item", integer),
+        ]
+    )
+    return pa.table(rows, schema=schema)

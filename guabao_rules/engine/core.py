@@ -551,6 +551,7 @@ def run(
             "as_queries": sorted(getattr(evaluator, "as_queries", [])),
             "in_python": sorted(getattr(evaluator, "in_python", [])),
             "materialised": dict(getattr(bulk, "materialised", {})),
+            "out_of_range": getattr(evaluator, "out_of_range", None),
         }
     return Report(
         engine=engine,

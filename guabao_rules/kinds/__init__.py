@@ -30,7 +30,7 @@ from guabao_rules.kinds import (
     reference,
 )
 from guabao_rules.kinds import sum as sum_kind
-from guabao_rules.kinds.query import CompileError
+from guabao_rules.kinds.query import CompileError, QuerySource
 from guabao_rules.kinds.schema import Strict
 
 
@@ -56,6 +56,9 @@ class Kind:
     applied: Callable[..., Any] | None = None
     """The number of subjects the rule looks at, as a scalar query, where the
     selector's rows are not that number (``compile_applied``); None: they are."""
+    with_source: bool = False
+    """Whether ``violations`` takes a :class:`~guabao_rules.kinds.query.QuerySource`
+    too (it runs a further query, as D002's did-you-mean reads ids)."""
 
 
 KINDS: dict[str, Kind] = {
@@ -85,8 +88,25 @@ KINDS: dict[str, Kind] = {
             forbidden.compile_query,
             forbidden.violations,
         ),
-        Kind("reader", reader.ReaderConstraint, reader.evaluate, "the readers' findings"),
-        Kind("reference", reference.ReferenceConstraint, reference.evaluate, "references resolve"),
+        Kind(
+            "reader",
+            reader.ReaderConstraint,
+            reader.evaluate,
+            "the readers' findings",
+            reader.compile_query,
+            reader.violations,
+            reader.compile_applied,
+        ),
+        Kind(
+            "reference",
+            reference.ReferenceConstraint,
+            reference.evaluate,
+            "references resolve",
+            reference.compile_query,
+            reference.violations,
+            reference.compile_applied,
+            with_source=True,
+        ),
         Kind(
             "sum",
             sum_kind.SumConstraint,
@@ -162,9 +182,17 @@ def compile_rule(rule: Any, params: Mapping[str, Any], tables: Any, as_of: date)
 
 
 def violations_of_rows(
-    rule: Any, params: Mapping[str, Any], rows: Iterable[Any]
+    rule: Any, params: Mapping[str, Any], rows: Iterable[Any], source: QuerySource | None = None
 ) -> list[Violation]:
-    """The violations of a compiled query's rows (dicts), as the Python evaluator yields them."""
+    """The violations of a compiled query's rows (dicts), as the Python evaluator yields them.
+
+    ``source``: the tables and backend the query ran on, for a kind that
+    queries further (:attr:`Kind.with_source`).
+    """
     kind = KINDS[rule.constraint.kind]
     assert kind.violations is not None
+    if kind.with_source:
+        if source is None:
+            raise TypeError(f"rule {rule.id}: kind {kind.name!r} needs the query's source")
+        return list(kind.violations(rule.constraint, params, rows, source))
     return list(kind.violations(rule.constraint, params, rows))

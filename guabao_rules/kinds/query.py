@@ -7,11 +7,16 @@ collection name to an ibis table with one column per model field (ids and
 references as strings, dates as date, amounts as decimal(38, 2), lists as
 array<string>) plus ``_file`` and ``_ordinal``, holding the valid records
 (and for each amount ``x`` its written fraction digits ``_digits_x``), and
-:data:`RECORD_IDS` to the id of every record read, valid or not;
+:data:`RECORD_IDS` (``_ids``) to every record read, valid or not;
 it returns an ibis table of violations with a ``subject`` column and the
 columns the rule's message needs. The kind's ``violations`` function turns
 those rows into the same :class:`~guabao_rules.diagnostics.Violation`
-objects its Python evaluator yields.
+objects its Python evaluator yields. ``tables`` also holds the reader's
+tables (``_ids``, ``_files``, ``_problems``, ``_personal``; their schemas
+are in :mod:`guabao_rules.columnar.tables`), which the ``reader`` and
+``reference`` kinds query. A kind whose violations need more than the rows
+(D002's did-you-mean reads the target collections' ids) is given a
+:class:`QuerySource` to run a further query with.
 
 ibis is imported here only when a query is built: importing
 ``guabao_rules`` never loads it.
@@ -19,7 +24,8 @@ ibis is imported here only when a query is built: importing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -35,11 +41,61 @@ Tables = Mapping[str, "ir.Table"]
 
 
 RECORD_IDS = "_ids"
-"""The table of every record id read (``id``), valid or not, beside the collections."""
+"""The table of every record read, valid or not, duplicates included, beside the collections
+(``id``, ``collection``, ``valid``, ``_seq`` and its place: :mod:`guabao_rules.columnar.tables`)."""
 
 
 class CompileError(Exception):
     """A constraint the kind's compiler cannot express as a query (the engine runs Python)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySource:
+    """The tables a query ran on and a way to run another, for a kind's ``violations``.
+
+    Attributes:
+        tables: The tables of the contract.
+        fetch: Runs an ibis expression on the engine's backend, as Arrow.
+    """
+
+    tables: Tables
+    fetch: Callable[[ir.Expr], pa.Table]
+
+
+def _every_record(tables: Tables) -> ir.Table:
+    if RECORD_IDS not in tables:
+        raise CompileError(f"the tables have no {RECORD_IDS!r} table of every record read")
+    return tables[RECORD_IDS]
+
+
+def first_records(tables: Tables) -> ir.Table:
+    """The first record of each id (the one references resolve to): ``id, collection, valid, _seq``.
+
+    Read from :data:`RECORD_IDS`, so an invalid record and a record of any
+    collection count, as the index's ``by_id`` has them.
+
+    Raises:
+        CompileError: The tables do not list every record read.
+    """
+    ids = _every_record(tables)
+    ids = ids.filter(ids.id.notnull())
+    return ids.group_by("id").aggregate(
+        collection=ids.collection.argmin(ids._seq),
+        valid=ids.valid.argmin(ids._seq),
+        _seq=ids._seq.min(),
+    )
+
+
+def collection_ranks(tables: Tables) -> ir.Table:
+    """Each collection's place in the index's order, as ``_collection, _rank``.
+
+    The Python evaluators walk ``index.by_collection``, whose collections come
+    in the order their first valid record was read; a record's place in its
+    collection is its table's ``_ordinal``.
+    """
+    firsts = first_records(tables)
+    valid = firsts.filter(firsts.valid)
+    return valid.group_by(_collection=valid.collection).aggregate(_rank=valid._seq.min())
 
 
 def record_ids(tables: Tables) -> ir.Table:
@@ -47,13 +103,12 @@ def record_ids(tables: Tables) -> ir.Table:
 
     The index names an invalid record too (D003 says what is wrong with it),
     so the valid records' tables are not enough to tell which ids name a record.
+    Each id once: the first record of each (:func:`first_records`).
 
     Raises:
         CompileError: The tables do not list them.
     """
-    if RECORD_IDS not in tables:
-        raise CompileError(f"the tables have no {RECORD_IDS!r} table of every record read")
-    return tables[RECORD_IDS]
+    return first_records(tables).select("id")
 
 
 def where_filter(

@@ -3,21 +3,47 @@
 The references, their target collections, region levels and unit kinds are
 declared on the model fields; the :class:`~guabao_rules.graph.Index` resolves
 each once. A record with bad references is one violation naming each.
+
+Compiled (:func:`compile_query`), every reference column of every table
+(:data:`REFERENCE_FIELDS`: the ``To`` fields of each collection, and a
+pairing's two ends by its kind; list columns unnested with their positions)
+becomes one long table of ``(record, field, position, value)``, joined once
+to the first record of each id (``_ids``, so bulk tables and organisation
+point at each other in both directions and an invalid target still
+resolves), to the regions' levels and to the units' kinds; the rows whose
+reason is set are the bad references. A project's village is walked up the
+valid regions (six steps, as :meth:`~guabao_rules.graph.Index.ancestor`
+does) to its county. The did-you-mean suggestions are made in Python from
+the bad rows only, with the same :class:`~guabao_rules.suggest.IdSuggester`
+and budget: it reads the ids of the collections a missing id was to name,
+one column each, when the first such row asks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
+from guabao_rules.columnar.tables import reference_column
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.graph import Index
+from guabao_rules.graph import BadReference, Index
 from guabao_rules.i18n import field_name
+from guabao_rules.kinds.query import (
+    CompileError,
+    QuerySource,
+    Tables,
+    collection_ranks,
+    first_records,
+)
 from guabao_rules.kinds.schema import Strict
+from guabao_rules.models import COLLECTIONS, LEVELS, PAIRING_ENDS, REFERENCES, Pairing, RefSpec
 from guabao_rules.report.escape import MAX_VALUE, cap
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from guabao_rules.suggest import IdSuggester
 
 REASONS = {
@@ -36,32 +62,49 @@ class ReferenceConstraint(Strict):
     kind: Literal["reference"]
 
 
+class _Suggestions:
+    """The did-you-mean of bad references, from ids read only when first asked."""
+
+    def __init__(self, ids_of: Callable[[], Mapping[str, Iterable[str]]]) -> None:
+        self._ids_of = ids_of
+        self._suggester: IdSuggester | None = None
+
+    def nearest(self, value: str, collections: tuple[str, ...]) -> str | None:
+        if self._suggester is None:  # (imported only when a reference is broken)
+            from guabao_rules.suggest import IdSuggester
+
+            self._suggester = IdSuggester(self._ids_of())
+        return self._suggester.nearest(value, collections)
+
+
+def _violation(
+    record_id: str, problems: list[BadReference], suggestions: _Suggestions
+) -> Violation:
+    texts = []
+    for bad in problems:
+        zh, en = REASONS[bad.reason]
+        name = field_name(bad.path)
+        value = str(bad.value)  # the data's: cut when long, as render() cuts values
+        text = Text(
+            zh=f"`{name}`:" + zh.format(v=cap(value, MAX_VALUE, "zh"), e=bad.expected),
+            en=f"`{name}`: " + en.format(v=cap(value, MAX_VALUE, "en"), e=bad.expected),
+        )
+        if bad.reason in ("missing", "collection"):
+            guess = suggestions.nearest(bad.value, tuple(bad.expected.split("/")))
+            if guess is not None:
+                text = _with_guess(text, bad.value, guess)
+        texts.append(text)
+    path = problems[0].path if len(problems) == 1 else None
+    return Violation(record_id, {"problems": texts}, field=path)
+
+
 def evaluate(ctx: RuleContext, constraint: ReferenceConstraint) -> Iterator[Violation]:
     """A violation for each record with bad references, naming each."""
     index = ctx.index
     ctx.applied += sum(len(v) for v in index.by_collection.values())
-    suggester: IdSuggester | None = None
+    suggestions = _Suggestions(lambda: _ids_by_collection(index))
     for record_id, problems in index.bad_references.items():
-        texts = []
-        for bad in problems:
-            zh, en = REASONS[bad.reason]
-            name = field_name(bad.path)
-            value = str(bad.value)  # the data's: cut when long, as render() cuts values
-            text = Text(
-                zh=f"`{name}`:" + zh.format(v=cap(value, MAX_VALUE, "zh"), e=bad.expected),
-                en=f"`{name}`: " + en.format(v=cap(value, MAX_VALUE, "en"), e=bad.expected),
-            )
-            if bad.reason in ("missing", "collection"):
-                if suggester is None:  # (imported only when a reference is broken)
-                    from guabao_rules.suggest import IdSuggester
-
-                    suggester = IdSuggester(_ids_by_collection(index))
-                guess = suggester.nearest(bad.value, tuple(bad.expected.split("/")))
-                if guess is not None:
-                    text = _with_guess(text, bad.value, guess)
-            texts.append(text)
-        path = problems[0].path if len(problems) == 1 else None
-        yield Violation(record_id, {"problems": texts}, field=path)
+        yield _violation(record_id, problems, suggestions)
 
 
 def _ids_by_collection(index: Index) -> dict[str, list[str]]:
@@ -89,3 +132,252 @@ def _with_guess(text: Text, value: str, guess: str) -> Text:
             ],
         )
     return text
+
+
+# --- the compiled form ------------------------------------------------------------
+
+
+def _reference_fields() -> tuple[tuple[str, str | None, RefSpec], ...]:
+    fields: list[tuple[str, str | None, RefSpec]] = []
+    for collection, model in COLLECTIONS.items():
+        if model is Pairing:  # its ends depend on its kind (models.reference_specs)
+            for kind, ends in PAIRING_ENDS.items():
+                fields.extend((collection, kind, end) for end in ends)
+        else:
+            fields.extend((collection, None, spec) for spec in REFERENCES[collection])
+    return tuple(fields)
+
+
+REFERENCE_FIELDS = _reference_fields()
+"""Every reference field as ``(collection, pairing kind or None, spec)``.
+
+A record's fields come in the order :func:`~guabao_rules.models.reference_specs`
+gives them, so a row's number here orders its problems as the index does.
+"""
+
+
+def _values(tables: Tables, number: int, collection: str, kind: str | None) -> ir.Table:
+    """The non-null values of one reference field: ``_source, _ordinal, _spec, _position, …``."""
+    import ibis
+
+    spec = REFERENCE_FIELDS[number][2]
+    table = tables[collection]
+    column = reference_column(spec)
+    if column not in table.columns:
+        raise CompileError(f"no column {column!r} of {collection} to resolve")
+    if kind is not None:
+        table = table.filter(table.kind == kind)
+    rows = table.select(
+        _source=table.id,
+        _ordinal=table._ordinal,
+        _value=table[column],
+        _within=table[spec.within] if spec.within else ibis.null("string"),
+    )
+    if spec.many:
+        rows = rows.unnest("_value", offset="_position")
+        rows = rows.mutate(_position=rows._position.cast("int64"))
+    else:
+        rows = rows.mutate(_position=ibis.literal(0, "int64"))
+    rows = rows.filter(rows._value.notnull())
+    return rows.select(
+        "_source",
+        "_ordinal",
+        "_value",
+        "_within",
+        "_position",
+        _collection=ibis.literal(collection, "string"),
+        _spec=ibis.literal(number, "int64"),
+    )
+
+
+def _grouped(attribute: Callable[[RefSpec], Any]) -> dict[Any, list[int]]:
+    """The reference fields' numbers by one attribute of their specs (None left out)."""
+    out: dict[Any, list[int]] = {}
+    for number, (_c, _k, spec) in enumerate(REFERENCE_FIELDS):
+        value = attribute(spec)
+        if value:
+            out.setdefault(value, []).append(number)
+    return out
+
+
+def county_of_regions(tables: Tables) -> ir.Table:
+    """The county each valid region lies in, as ``_c_id, _c_county`` (null: none).
+
+    As :meth:`~guabao_rules.graph.Index.county_of` walks: up to six regions
+    from the region itself; a missing or invalid one, or one above county
+    level, ends the walk with none.
+    """
+    import ibis
+
+    regions = tables["regions"]
+    above = LEVELS[: LEVELS.index("county")]
+    walk = regions.select(_i0=regions.id, _l0=regions.level, _p0=regions.parent)
+    for step in range(1, 6):
+        up = tables["regions"].view()
+        up = up.select(**{f"_i{step}": up.id, f"_l{step}": up.level, f"_p{step}": up.parent})
+        walk = walk.left_join(up, walk[f"_p{step - 1}"] == up[f"_i{step}"])
+    nothing = ibis.null("string")
+    branches: list[tuple[Any, Any]] = []
+    for step in range(6):
+        region, level = walk[f"_i{step}"], walk[f"_l{step}"]
+        if step:
+            branches.append((region.isnull(), nothing))
+        branches.append((level == "county", region))
+        branches.append((level.isin(list(above)), nothing))
+    return walk.select(_c_id=walk._i0, _c_county=ibis.cases(*branches, else_=nothing))
+
+
+def compile_query(
+    constraint: ReferenceConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """The bad references: ``subject, _spec, _position, _value, _reason, _expected, _part``.
+
+    Ordered as the index finds them: records in ``by_collection`` order, then
+    each record's target problems by field and position, then its
+    ``outside`` ones (``_part`` 1).
+    """
+    import ibis
+
+    del constraint, params, as_of  # every reference of every record, always
+    long = ibis.union(
+        *(_values(tables, n, c, k) for n, (c, k, _s) in enumerate(REFERENCE_FIELDS)),
+        distinct=False,
+    )
+    firsts = first_records(tables)
+    firsts = firsts.select(_t_id=firsts.id, _t_collection=firsts.collection, _t_valid=firsts.valid)
+    levels = tables["regions"].select(_r_id="id", _r_level="level")
+    kinds = tables["units"].select(_u_id="id", _u_kind="kind")
+    resolved = long.left_join(firsts, long._value == firsts._t_id)
+    resolved = resolved.left_join(levels, resolved._value == levels._r_id)
+    resolved = resolved.left_join(kinds, resolved._value == kinds._u_id)
+    collection, valid = resolved._t_collection, resolved._t_valid
+    branches: list[tuple[Any, Any]] = [(collection.isnull(), ibis.literal("missing"))]
+    for targets, numbers in _grouped(lambda s: s.targets).items():
+        wrong = resolved._spec.isin(numbers) & ~collection.isin(list(targets))
+        branches.append((wrong, ibis.literal("collection")))
+    for level, numbers in _grouped(lambda s: s.level).items():
+        wrong = resolved._r_level != level
+        branches.append(
+            (resolved._spec.isin(numbers) & valid & (collection == "regions") & wrong, "level")
+        )
+    for unit_kinds, numbers in _grouped(lambda s: s.unit_kinds).items():
+        wrong = ~resolved._u_kind.isin(list(unit_kinds))
+        branches.append(
+            (resolved._spec.isin(numbers) & valid & (collection == "units") & wrong, "kind")
+        )
+    reason = ibis.cases(*branches, else_=ibis.null("string"))
+    keep = ("_collection", "_ordinal", "_source", "_spec", "_position", "_value")
+    bad = resolved.select(*keep, _reason=reason)
+    bad = bad.filter(bad._reason.notnull())
+    bad = bad.select(
+        *keep, "_reason", _expected=ibis.null("string"), _part=ibis.literal(0, "int64")
+    )
+    parts = [bad]
+    within = [n for n, (_c, _k, spec) in enumerate(REFERENCE_FIELDS) if spec.within]
+    if within:
+        counties = county_of_regions(tables)
+        for number in within:
+            collection_name, kind, spec = REFERENCE_FIELDS[number]
+            values = _values(tables, number, collection_name, kind)
+            if not spec.many:  # a field already bad is not also outside (Index._resolve)
+                same = bad.filter(bad._spec == number).select(_b_source="_source")
+                values = values.anti_join(same, values._source == same._b_source)
+            placed = values.left_join(counties, values._value == counties._c_id)
+            county = placed._c_county
+            outside = placed.filter(
+                county.notnull() & (placed._within.isnull() | (county != placed._within))
+            )
+            parts.append(
+                outside.select(
+                    *keep,
+                    _reason=ibis.literal("outside", "string"),
+                    _expected=ibis.coalesce(outside._within, ibis.literal("None")),
+                    _part=ibis.literal(1, "int64"),
+                )
+            )
+    found = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    ranks = collection_ranks(tables)
+    ranked = found.left_join(ranks, found._collection == ranks._collection)
+    out = ranked.select(
+        subject=ranked._source,
+        _rank=ranked._rank,
+        _ordinal=ranked._ordinal,
+        _part=ranked._part,
+        _spec=ranked._spec,
+        _position=ranked._position,
+        _value=ranked._value,
+        _reason=ranked._reason,
+        _expected=ranked._expected,
+    )
+    return out.order_by("_rank", "_ordinal", "_part", "_spec", "_position")
+
+
+def compile_applied(
+    constraint: ReferenceConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Scalar:
+    """The records whose references are looked at: the valid first record of each id."""
+    del constraint, params, as_of
+    firsts = first_records(tables)
+    return firsts.filter(firsts.valid).count()
+
+
+def _expected(spec: RefSpec, reason: str, row_expected: str | None) -> str:
+    if reason == "level":
+        return str(spec.level)
+    if reason == "kind":
+        return "/".join(spec.unit_kinds or ())
+    if reason == "outside":
+        return str(row_expected)
+    return spec.expected
+
+
+def _bad(row: Mapping[str, Any]) -> BadReference:
+    spec = REFERENCE_FIELDS[int(row["_spec"])][2]
+    reason = str(row["_reason"])
+    path: tuple[str | int, ...] = spec.path
+    if spec.many and reason != "outside":
+        path = (*spec.path, int(row["_position"]))
+    return BadReference(path, str(row["_value"]), reason, _expected(spec, reason, row["_expected"]))
+
+
+def violations(
+    constraint: ReferenceConstraint,
+    params: Mapping[str, Any],
+    rows: Iterable[Mapping[str, Any]],
+    source: QuerySource,
+) -> Iterator[Violation]:
+    """The violations of the compiled query's rows, as :func:`evaluate` yields them."""
+    del constraint, params
+    ordered = sorted(
+        rows, key=lambda r: (r["_rank"], r["_ordinal"], r["_part"], r["_spec"], r["_position"])
+    )
+    suggestions = _Suggestions(lambda: _QueriedIds(source))
+    problems: dict[str, list[BadReference]] = {}
+    for row in ordered:
+        problems.setdefault(str(row["subject"]), []).append(_bad(row))
+    for record_id, found in problems.items():
+        yield _violation(record_id, found, suggestions)
+
+
+class _QueriedIds(Mapping[str, list[str]]):
+    """The ids of each collection's first records, each collection read when first asked."""
+
+    def __init__(self, source: QuerySource) -> None:
+        self._source = source
+        self._read: dict[str, list[str]] = {}
+
+    def __getitem__(self, collection: str) -> list[str]:
+        if collection not in COLLECTIONS:
+            raise KeyError(collection)
+        if collection not in self._read:
+            firsts = first_records(self._source.tables)
+            ids = firsts.filter(firsts.collection == collection).select("id")
+            column = self._source.fetch(ids).column("id")
+            self._read[collection] = [str(v) for v in column.to_pylist()]
+        return self._read[collection]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COLLECTIONS)
+
+    def __len__(self) -> int:
+        return len(COLLECTIONS)

@@ -91,16 +91,27 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
     queries, python = engine["as_queries"], engine["in_python"]
     made = engine["materialised"]
     rows = ", ".join(f"{name} {count}" for name, count in sorted(made.items())) or "-"
+    huge = engine.get("out_of_range")
     if zh:
         return [
             f"引擎 {engine['engine']}:{len(queries)} 条规则以查询运行,"
             f"{len(python)} 条在 Python 中运行" + (f"({', '.join(python)})" if python else ""),
             f"  由列式读取的表格行转为 Python 记录:{rows}",
+            *(
+                [f"  金额 {huge} 超出查询的 decimal(38, 2):全部规则在 Python 中运行"]
+                if huge
+                else []
+            ),
         ]
     return [
         f"engine {engine['engine']}: {len(queries)} rules ran as queries, {len(python)} in Python"
         + (f" ({', '.join(python)})" if python else ""),
         f"  table rows read columnar and made into Python records: {rows}",
+        *(
+            [f"  the amount {huge} does not fit a query's decimal(38, 2): every rule ran in Python"]
+            if huge
+            else []
+        ),
     ]
 
 

@@ -2,20 +2,24 @@
 
 The tables are made from a loaded dataset as the engine makes them
 (:func:`~guabao_rules.columnar.tables.dataset_tables`: one column per flat
-model field, the valid records, every id read); the query's rows, turned
-into violations by the kind, must equal the Python evaluator's: same
-subjects, same messages in both languages, same fields.
+model field, the valid records, and the reader's tables: every record read,
+the files, the readers' problems and personal data); the query's rows,
+turned into violations by the kind, must equal the Python evaluator's: same
+subjects, same messages in both languages, same fields, places and related
+records (in the same order for a kind without a selector).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from compiled_cases import DEEP, LINEAGE, MONEY, agree_exactly, funds, rule_of
-from helpers import EXAMPLES, SMALL
+from helpers import EXAMPLES, SMALL, run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +30,7 @@ from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.core import catalogue, plan
 from guabao_rules.engine.render import render
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
-from guabao_rules.kinds.query import CompileError
+from guabao_rules.kinds.query import CompileError, QuerySource
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import load, load_text
 from guabao_rules.testing import VIOLATIONS, render_files, violations
@@ -50,7 +54,9 @@ def tables_of(dataset: Dataset) -> dict[str, Any]:
     return {name: ibis.memtable(table) for name, table in dataset_tables(dataset).items()}
 
 
-def _shown(dataset: Dataset, rule: RuleSpec, found: list[Any]) -> list[tuple[Any, ...]]:
+def _shown(
+    dataset: Dataset, rule: RuleSpec, found: list[Any], *, ordered: bool = False
+) -> list[tuple[Any, ...]]:
     rows = []
     for v in found:
         args = {"subject": v.subject, **v.args}
@@ -60,9 +66,11 @@ def _shown(dataset: Dataset, rule: RuleSpec, found: list[Any]) -> list[tuple[Any
                 render(rule.message.en, args, "en"),
                 render(rule.message.zh, args, "zh"),
                 v.field,
+                v.at,
+                v.related,
             )
         )
-    return sorted(rows, key=repr)
+    return rows if ordered else sorted(rows, key=repr)
 
 
 def agree(dataset: Dataset, config: Config, rules: list[RuleSpec] = COMPILED) -> int:
@@ -71,12 +79,16 @@ def agree(dataset: Dataset, config: Config, rules: list[RuleSpec] = COMPILED) ->
     tables = tables_of(dataset)
     compared = 0
     backend = ibis.duckdb.connect()
+    source = QuerySource(tables, backend.to_pyarrow)
     for rule in rules:
         ctx = RuleContext(dataset, the_plan.as_of, the_plan.params, rule)
-        python = _shown(dataset, rule, evaluate(ctx))
+        # A kind without a selector yields in the evaluator's own order: compare it too.
+        ordered = getattr(rule.constraint, "select", None) is None
+        python = _shown(dataset, rule, evaluate(ctx), ordered=ordered)
         query = compile_rule(rule, the_plan.params, tables, the_plan.as_of)
         rows = backend.to_pyarrow(query).to_pylist()
-        compiled = _shown(dataset, rule, violations_of_rows(rule, the_plan.params, rows))
+        found = violations_of_rows(rule, the_plan.params, rows, source)
+        compiled = _shown(dataset, rule, found, ordered=ordered)
         assert compiled == python, rule.id
         compared += len(python)
     return compared
@@ -85,9 +97,19 @@ def agree(dataset: Dataset, config: Config, rules: list[RuleSpec] = COMPILED) ->
 def test_the_compiled_kinds() -> None:
     kinds = {r.constraint.kind for r in COMPILED}
     assert {"count", "forbidden", "periodic", "compare", "sum", "lineage"} <= kinds
+    assert {"reader", "reference"} <= kinds
     # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
-    # the sums T003, T004, T005, T010, S401 and the lineage T008
-    assert len(COMPILED) == 27
+    # the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000, D001,
+    # D003, D006, D007 and the reference kind's D002
+    assert len(COMPILED) == 33
+    assert {r.id for r in COMPILED if r.constraint.kind in ("reader", "reference")} == {
+        "D000",
+        "D001",
+        "D002",
+        "D003",
+        "D006",
+        "D007",
+    }
     assert {r.id for r in COMPILED if r.constraint.kind == "sum"} == {
         "S401",
         "T003",
@@ -171,6 +193,223 @@ def test_importing_the_package_does_not_import_ibis() -> None:
     code = "import sys, guabao_rules.cli, guabao_rules.engine.core; print('ibis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the D rules as queries: reader and reference --------------------------------------------
+
+D_RULES = [r for r in catalogue().rules if r.constraint.kind in ("reader", "reference")]
+
+ORGANISATION = {
+    "regions": [
+        '{id: "530000", name: 云南省, level: province}',
+        '{id: "533300", name: 怒江州, level: prefecture, parent: "530000"}',
+        '{id: "533323", name: 福贡县, level: county, parent: "533300"}',
+        '{id: "533324", name: 贡山县, level: county, parent: "533300"}',
+        '{id: "533323100", name: 上帕镇, level: township, parent: "533323"}',
+        '{id: "533323100201", name: 腊竹底村, level: village, parent: "533323100"}',
+        '{id: "533324100", name: 茨开镇, level: township, parent: "533324"}',
+        '{id: "533324100201", name: 丹珠村, level: village, parent: "533324100"}',
+    ],
+    "units": [
+        "{id: U-FIN, name: 云南省财政厅, kind: provincial_unit}",
+        "{id: U-SH, name: 上海市, kind: partner_city}",
+    ],
+    "leaders": ["{id: L-1, name: 领导甲, rank: provincial, unit: null}"],
+    "cadres": ["{id: C-01, name: 干部甲, unit: U-FIN}", "{id: C-02, name: 干部乙, unit: U-FIN}"],
+    "households": ['{id: H-0001, village: "533323100201", status: poor}'],
+}
+"""The organisation the D-rule cases add their records to."""
+
+
+def with_records(**extra: list[str]) -> str:
+    """The YAML of :data:`ORGANISATION` with more records (flow mappings) per collection."""
+    lines = []
+    for collection in dict.fromkeys([*ORGANISATION, *extra]):
+        lines.append(f"{collection}:")
+        lines.extend(
+            f"  - {item}"
+            for item in (*ORGANISATION.get(collection, []), *extra.get(collection, []))
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _agree_d(data: str, lang: str = "en") -> int:
+    return agree(load_text(data), Config(as_of=date(2019, 12, 31), lang=lang), D_RULES)
+
+
+def test_duplicate_ids_across_collections_agree() -> None:
+    data = with_records(
+        leaders=[
+            "{id: U-FIN, name: 张三, rank: provincial}",  # the id of a unit
+            "{id: C-01, name: 李四, rank: other}",
+        ],
+        funds=[
+            "{id: U-FIN, name: 第三条, source: central, year: 2019, amount: 1}",
+            "{id: 533323, name: 数字编号, source: central, year: 2019, amount: 1}",
+        ],
+        visits=["{id: C-01, visitor: U-FIN, county: 533323, date: 2019-13-01}"],  # invalid too
+    )
+    dataset = load_text(data)
+    assert sum(1 for i in dataset.issues if i.rule == "D001") == 3
+    assert [len(i.violation.related) for i in dataset.issues if i.rule == "D001"] == [2, 2, 1]
+    assert _agree_d(data) >= 3
+    assert _agree_d(data, "zh") >= 3
+
+
+def test_list_nested_and_null_references_agree() -> None:
+    data = with_records(
+        work_teams=[
+            "{id: WT-1, village: '533323100201', unit: U-FIN, first_secretary: null,"
+            " members: [C-01, C-09, H-0001, C-02, C-08], start: 2019-01-01}"
+        ],
+        reports=[
+            "{id: R-1, reporter: C-01, household: H-0001, period: 2019-Q1, date: 2019-03-30,"
+            " recipients: [U-FIN, H-0001, U-FNI]}",
+            "{id: R-2, reporter: C-01, household: H-0001, period: 2019-Q1, date: 2019-03-30,"
+            " recipients: []}",
+        ],
+        projects=[
+            "{id: PJ-1, name: 产业, county: '533323', village: '533324100201', category: industry,"
+            " year: 2019, budget: 10, status: in_library,"
+            " performance: {beneficiaries: [H-0001, H-0002, '533323']}}",
+            "{id: PJ-2, name: 道路, county: '533323', village: U-FIN, category: infrastructure,"
+            " year: 2019, budget: 10, status: in_library}",
+            "{id: PJ-3, name: 住房, county: '533323', village: '533323100', category: housing,"
+            " year: 2019, budget: 10, status: in_library}",
+            "{id: PJ-4, name: 教育, county: '533323', village: '533323100201', category: education,"
+            " year: 2019, budget: 10, status: in_library}",
+        ],
+        pairings=[
+            "{id: P-1, kind: county_link, helper: L-1, target: '533300', start: 2018-01-01}",
+            "{id: P-2, kind: east_west, helper: U-FIN, target: '533300', start: 2018-01-01}",
+            "{id: P-3, kind: household_help, helper: C-01, target: H-0001, start: 2018-01-01}",
+            "{id: P-4, kind: household_help, helper: U-SH, target: H-O001, start: 2018-01-01}",
+        ],
+        funds=["{id: F-1, name: 中央资金, source: central, year: 2019, amount: 1, parent: null}"],
+        allocations=["{id: A-1, fund: F-2, project: PJ-1, amount: 1, date: 2019-01-01}"],
+        disbursements=[
+            "{id: DB-1, allocation: A-1, amount: 1, date: 2019-01-02}",
+            "{id: DB-2, allocation: A-9, amount: 1, date: 2019-01-02}",
+        ],
+    )
+    dataset = load_text(data)
+    assert [i.rule for i in dataset.issues] == []
+    bad = dataset.index.bad_references
+    assert set(bad) == {"WT-1", "R-1", "PJ-1", "PJ-2", "PJ-3", "P-1", "P-2", "P-4", "A-1", "DB-2"}
+    assert [b.reason for b in bad["PJ-1"]] == ["missing", "collection", "outside"]
+    assert [b.path for b in bad["WT-1"]] == [("members", 1), ("members", 2), ("members", 4)]
+    assert _agree_d(data) >= 10
+    assert _agree_d(data, "zh") >= 10
+
+
+def test_references_into_an_invalid_record_agree() -> None:
+    data = with_records(
+        units=["{id: U-BAD, name: 坏单位, kind: ministry}"],  # D003: kind outside the enum
+        leaders=["{id: L-BAD, name: 坏领导, rank: general}"],
+        cadres=[
+            "{id: C-03, name: 干部丙, unit: U-BAD}",  # resolves: its D003 says enough
+            "{id: C-04, name: 干部丁, unit: L-BAD}",  # the wrong collection, even invalid
+            "{id: C-05, name: 干部戊, unit: U-LOST}",
+        ],
+        projects=[
+            "{id: PJ-9, name: 坏项目, county: '533323', category: spaceport, year: 2019,"
+            " budget: 1, status: in_library}"
+        ],
+        allocations=["{id: A-9, fund: F-1, project: PJ-9, amount: 1, date: 2019-01-01}"],
+    )
+    dataset = load_text(data)
+    assert set(dataset.index.bad_references) == {"C-04", "C-05", "A-9"}
+    assert _agree_d(data) >= 5
+
+
+def test_hostile_ids_and_their_suggestions_agree() -> None:
+    long_id = "U-" + "长" * 400
+    data = with_records(
+        units=[
+            '{id: "U-\'; DROP TABLE units; --", name: 注入, kind: other}',
+            '{id: "0012", name: 数字, kind: other}',
+            "{id: 0034, name: 未加引号, kind: other}",  # YAML reads 34
+            '{id: "U-\\u202eNIF", name: 双向, kind: other}',
+        ],
+        cadres=[
+            '{id: C-10, name: 甲, unit: "U-\'; DROP TABLE units; -"}',
+            "{id: C-11, name: 乙, unit: 12}",  # YAML dropped the zeros of 0012
+            '{id: C-19, name: 壬, unit: "0034"}',  # the hint on the unquoted 0034
+            '{id: C-12, name: 丙, unit: "u-fin"}',
+            '{id: C-13, name: 丁, unit: "U-\\u202eNIF "}',
+            f'{{id: C-14, name: 戊, unit: "{long_id}"}}',
+            '{id: C-15, name: 己, unit: "U-FIN\\nU-SH"}',
+            '{id: "C-\\"16", name: 庚, unit: "U-\\\\"}',
+            '{id: C-17, name: "干部 13812345678", unit: U-FIN, notes: {phone: 13912345678}}',
+            '{id: C-18, name: 辛, unit: U-FIN, note: "11010519491231002X"}',
+        ],
+    )
+    dataset = load_text(data)
+    assert len(dataset.index.bad_references) == 8
+    assert sum(1 for e in dataset.entries if e.personal) == 2
+    report = run_rules(dataset, "D002")
+    assert any("without quotes" in d.message for d in report.diagnostics)
+    assert _agree_d(data) >= 10
+    assert _agree_d(data, "zh") >= 10
+
+
+def test_the_suggestion_budget_is_spent_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("guabao_rules.suggest.LOOKUP_BUDGET", 2)
+    data = with_records(
+        reports=["{id: R-1, reporter: C-0l, household: H-0001, period: 2019-Q1, date: 2019-03-30}"],
+        households=["{id: H-0002, village: '533323100202', status: poor}"],
+        cadres=["{id: C-03, name: 丙, unit: U-FlN}", "{id: C-04, name: 丁, unit: U-SHH}"],
+    )
+    dataset = load_text(data)
+    assert len(dataset.index.bad_references) == 4
+    assert _agree_d(data) >= 4
+
+
+def test_reader_problems_agree_on_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "org.yaml").write_text(with_records(), encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("units: [{id: U-LOST, name: x\n", encoding="utf-8")
+    (tmp_path / "keys.yaml").write_text(
+        "units:\n  - {id: U-K, name: a, name: b, kind: other}\n", encoding="utf-8"
+    )
+    (tmp_path / "cadres.csv").write_text(
+        "id,name,unit,extra\nC-20,甲,U-FIN,1\nC-21,乙,U-LOST,2\nC-01,重复,U-FIN,3\n"
+        'C-22,"13812345678",U-FIN,4\n,无编号,U-FIN,5\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "gbk.yaml").write_bytes(
+        "units: [{id: U-G, name: 中文, kind: other}]\n".encode("gbk")
+    )
+    dataset = load(tmp_path)
+    assert {i.rule for i in dataset.issues} >= {"D000", "D001", "D003", "D007"}
+    assert agree(dataset, Config(as_of=date(2019, 12, 31), lang="en"), D_RULES) >= 5
+
+
+def test_cause_folding_holds_with_the_compiled_d_rules(tmp_path: Path) -> None:
+    """A D002 whose target lies in an unreadable file is caused by its D000, on DuckDB too."""
+    from guabao_rules.engine.core import check
+    from guabao_rules.report import OutputOptions, load_formatters
+
+    (tmp_path / "org.yaml").write_text(with_records(), encoding="utf-8")
+    (tmp_path / "units.yaml").write_bytes(
+        "units:\n  - {id: U-LOST, name: 失, kind: other}\n".encode("utf-16")
+    )
+    (tmp_path / "more.yaml").write_text(
+        "cadres:\n  - {id: C-30, name: 甲, unit: U-LOST}\n  - {id: C-31, name: 乙, unit: U-NONE}\n"
+        "unitz:\n  - {id: U-TYPO, name: 错, kind: other}\n"
+        "leaders:\n  - {id: L-30, name: 丙, rank: other, unit: U-TYPO}\n",
+        encoding="utf-8",
+    )
+    reports = []
+    for engine in ("python", "duckdb"):
+        dataset = load(tmp_path)
+        report = check(dataset, Config(as_of=date(2019, 12, 31), lang="en", engine=engine))
+        out = load_formatters()["json"](report, OutputOptions(dataset=dataset))
+        reports.append(json.loads(out))
+    assert reports[0] == reports[1]
+    d002 = {d["subject"]: d for d in reports[1]["diagnostics"] if d["rule"] == "D002"}
+    assert d002["C-30"]["caused_by"]["rule"] == "D000"
+    assert d002["L-30"]["caused_by"]["rule"] == "D003"
+    assert "caused_by" not in d002["C-31"]
 
 
 @pytest.mark.parametrize("rule_id", ["T003", "T004", "T005", "T010", "S401"])
