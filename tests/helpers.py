@@ -100,7 +100,8 @@ def bulk_files(root: Path, encoding: str = "utf-8") -> list[Any]:
     out = []
     for path in discover(root):
         rel = path.relative_to(root).as_posix()
-        collection = table_collection(table_path(root, rel)) if rel.endswith(".csv") else None
+        is_table = rel.endswith((".csv", ".parquet"))
+        collection = table_collection(table_path(root, rel)) if is_table else None
         if collection is not None and path.is_file() and not path.is_symlink():
             out.append(TableFile(rel, path, collection, encoding))
     return out
@@ -114,6 +115,7 @@ def columnar_mismatches(files: list[Any]) -> list[str]:
     from guabao_rules.personal import scan_personal_data
     from guabao_rules.sources.csvsource import read_table
     from guabao_rules.sources.loader import _FileReader, may_hold_personal_data
+    from guabao_rules.sources.parquetsource import read_parquet
 
     issues: list[Any] = []
     rows: dict[str, list[Any]] = {}
@@ -122,9 +124,12 @@ def columnar_mismatches(files: list[Any]) -> list[str]:
     for file in files:
         reader = _FileReader(Dataset(Path(".")), file.rel)
         data = file.path.read_bytes()
-        parsed = read_table(data, file.collection, file.encoding)
+        if file.rel.endswith(".parquet"):
+            parsed, possible = read_parquet(data, file.collection), True
+        else:
+            parsed = read_table(data, file.collection, file.encoding)
+            possible = may_hold_personal_data(data)
         reader.read_rows(file.collection, parsed)
-        possible = may_hold_personal_data(data)
         issues += [i for i in reader.dataset.issues if i.rule != "D001"]
         for row, (entry, table_row) in enumerate(
             zip(reader.dataset.entries, parsed.rows, strict=True)

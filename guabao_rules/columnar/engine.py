@@ -179,8 +179,11 @@ class QueryEvaluator:
             return evaluate(ctx)
         con, tables = ready
         try:
-            query = compile_rule(rule, ctx.params, tables, ctx.as_of)
-            applied = _applied_query(rule, ctx.params, tables, ctx.as_of)
+            # Compiling may run a query too (the members of fund cycles): the same
+            # libraries' warnings as the queries below.
+            with _quiet_libraries():
+                query = compile_rule(rule, ctx.params, tables, ctx.as_of)
+                applied = _applied_query(rule, ctx.params, tables, ctx.as_of)
         except CompileError:
             self.in_python.append(rule.id)
             return evaluate(ctx)

@@ -225,6 +225,29 @@ def test_generated_tables_read_alike(data: st.DataObject) -> None:
         assert columnar_mismatches(bulk_files(_write(Path(folder), files))) == []
 
 
+@pytest.mark.parametrize("typed", [False, True])
+def test_parquet_tables_read_alike(typed: bool, tmp_path: Path) -> None:
+    from guabao_rules.columnar.reading import read_bulk
+    from guabao_rules.testing.tables import parquet_of_csv
+
+    files: dict[str, str | bytes] = {}
+    for name, text in CASES["bad values"].items():
+        assert isinstance(text, str)
+        collection = name.removesuffix(".csv")
+        files[f"{collection}.parquet"] = parquet_of_csv(
+            text.encode(), collection=collection, typed=typed
+        )
+    files["households/broken.parquet"] = b"PAR1 not really"
+    found = bulk_files(_write(tmp_path, files))
+    assert [f.rel for f in found] == [
+        "households.parquet",
+        "households/broken.parquet",
+        "reports.parquet",
+    ]
+    assert columnar_mismatches(found) == []
+    assert read_bulk(found).python_files == [f.rel for f in found]
+
+
 def _entries(dataset: Dataset) -> list[tuple[object, ...]]:
     out = []
     for entry in dataset.entries:
