@@ -214,7 +214,7 @@ def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.T
             values[name].append(_path_value(record, path))
         for name, column in digits.items():
             amount = getattr(record, name)
-            if amount is not None and abs(amount) >= QUERY_AMOUNT_LIMIT:
+            if amount is not None and amount.copy_abs() >= QUERY_AMOUNT_LIMIT:  # exact: no context
                 raise AmountOutOfRange(f"{model.__name__}.{name} = {amount}")
             values[column].append(fraction_digits(amount))
         values["_file"].append(file)
