@@ -128,8 +128,8 @@ class QueryEvaluator:
         # Connect now: an engine that cannot start is a usage error before any rule runs.
         self._con = _backend(engine, spark)
         self._tables: dict[str, Any] | None = None
-        self.out_of_range: str | None = None
-        """The amount that sent every rule to Python: too large for a query's decimal."""
+        self.out_of_range: dict[str, str] | None = None
+        """What sent every rule to Python (zh, en): too large for a query's decimal."""
         # A name of its own for this evaluator's views: several may share a session.
         self._views = uuid.uuid4().hex[:12]
 
@@ -143,7 +143,7 @@ class QueryEvaluator:
             except AmountOutOfRange as error:
                 # Every rule in Python: a query over the other rules' tables would
                 # still miss this record, and a valid record is never left out.
-                self.out_of_range = str(error)
+                self.out_of_range = {"zh": error.zh, "en": error.en}
                 return None
             self._tables = {name: self._register(name, table) for name, table in arrow.items()}
         if self._tables is None:

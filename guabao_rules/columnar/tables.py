@@ -182,7 +182,39 @@ QUERY_AMOUNT_CHARS: int = 36
 
 
 class AmountOutOfRange(ValueError):
-    """A valid amount too large for the query engines' decimal columns."""
+    """A valid amount, or a column's total, too large for the query engines' decimals.
+
+    Attributes:
+        zh: What does not fit, in Chinese.
+        en: What does not fit, in English.
+    """
+
+    def __init__(self, *, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+def _check_totals(collection: str, table: pa.Table) -> None:
+    """Refuse a table whose amounts could add up past what a query's sum can hold.
+
+    A rule sums part of one amount column, so a column whose total stays under
+    the bound never overflows a query's ``decimal(38, 2)`` sum. The total is
+    taken in floating point: it only decides the engine, never a finding, and
+    the bound keeps a tenfold margin for the rounding.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for field in table.schema:
+        if not pa.types.is_decimal(field.type):
+            continue
+        total = pc.sum(pc.abs(pc.cast(table[field.name], pa.float64()))).as_py() or 0.0
+        if total >= float(QUERY_AMOUNT_LIMIT) / 10:
+            raise AmountOutOfRange(
+                zh=f"{collection}.{field.name} 的合计(约 {total:.1e})",
+                en=f"the total of {collection}.{field.name} (about {total:.1e})",
+            )
 
 
 def _path_value(record: Record, path: tuple[str, ...]) -> Any:
@@ -215,7 +247,8 @@ def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.T
         for name, column in digits.items():
             amount = getattr(record, name)
             if amount is not None and amount.copy_abs() >= QUERY_AMOUNT_LIMIT:  # exact: no context
-                raise AmountOutOfRange(f"{model.__name__}.{name} = {amount}")
+                where = f"{model.__name__}.{name} = {amount}"
+                raise AmountOutOfRange(zh=f"金额 {where}", en=f"the amount {where}")
             values[column].append(fraction_digits(amount))
         values["_file"].append(file)
         values["_ordinal"].append(ordinal)
@@ -230,6 +263,10 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
     query over them answers for the same records. ``_ids``
     (:data:`~guabao_rules.kinds.query.RECORD_IDS`) holds every record read
     (invalid records too: a finding names them as related, as the index does).
+
+    Raises:
+        AmountOutOfRange: An amount, or an amount column's total, does not fit
+            a query's ``decimal(38, 2)``.
     """
     by_collection = dataset.index.by_collection
     out = {}
@@ -241,12 +278,12 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
         table = None
         if given is not None and model.bulk:
             table = given(collection, sum(1 for e in entries if e.model is not None))
-        if table is not None:
-            out[collection] = table
-            continue
-        out[collection] = table_of(
-            model, ((e.model, e.source.file) for e in entries if e.model is not None)
-        )
+        if table is None:
+            table = table_of(
+                model, ((e.model, e.source.file) for e in entries if e.model is not None)
+            )
+        _check_totals(collection, table)
+        out[collection] = table
     out.update(reader_tables(dataset))
     return out
 

@@ -98,7 +98,7 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
             f"{len(python)} 条在 Python 中运行" + (f"({', '.join(python)})" if python else ""),
             f"  由列式读取的表格行转为 Python 记录:{rows}",
             *(
-                [f"  金额 {huge} 超出查询的 decimal(38, 2):全部规则在 Python 中运行"]
+                [f"  {huge['zh']} 超出查询的 decimal(38, 2):全部规则在 Python 中运行"]
                 if huge
                 else []
             ),
@@ -108,7 +108,7 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
         + (f" ({', '.join(python)})" if python else ""),
         f"  table rows read columnar and made into Python records: {rows}",
         *(
-            [f"  the amount {huge} does not fit a query's decimal(38, 2): every rule ran in Python"]
+            [f"  {huge['en']} does not fit a query's decimal(38, 2): every rule ran in Python"]
             if huge
             else []
         ),

@@ -173,7 +173,7 @@ def test_check_path_takes_the_engine_as_the_command_does() -> None:
         check_path(root, engine="oracle")
 
 
-@pytest.mark.parametrize("where", ["yaml", "csv"])
+@pytest.mark.parametrize("where", ["yaml", "csv", "total"])
 def test_an_amount_too_large_for_a_query_runs_every_rule_in_python(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
 ) -> None:
@@ -190,19 +190,29 @@ def test_an_amount_too_large_for_a_query_runs_every_rule_in_python(
         text = funds.read_text(encoding="utf-8")
         assert 'amount: "950000.00"' in text
         funds.write_text(text.replace('amount: "950000.00"', f'amount: "{huge}"', 1), "utf-8")
-    else:
+    elif where == "csv":
         (county / "allocations.csv").write_text(
             "id,fund,project,amount,date\n"
             f"AL-533324-99,F-533324-2019-C,PJ-533324-2019-02,{huge},2019-04-01\n",
             encoding="utf-8",
         )
+    else:  # each amount fits a query's decimal, their sum would not
+        large = "1" + "0" * 34
+        (county / "allocations.csv").write_text(
+            "id,fund,project,amount,date\n"
+            + "".join(
+                f"AL-533324-9{n},F-533324-2019-C,PJ-533324-2019-02,{large},2019-04-01\n"
+                for n in range(20)
+            ),
+            encoding="utf-8",
+        )
     args = ["check", str(root), "--format", "json"]
     assert main([*args, "--engine", "python"]) == 1  # the fund is overcommitted now
     python = capsys.readouterr().out
-    assert "999,999,999" in python  # the amount's findings are in the report
+    assert ("999,999,999" if where != "total" else "000,000,000") in python  # its findings
     assert main([*args, "--engine", "duckdb"]) == 1
     assert capsys.readouterr().out == python
     main(["check", str(root), "--engine", "duckdb", "--statistics"])
-    assert "does not fit a query's decimal(38, 2): every rule ran in Python" in (
-        capsys.readouterr().out
-    )
+    said = capsys.readouterr().out
+    assert "does not fit a query's decimal(38, 2): every rule ran in Python" in said
+    assert ("the total of allocations.amount" in said) == (where == "total")
