@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+FUGONG_REGIONS = """\
+regions:
+  - {id: "530000", name: 云南省, level: province}
+  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
+  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
+  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
+  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
+"""
+"""福贡县 from the province down to one poor village, the regions most rule tests stand on."""
+
+
 def check_path(
     path: Path, *, as_of: date = date(2019, 12, 31), lang: str = "en", **kwargs: Any
 ) -> Report:

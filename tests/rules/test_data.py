@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import check_path, findings, places, run_rules
+from helpers import FUGONG_REGIONS, check_path, findings, places, run_rules
 
 from guabao_rules.diagnostics import Severity
 from guabao_rules.sources.loader import load
@@ -21,15 +21,6 @@ from guabao_rules.sources.loader import load
 Write = Callable[[dict[str, str | bytes]], Path]
 
 UNIT = "units:\n  - {id: U-1, name: 云南省财政厅, kind: provincial_unit}\n"
-
-REGIONS = """\
-regions:
-  - {id: "530000", name: 云南省, level: province}
-  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
-  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
-  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
-  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
-"""
 
 
 def rules_of(data: str | Path, *rules: str) -> list[tuple[str, str | None]]:
@@ -41,7 +32,7 @@ def rules_of(data: str | Path, *rules: str) -> list[tuple[str, str | None]]:
 
 
 def test_d000_readable_files_give_none(write_dataset: Write) -> None:
-    root = write_dataset({"a.yaml": REGIONS, "b.yml": UNIT, "c.yaml": "# nothing yet\n"})
+    root = write_dataset({"a.yaml": FUGONG_REGIONS, "b.yml": UNIT, "c.yaml": "# nothing yet\n"})
     assert findings("D000", root) == []
 
 
@@ -158,7 +149,7 @@ def test_duplicate_id_across_yaml_and_csv(write_dataset: Write) -> None:
 
 def test_d002_references_to_records_of_the_right_kind_give_none() -> None:
     data = (
-        REGIONS + UNIT + "cadres:\n  - {id: C-1, name: 甲, unit: U-1}\n"
+        FUGONG_REGIONS + UNIT + "cadres:\n  - {id: C-1, name: 甲, unit: U-1}\n"
         "households:\n  - {id: HH-1, village: '533323101201', status: poor}\n"
         "pairings:\n"
         "  - {id: P-1, kind: household_help, helper: C-1, target: HH-1, start: 2018-01-01}\n"
@@ -202,7 +193,7 @@ def test_wrong_collection_and_level_are_d002(write_dataset: Write) -> None:
 
 
 def test_d003_records_of_the_format_give_none() -> None:
-    data = REGIONS + UNIT + "funds:\n"
+    data = FUGONG_REGIONS + UNIT + "funds:\n"
     data += "  - {id: F-1, name: 资金, source: central, year: 2019, amount: '1.50'}\n"
     assert findings("D003", data) == []
 
@@ -323,7 +314,7 @@ def test_a_scalar_or_optional_field_given_blank_is_absent(blank: str) -> None:
 
 
 def test_d004_codes_that_fit_their_levels_and_parents_give_none() -> None:
-    assert findings("D004", REGIONS) == []
+    assert findings("D004", FUGONG_REGIONS) == []
 
 
 def test_d004_each_way_a_code_can_fail_to_fit() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import applied, findings, found, run_rules
+from helpers import FUGONG_REGIONS, applied, findings, found, run_rules
 
 from guabao_rules.kinds.periodic import shortfalls
 from guabao_rules.timecal import Quarter
@@ -417,15 +417,6 @@ def test_a_record_with_impossible_dates_is_d005_alone() -> None:
 
 
 # --- review: a region that is not a county, blank values, a listed-twice parameter -------
-
-FUGONG_REGIONS = """\
-regions:
-  - {id: "530000", name: 云南省, level: province}
-  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
-  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
-  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
-  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
-"""
 
 
 def test_m001_link_whose_target_is_not_a_county_is_not_a_subject() -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import findings, found, run_rules
+from helpers import FUGONG_REGIONS, findings, found, run_rules
 
 from guabao_rules.config import Config
 from guabao_rules.diagnostics import Diagnostic
@@ -580,15 +580,6 @@ def test_pack_rejects_an_unknown_presence_key() -> None:
 
 
 # --- review: places that are not what a project needs, blank values, 31-digit money -------
-
-FUGONG_REGIONS = """\
-regions:
-  - {id: "530000", name: 云南省, level: province}
-  - {id: "533300", name: 怒江傈僳族自治州, level: prefecture, parent: "530000"}
-  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
-  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
-  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101", tags: [poor_village]}
-"""
 
 LIBRARY_PROJECT = """\
 projects:
