@@ -317,6 +317,11 @@ def check_path(
         evaluator = evaluator_for(dataset, config)
     except EngineError as error:
         raise ConfigError(text=error.text) from None
-    waivers = read_waivers(dataset.root, rules_known())
-    report = run(dataset, the_plan, waivers, progress, evaluator)
+    try:
+        waivers = read_waivers(dataset.root, rules_known())
+        report = run(dataset, the_plan, waivers, progress, evaluator)
+    finally:
+        close = getattr(evaluator, "close", None)  # a query engine's tables
+        if close is not None:
+            close()
     return restrict(report, the_scope.only)

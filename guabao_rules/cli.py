@@ -329,7 +329,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             evaluator = evaluator_for(dataset, config)
         except EngineError as error:
             raise UsageError(text=error.text) from None
-        report = run(dataset, the_plan, waivers, progress.rule if progress else None, evaluator)
+        try:
+            report = run(dataset, the_plan, waivers, progress.rule if progress else None, evaluator)
+        finally:
+            close = getattr(evaluator, "close", None)  # a query engine's tables
+            if close is not None:
+                close()
         if not stdin:
             report = restrict(report, the_scope.only)
     finally:

@@ -150,6 +150,23 @@ class QueryEvaluator:
             return None
         return self._con, self._tables
 
+    def close(self) -> None:
+        """Free what this check held: DuckDB's in-memory database, or its Spark views.
+
+        A program that checks many datasets in one process (the property tests,
+        a platform's worker) would otherwise keep every check's tables alive.
+        The Spark session itself is left running: it may be the caller's.
+        """
+        tables, self._tables = self._tables, None
+        if self.engine == "spark":
+            if tables is not None:
+                catalog = self._con._session.catalog
+                for name in tables:
+                    catalog.dropTempView(f"guabao_{self._views}_{name.lstrip('_')}")
+            return
+        with contextlib.suppress(Exception):  # already closed: nothing to free
+            self._con.disconnect()
+
     def _register(self, name: str, table: pa.Table) -> Any:
         """An Arrow table as an ibis table of the backend.
 

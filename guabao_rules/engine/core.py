@@ -591,7 +591,13 @@ def check(
         # A dataset from load_text has no folder (its root is "."): no waiver file.
         root = dataset.root
         waivers = read_waivers(root, rules_known()) if root.is_absolute() else []
-    return run(dataset, plan(config), waivers, evaluator=evaluator_for(dataset, config))
+    evaluator = evaluator_for(dataset, config)
+    try:
+        return run(dataset, plan(config), waivers, evaluator=evaluator)
+    finally:
+        close = getattr(evaluator, "close", None)  # a query engine's tables
+        if close is not None:
+            close()
 
 
 def evaluator_for(

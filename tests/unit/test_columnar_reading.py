@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from guabao_rules.columnar.reading import ColumnarTables
-from guabao_rules.columnar.tables import dataset_tables
+from guabao_rules.columnar.tables import AmountOutOfRange, dataset_tables
 from guabao_rules.dataset import Dataset
 from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS, column_names
 from guabao_rules.sources.loader import load
@@ -286,9 +286,15 @@ def test_a_columnar_load_is_the_python_load(name: str, tmp_path: Path) -> None:
     assert columnar.files == python.files
     # The query engine's tables: the reader's own where they hold every record, the same rows.
     given = {c: bulk.query_table(c, len(columnar.records(c))) for c in TABLE_COLLECTIONS}
-    tables, expected = dataset_tables(columnar), dataset_tables(python)
-    for collection in TABLE_COLLECTIONS:
-        assert tables[collection].equals(expected[collection]), collection
+    try:
+        expected = dataset_tables(python)
+    except AmountOutOfRange:  # amounts a query's decimal cannot sum: refused alike
+        with pytest.raises(AmountOutOfRange):
+            dataset_tables(columnar)
+    else:
+        tables = dataset_tables(columnar)
+        for collection in TABLE_COLLECTIONS:
+            assert tables[collection].equals(expected[collection]), collection
     if name == "clean":
         assert given["households"] is not None
     assert sum(bulk.materialised.values()) == sum(

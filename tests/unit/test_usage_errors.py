@@ -215,7 +215,10 @@ def _tty(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _no_module(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setitem(sys.modules, name, None)  # `import name` raises ImportError
+    # `import name` raises ImportError, also for a submodule an earlier test imported.
+    for loaded in [m for m in sys.modules if m.startswith(name + ".")]:
+        monkeypatch.setitem(sys.modules, loaded, None)
+    monkeypatch.setitem(sys.modules, name, None)
 
 
 def _full_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
