@@ -29,6 +29,27 @@ regions:
 """福贡县 from the province down to one poor village, the regions most rule tests stand on."""
 
 
+RULE = """
+pack: {name: test, description: {zh: 测试, en: test}}
+rules:
+  - id: X001
+    name: test-rule
+    title: {zh: 标题, en: title}
+    message: {zh: 消息, en: message}
+    severity: error
+    subject: {zh: 县, en: county}
+    description: {zh: 说明, en: description}
+    rationale: {zh: 理由, en: rationale}
+    source: {clause: (一), quote: 引文}
+    constraint: CONSTRAINT
+    params: {limit: {type: int, default: 1, description: {zh: 上限, en: limit}}}
+    examples:
+      fail: {data: "units: []", expect: [{subject: null}]}
+      pass: {data: "units: []"}
+"""
+"""A one-rule pack; replace ``CONSTRAINT`` with a constraint (pack and usage-error tests)."""
+
+
 def check_path(
     path: Path, *, as_of: date = date(2019, 12, 31), lang: str = "en", **kwargs: Any
 ) -> Report:

@@ -12,26 +12,7 @@ from guabao_rules.cli import main
 from guabao_rules.config import Config, ConfigError
 from guabao_rules.engine.core import assemble, catalogue, plan
 from guabao_rules.packs import Pack, PackError, RuleSpec, parse_pack, validate_rule
-from tests.helpers import EXAMPLES
-
-RULE = """
-pack: {name: test, description: {zh: 测试, en: test}}
-rules:
-  - id: X001
-    name: test-rule
-    title: {zh: 标题, en: title}
-    message: {zh: 消息, en: message}
-    severity: error
-    subject: {zh: 县, en: county}
-    description: {zh: 说明, en: description}
-    rationale: {zh: 理由, en: rationale}
-    source: {clause: (一), quote: 引文}
-    constraint: CONSTRAINT
-    params: {limit: {type: int, default: 1, description: {zh: 上限, en: limit}}}
-    examples:
-      fail: {data: "units: []", expect: [{subject: null}]}
-      pass: {data: "units: []"}
-"""
+from tests.helpers import EXAMPLES, RULE
 
 COUNT = (
     "{kind: count, select: {collection: regions}, "

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from helpers import ROOT
+from helpers import RULE as PACK_RULE
 
 from guabao_rules import diagnostics
 from guabao_rules.api import check_path
@@ -405,24 +406,7 @@ def _two(first: str, second: str) -> Callable[[], object]:
     )
 
 
-RULE = """
-pack: {name: test, description: {zh: 测试, en: test}}
-rules:
-  - id: X001
-    name: test-rule
-    title: {zh: 标题, en: title}
-    message: {zh: 消息, en: message}
-    severity: error
-    subject: {zh: 县, en: county}
-    description: {zh: 说明, en: description}
-    rationale: {zh: 理由, en: rationale}
-    source: {clause: (一), quote: 引文}
-    constraint: CONSTRAINT
-    params: {limit: {type: int, default: 1, description: {zh: 上限, en: limit}}}
-    examples:
-      fail: {data: "units: []", expect: [{subject: null}]}
-      pass: {data: "units: []"}
-""".replace(
+RULE = PACK_RULE.replace(
     "CONSTRAINT",
     "{kind: count, select: {collection: regions}, "
     "checks: [{relation: {collection: pairings, via: target}, min: {param: limit}}]}",
