@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from guabao_rules.dataset import paused_gc
 from guabao_rules.engine.core import check
 from guabao_rules.personal import scan_personal_data
-from guabao_rules.sources import yamlsource
-from guabao_rules.sources.loader import load, may_hold_personal_data
-from guabao_rules.sources.yamlfast import parse_plain
+from guabao_rules.sources import loader, yamlsource
+from guabao_rules.sources.loader import load, long_digit_runs, may_hold_personal_data
+from guabao_rules.sources.yamlfast import _UNREAD, _unread, parse_plain
 from guabao_rules.sources.yamlsource import parse_yaml
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -65,6 +65,30 @@ def test_hint_examples() -> None:
     assert may_hold_personal_data(b"phone: 0x33698C8D0\n")
     assert may_hold_personal_data(b'id: "11010519491231002X"\n')
     assert may_hold_personal_data(b'note: "\\u0031"\n')
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=80)
+    | st.text(alphabet=st.sampled_from(list("0123456789Xx\n -a\x00真")), max_size=120).map(
+        lambda text: text.encode("utf-8")
+    ),
+    st.integers(1, 8),
+)
+def test_long_digit_runs_are_the_patterns_matches(data: bytes, chunk: int) -> None:
+    """Split at C speed, chunk by chunk, the runs are what the pattern finds in the whole text."""
+    original = loader._RUN_CHUNK
+    loader._RUN_CHUNK = chunk
+    try:
+        assert long_digit_runs(data) == set(loader._DIGIT_RUN.findall(data))
+    finally:
+        loader._RUN_CHUNK = original
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_the_ascii_check_of_unread_characters_is_the_patterns(code: int) -> None:
+    for text in (chr(code), f"a: {chr(code)}\n", f"{chr(code)}真"):
+        assert _unread(text) == (_UNREAD.search(text) is not None), repr(text)
 
 
 def test_loading_restores_the_garbage_collector(tmp_path: Path) -> None:
