@@ -438,9 +438,11 @@ class _FileReader:
                 )
                 continue
             subtree = positions.children.get(collection)
+            item_trees = subtree.children if subtree else {}
+            item_marks = subtree.keys if subtree else {}
             for index, raw in enumerate(items):
-                item_tree = subtree.children.get(index) if subtree else None
-                item_mark = subtree.keys.get(index, key_mark) if subtree else key_mark
+                item_tree = item_trees.get(index)
+                item_mark = item_marks.get(index, key_mark)
                 if not isinstance(raw, dict):
                     from guabao_rules.hints import joined, line_hints
 
@@ -454,14 +456,16 @@ class _FileReader:
                     self.file_problem(item_mark, text.zh, text.en)
                     continue
                 mark = item_tree.anchor if item_tree else item_mark
-                record_ids[(collection, index)] = self.read_record(
+                record_id = self.read_record(
                     collection,
                     model,
                     raw,
                     SourceRef(self.rel, mark),
                     item_tree,
-                    complex_keys=complex_keys.pop((collection, index), ()),
+                    complex_keys=complex_keys.pop((collection, index), ()) if complex_keys else (),
                 )
+                if duplicates:  # the subjects of the D007 findings below
+                    record_ids[(collection, index)] = record_id
         for marks in complex_keys.values():  # in an item that is no record: still said
             for mark, text in marks:
                 self.issue(
