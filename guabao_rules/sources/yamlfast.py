@@ -360,19 +360,33 @@ def _joined_values(lines: list[str], first: int, end: int, size: int, prefix: st
     return ("\n" + joined).replace("\n" + prefix, "\n")[1:]
 
 
+_LINE_SCALAR_ONE: Final = re.compile(_LINE_SCALAR)
+
+
 def _column(joined: str, plain: Any) -> list[Any] | None:
-    r"""A column of scalars joined by ``\n``, read at once; None when one is not in the subset."""
+    r"""A column of scalars joined by ``\n``, read at once; None when one is not in the subset.
+
+    A column of few distinct values (a village's code, a status, a quarter) is
+    judged by its distinct values, each read once (and one string object kept
+    for each); any other by one pattern over the whole column. No scalar holds
+    a line break, so both ways cut it into the same values.
+    """
+    values = joined.split("\n")
+    distinct = set(values)
+    if len(distinct) * 4 <= len(values):
+        if not all(map(_LINE_SCALAR_ONE.fullmatch, distinct)):
+            return None
+        meaning = {value: _scalar(value, plain) for value in distinct}
+        return list(map(meaning.__getitem__, values))
     if _TEXT_COLUMN.fullmatch(joined):
-        values = joined.split("\n")
-        if _TEXT_CONSTANTS.isdisjoint(values):
+        if _TEXT_CONSTANTS.isdisjoint(distinct):
             return values
     elif _SQ_COLUMN.fullmatch(joined):  # no quote inside: each "'\n'" is between two values
         return joined[1:-1].split("'\n'")
     elif _DQ_COLUMN.fullmatch(joined):
         return joined[1:-1].split('"\n"')
     if _SCALAR_COLUMN.fullmatch(joined):
-        values = joined.split("\n")
-        meaning = {value: _scalar(value, plain) for value in set(values)}
+        meaning = {value: _scalar(value, plain) for value in distinct}
         return list(map(meaning.__getitem__, values))
     return None
 
