@@ -390,3 +390,47 @@ def test_block_records_are_read_by_columns_with_lazy_positions() -> None:
     fast, slow = parse_both(text.encode("utf-8"))
     assert fast == slow
     assert nodes == slow.nodes
+
+
+def test_findings_in_block_records_point_where_pyyaml_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken records deep in runs read by columns: the same findings, file:line:column."""
+    households = [
+        {"id": f"HH-533323200201-{n:03d}", "village": "533323200201", "status": "poor"}
+        for n in range(300)
+    ]
+    households[7]["status"] = "rich"
+    households[250]["village"] = "533323200299"
+    del households[251]["status"]
+    households[299]["id"] = households[0]["id"]
+    reports = [
+        {
+            "id": f"R-{n}",
+            "reporter": "C-1",
+            "household": households[n]["id"],
+            "period": "2019-Q1" if n != 120 else "2019-Q5",
+            "date": "2019-04-09" if n != 121 else "2019-02-30",
+            "recipients": ["U-1", "C-1"],
+        }
+        for n in range(200)
+    ]
+    text = yaml.safe_dump(
+        {
+            "regions": [{"id": "533323200201", "name": "村", "level": "village"}],
+            "households": households,
+            "reports": reports,
+        },
+        allow_unicode=True,
+        sort_keys=False,
+    )
+    (tmp_path / "data.yaml").write_text(text, encoding="utf-8")
+
+    def findings() -> list[tuple[str, str | None, str]]:
+        report = check(load(tmp_path))
+        return [(d.rule, d.subject, str(d.location)) for d in report.diagnostics]
+
+    fast = findings()
+    monkeypatch.setattr(yamlsource, "FAST_PATH", False)
+    assert fast == findings()
+    assert {"D001", "D002", "D003"} <= {rule for rule, _, _ in fast}
