@@ -361,32 +361,35 @@ def _joined_values(lines: list[str], first: int, end: int, size: int, prefix: st
 
 
 _LINE_SCALAR_ONE: Final = re.compile(_LINE_SCALAR)
+_SAMPLE: Final = 256
+"""The first values of a column that say whether it has few distinct values."""
 
 
 def _column(joined: str, plain: Any) -> list[Any] | None:
     r"""A column of scalars joined by ``\n``, read at once; None when one is not in the subset.
 
-    A column of few distinct values (a village's code, a status, a quarter) is
-    judged by its distinct values, each read once (and one string object kept
-    for each); any other by one pattern over the whole column. No scalar holds
+    A column of few distinct values (a village's code, a status, a quarter; its
+    first values tell) is judged by its distinct values, each read once (and one
+    string object kept for each); any other by one pattern over the whole column. No scalar holds
     a line break, so both ways cut it into the same values.
     """
     values = joined.split("\n")
-    distinct = set(values)
-    if len(distinct) * 4 <= len(values):
+    sample = values[:_SAMPLE]
+    if len(set(sample)) * 16 <= len(sample):  # (a set of many values costs more than the pattern)
+        distinct = set(values)
         if not all(map(_LINE_SCALAR_ONE.fullmatch, distinct)):
             return None
         meaning = {value: _scalar(value, plain) for value in distinct}
         return list(map(meaning.__getitem__, values))
     if _TEXT_COLUMN.fullmatch(joined):
-        if _TEXT_CONSTANTS.isdisjoint(distinct):
+        if _TEXT_CONSTANTS.isdisjoint(values):
             return values
     elif _SQ_COLUMN.fullmatch(joined):  # no quote inside: each "'\n'" is between two values
         return joined[1:-1].split("'\n'")
     elif _DQ_COLUMN.fullmatch(joined):
         return joined[1:-1].split('"\n"')
     if _SCALAR_COLUMN.fullmatch(joined):
-        meaning = {value: _scalar(value, plain) for value in distinct}
+        meaning = {value: _scalar(value, plain) for value in set(values)}
         return list(map(meaning.__getitem__, values))
     return None
 
