@@ -23,12 +23,12 @@ import typing
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, Literal, TypeVar
-
-from hypothesis import strategies as st
-from hypothesis.strategies import DrawFn
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from guabao_rules.models import COLLECTIONS, To
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import DrawFn
 
 T = TypeVar("T")
 
@@ -73,23 +73,27 @@ class DrawChooser(Chooser):
     """Choices drawn from Hypothesis inside a strategy (``@st.composite``'s ``draw``)."""
 
     def __init__(self, draw: DrawFn) -> None:
+        # Imported here: the seeded world (bench/generate.py) never needs Hypothesis.
+        from hypothesis import strategies
+
         self.draw = draw
+        self.st = strategies
 
     def between(self, low: int, high: int) -> int:
         """Drawn from ``st.integers``."""
-        return self.draw(st.integers(low, high))
+        return self.draw(self.st.integers(low, high))
 
     def flag(self) -> bool:
         """Drawn from ``st.booleans``."""
-        return self.draw(st.booleans())
+        return self.draw(self.st.booleans())
 
     def choice(self, items: Sequence[T]) -> T:
         """Drawn from ``st.sampled_from``."""
-        return self.draw(st.sampled_from(items))
+        return self.draw(self.st.sampled_from(items))
 
     def text(self, alphabet: str, min_size: int, max_size: int) -> str:
         """Drawn from ``st.text``."""
-        return self.draw(st.text(alphabet=alphabet, min_size=min_size, max_size=max_size))
+        return self.draw(self.st.text(alphabet=alphabet, min_size=min_size, max_size=max_size))
 
 
 class SeededChooser(Chooser):

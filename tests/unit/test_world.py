@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 import guabao_rules
 from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS
@@ -78,3 +81,21 @@ def test_the_builder_with_a_seeded_chooser_builds_a_clean_world(seed: int, tmp_p
     write_dataset(dataset, tmp_path)
     report = guabao_rules.check(guabao_rules.load(tmp_path), dataset.config())
     assert [(d.rule, d.subject, d.message) for d in report.diagnostics] == []
+
+
+def test_the_seeded_world_and_the_generator_import_without_hypothesis() -> None:
+    # The benchmark generator starts without Hypothesis (≈0.3 s of imports), and the
+    # lazy package still gives the function `violations`, even once its subpackage
+    # was imported by name first.
+    code = (
+        "import sys; sys.path.insert(0, 'bench'); import generate;"
+        "assert 'hypothesis' not in sys.modules, 'hypothesis imported';"
+        "import guabao_rules.testing.violations.base;"
+        "from guabao_rules.testing import violations;"
+        "import guabao_rules.testing as testing;"
+        "assert callable(violations) and testing.violations is violations"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
