@@ -62,7 +62,7 @@ def _percent_text(value: Fraction, *, approximate: bool = False) -> str:
     return f"{shown:f}" if exact else f"≈{shown:f}"
 
 
-@register("progress-matches-spending")
+@register("progress-matches-spending", reads=["projects", "funds", "allocations", "disbursements"])
 def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
     """Progress reports whose physical percentage is far from the share of money spent."""
     gap = _exact(ctx.params["max_progress_gap_pct"])
