@@ -1338,6 +1338,10 @@ class ColumnarTables:
                     self._deferring = frozenset()
                     return False
         DeferredRows(self, self._deferred).attach(dataset)
+        # Records of a collection read from other files (YAML, a workbook) share its
+        # index and its query table with the rows: made now, in reading order.
+        elsewhere = {e.collection for e in dataset.made_by_id.values() if e.model is not None}
+        dataset.make_records(elsewhere & set(self._deferred), reason="records outside its tables")
         return True
 
     def read_into(self, reader: Any, rel: str) -> None:
