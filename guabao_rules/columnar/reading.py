@@ -1084,7 +1084,11 @@ class DeferredRows:
         return True
 
     def reader_rows(self, dataset: Dataset) -> dict[str, Any]:
-        """The ``_ids`` and ``_personal`` tables with the deferred rows in their places."""
+        """The ``_ids`` table and ``_personal``'s rows, with the deferred rows in their places.
+
+        The deferred rows' columns come straight from their tables (no Python
+        object per row); the records made bring their own.
+        """
         import numpy as np
         import pyarrow as pa
 
@@ -1093,11 +1097,8 @@ class DeferredRows:
         assert self._tables.read is not None
         lines = self._tables.read.lines
         base = self._base
-        # The total order: base record i before the rows deferred after i of them.
-        primary = [np.arange(len(base), dtype=np.int64)]
-        secondary = [np.ones(len(base), dtype=np.int64)]
-        tertiary = [np.zeros(len(base), dtype=np.int64)]
-        columns: dict[str, list[Any]] = {name: [] for name in ID_SCHEMA().names if name != "_seq"}
+        schema = ID_SCHEMA()
+        columns: dict[str, list[Any]] = {name: [] for name in schema.names if name != "_seq"}
         for entry in base:
             mark = entry.source.mark
             columns["id"].append(entry.id)
@@ -1107,7 +1108,11 @@ class DeferredRows:
             columns["_line"].append(mark.line if mark else None)
             columns["_column"].append(mark.column if mark else None)
             columns["_cell"].append(entry.source.cell)
-        deferred_personal: list[tuple[str, str, int, list[Any]]] = []
+        pieces = [pa.table(columns, schema=schema.remove(schema.get_field_index("_seq")))]
+        # The total order: base record i after the rows deferred before it (``before`` <= i).
+        primary = [np.arange(len(base), dtype=np.int64)]
+        secondary = [np.ones(len(base), dtype=np.int64)]
+        tertiary = [np.zeros(len(base), dtype=np.int64)]
         for chunk in self._chunks:
             out = chunk.read
             n = len(chunk.rows)
@@ -1115,84 +1120,78 @@ class DeferredRows:
             primary.append(np.asarray(chunk.before, dtype=np.int64))
             secondary.append(np.zeros(n, dtype=np.int64))
             tertiary.append(np.full(n, chunk.order, dtype=np.int64))
-            table = self.table(collection).slice(out.offset, out.valid)
-            ids = table.column("id").to_pylist()
-            rows = chunk.rows.tolist()
-            columns["id"].extend(ids)
-            columns["collection"].extend([collection] * n)
-            columns["valid"].extend([True] * n)
-            columns["_file"].extend([out.file.rel] * n)
+            rows = np.asarray(chunk.rows, dtype=np.int64)
             if out.first_line is not None:
-                columns["_line"].extend([out.first_line + row for row in rows])
+                line = pa.array(out.first_line + rows, pa.int64())
             else:
-                columns["_line"].extend([lines.mark(out.file, row).line for row in rows])
-            columns["_column"].extend([1] * n)
-            columns["_cell"].extend([None] * n)
-            if out.personal_possible and chunk.entries is None:
-                for at, row in enumerate(rows):
-                    found = out.personal.get(row)
-                    if found:
-                        deferred_personal.append((ids[at], collection, at, found))
-        seq_of = np.empty(len(columns["id"]), dtype=np.int64)
+                line = pa.array(
+                    [lines.mark(out.file, row).line for row in rows.tolist()], pa.int64()
+                )
+            table = self.table(collection).slice(out.offset, out.valid)
+            pieces.append(
+                pa.table(
+                    {
+                        "id": table.column("id"),
+                        "collection": pa.repeat(collection, n),
+                        "valid": pa.repeat(True, n),
+                        "_file": pa.repeat(out.file.rel, n),
+                        "_line": line,
+                        "_column": pa.repeat(1, n).cast(pa.int64()),
+                        "_cell": pa.nulls(n, pa.string()),
+                    }
+                ).cast(pieces[0].schema)
+            )
+        everything = pa.concat_tables(pieces)
+        count = everything.num_rows
         order = np.lexsort(
             (
-                np.arange(len(columns["id"])),
+                np.arange(count),
                 np.concatenate(tertiary),
                 np.concatenate(secondary),
                 np.concatenate(primary),
             )
         )
-        seq_of[order] = np.arange(len(order))
-        ids_table = (
-            pa.table(
-                {**columns, "_seq": seq_of.tolist()},
-                schema=ID_SCHEMA().remove(3).append(ID_SCHEMA().field("_seq")),
-            )
-            .select(ID_SCHEMA().names)
-            .take(pa.array(order))
-        )
-        # Seqs of the records made (base and made rows), for their personal data.
+        seq_of = np.empty(count, dtype=np.int64)
+        seq_of[order] = np.arange(count)
+        ids_table = everything.append_column("_seq", pa.array(seq_of)).select(schema.names)
+        ids_table = ids_table.take(pa.array(order)).cast(schema)
+        # The seq of each record made (base and made rows), for its personal data.
         seq: dict[int, int] = {id(e): int(seq_of[i]) for i, e in enumerate(base)}
         at = len(base)
-        first_of: dict[str, int] = {}
+        personal: dict[str, list[Any]] = {
+            k: [] for k in ("id", "collection", "path", "kind", "_seq", "item")
+        }
+        deferred_personal: list[tuple[str, str, int, list[Any]]] = []
         for chunk in self._chunks:
-            n = len(chunk.rows)
+            out = chunk.read
             if chunk.entries is not None:
                 for k, entry in enumerate(chunk.entries):
                     seq[id(entry)] = int(seq_of[at + k])
-            else:
-                first_of[f"{chunk.order}"] = at
-            at += n
-        rows_out: dict[str, list[Any]] = {
-            k: [] for k in ("id", "collection", "path", "kind", "_seq", "item")
-        }
-        for collection, entries in dataset.index.by_collection.items():
-            for entry in entries:
-                for item, (path, kind) in enumerate(entry.personal):
-                    rows_out["id"].append(entry.id)
-                    rows_out["collection"].append(collection)
-                    rows_out["path"].append(json_path(path))
-                    rows_out["kind"].append(kind)
-                    rows_out["_seq"].append(seq[id(entry)])
-                    rows_out["item"].append(item)
-        at = len(base)
-        for chunk in self._chunks:
-            if chunk.entries is None and chunk.read.personal_possible:
-                out = chunk.read
-                collection = out.file.collection
-                table = self.table(collection).slice(out.offset, out.valid)
-                ids = table.column("id").to_pylist()
+            elif out.personal_possible and out.personal:
+                table = self.table(out.file.collection).slice(out.offset, out.valid)
+                ids = table.column("id")
                 for k, row in enumerate(chunk.rows.tolist()):
-                    for item, (path, kind) in enumerate(out.personal.get(row, [])):
-                        rows_out["id"].append(ids[k])
-                        rows_out["collection"].append(collection)
-                        rows_out["path"].append(json_path(path))
-                        rows_out["kind"].append(kind)
-                        rows_out["_seq"].append(int(seq_of[at + k]))
-                        rows_out["item"].append(item)
+                    found = out.personal.get(row)
+                    if found:
+                        deferred_personal.append(
+                            (ids[k].as_py(), out.file.collection, int(seq_of[at + k]), found)
+                        )
             at += len(chunk.rows)
-        del deferred_personal, first_of
-        return {"_ids": ids_table, "_personal": rows_out}
+        rows_of: list[tuple[str | None, str, int, list[Any]]] = [
+            (entry.id, collection, seq[id(entry)], entry.personal)
+            for collection, entries in dataset.index.by_collection.items()
+            for entry in entries
+            if entry.personal
+        ]
+        for record_id, collection, at_seq, found in [*rows_of, *deferred_personal]:
+            for item, (path, kind) in enumerate(found):
+                personal["id"].append(record_id)
+                personal["collection"].append(collection)
+                personal["path"].append(json_path(path))
+                personal["kind"].append(kind)
+                personal["_seq"].append(at_seq)
+                personal["item"].append(item)
+        return {"_ids": ids_table, "_personal": personal}
 
     def entry(self, record_id: str) -> RecordEntry | None:
         """The deferred row of an id as a record (entered nowhere), or None."""
