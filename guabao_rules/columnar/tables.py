@@ -279,9 +279,10 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
         if given is not None and model.bulk:
             deferred = dataset.deferred.count(collection) if dataset.deferred is not None else 0
             table = given(collection, sum(1 for e in entries if e.model is not None) + deferred)
-        if table is None and dataset.deferred is not None:
-            # A collection still deferred has its table; a made one, its records.
-            assert collection not in dataset.deferred.collections(), collection
+        if table is None and collection in getattr(dataset.deferred, "collections", set)():
+            # Its rows are not the table's alone (never expected): as records, then.
+            dataset.make_records([collection], reason="its query table")
+            entries = dataset.index.by_collection.get(collection, ())
         if table is None:
             table = table_of(
                 model, ((e.model, e.source.file) for e in entries if e.model is not None)
