@@ -1218,10 +1218,11 @@ class DeferredRows:
                 continue
             starts = np.array([c.read.offset for c in chunks], dtype=np.int64)
             owner = np.searchsorted(starts, found, side="right") - 1
-            for position, n in zip(found.tolist(), owner.tolist(), strict=True):
-                piece = table.slice(position, 1)
-                (entry,) = self._entries(name, chunks[n], piece)
-                self._cache[str(entry.id)] = entry
+            # One take and one conversion per file: rows one by one cost a slice each.
+            for n in np.unique(owner).tolist():
+                piece = table.take(pa.array(found[owner == n]))
+                for entry in self._entries(name, chunks[n], piece):
+                    self._cache[str(entry.id)] = entry
         for key in wanted:
             self._cache.setdefault(key, None)
 
