@@ -116,6 +116,10 @@ class Deferred(Protocol):
         """Find many ids at once, for :meth:`entry`."""
         ...
 
+    def collections_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The collection of each of these ids that is a deferred row's (no record made)."""
+        ...
+
 
 class Dataset:
     """A loaded dataset: its records, where they came from, and what was wrong.

@@ -106,14 +106,21 @@ class Index:
         for entry in dataset.made_by_id.values():
             if entry.model is not None:
                 self.by_collection[entry.collection].append(entry)
-        if deferred:  # the deferred rows the made records name: found in one pass
-            dataset.prefetch(
-                value
-                for entries in self.by_collection.values()
-                for entry in entries
-                if entry.model is not None
-                for spec in reference_specs(entry.collection, entry.model)
-                for value in reference_values(entry.model, spec)
+        self._made = dataset.made_by_id
+        self._deferred_in: dict[str, str] = {}
+        """The collection of each deferred row the made records name (no record made)."""
+        if deferred:  # found in one pass over the deferred tables
+            assert dataset.deferred is not None
+            self._deferred_in = dataset.deferred.collections_of(
+                [
+                    value
+                    for entries in self.by_collection.values()
+                    for entry in entries
+                    if entry.model is not None
+                    for spec in reference_specs(entry.collection, entry.model)
+                    for value in reference_values(entry.model, spec)
+                    if value not in self._made
+                ]
             )
         # Built under the dataset's paused_gc (see Dataset.index): millions of entries.
         for entries in self.by_collection.values():
@@ -151,7 +158,12 @@ class Index:
             self.bad_references[source] = bad
 
     def _check_target(self, spec: RefSpec, value: str) -> tuple[str, str] | None:
-        target = self.entries.get(value)
+        target = self._made.get(value)
+        if target is None and value in self._deferred_in:
+            # A deferred bulk row: valid, and never a region or a unit to check further.
+            if self._deferred_in[value] not in spec.targets:
+                return ("collection", spec.expected)
+            return None
         if target is None:
             return ("missing", spec.expected)
         if target.collection not in spec.targets:

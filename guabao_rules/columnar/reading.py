@@ -1199,6 +1199,21 @@ class DeferredRows:
             self.prefetch([record_id])
         return self._cache.get(record_id)
 
+    def collections_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The collection of each of these ids that is a deferred row's (no record made)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(list(dict.fromkeys(ids)), pa.string())
+        out: dict[str, str] = {}
+        if not len(wanted):
+            return out
+        for name in self._files:
+            column = self.table(name).column("id")
+            found = column.filter(pc.is_in(column, value_set=wanted))
+            out.update(dict.fromkeys(found.to_pylist(), name))
+        return out
+
     def prefetch(self, ids: Sequence[str]) -> None:
         """Find many ids among the deferred rows in one pass over each collection."""
         import numpy as np
