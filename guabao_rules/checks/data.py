@@ -77,47 +77,60 @@ def region_codes(ctx: RuleContext) -> Iterator[Violation]:
 # --- dates ---------------------------------------------------------------------------
 
 
+def _order(
+    problems: list[tuple[tuple[Key, ...], Text]],
+    path: tuple[Key, ...],
+    first: date | None,
+    then: date | None,
+    what: str,
+) -> None:
+    if first is not None and then is not None and then < first:
+        problems.append(
+            (
+                path,
+                Text(
+                    zh=f"`{field_name(path)}` {then} 早于 {what} {first}",
+                    en=f"`{field_name(path)}` {then} is before the {what} {first}",
+                ),
+            )
+        )
+
+
+def _future(
+    problems: list[tuple[tuple[Key, ...], Text]],
+    path: tuple[Key, ...],
+    day: date | None,
+    as_of: date,
+) -> None:
+    if day is not None and day > as_of:
+        problems.append(
+            (
+                path,
+                Text(
+                    zh=f"`{field_name(path)}` {day} 晚于评估日 {as_of}",
+                    en=f"`{field_name(path)}` {day} is after as_of {as_of}",
+                ),
+            )
+        )
+
+
 def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tuple[Key, ...], Text]]:
+    # Module-level helpers, not closures: this runs for every record of a province.
     problems: list[tuple[tuple[Key, ...], Text]] = []
-
-    def order(path: tuple[Key, ...], first: date | None, then: date | None, what: str) -> None:
-        if first is not None and then is not None and then < first:
-            problems.append(
-                (
-                    path,
-                    Text(
-                        zh=f"`{field_name(path)}` {then} 早于 {what} {first}",
-                        en=f"`{field_name(path)}` {then} is before the {what} {first}",
-                    ),
-                )
-            )
-
-    def future(path: tuple[Key, ...], day: date | None) -> None:
-        if day is not None and day > as_of:
-            problems.append(
-                (
-                    path,
-                    Text(
-                        zh=f"`{field_name(path)}` {day} 晚于评估日 {as_of}",
-                        en=f"`{field_name(path)}` {day} is after as_of {as_of}",
-                    ),
-                )
-            )
-
     span = SPAN_FIELDS.get(collection)
     if span:
-        order((span[1],), getattr(record, span[0]), getattr(record, span[1]), span[0])
+        _order(problems, (span[1],), getattr(record, span[0]), getattr(record, span[1]), span[0])
     for name in EVENT_FIELDS.get(collection, ()):
-        future((name,), getattr(record, name))
+        _future(problems, (name,), getattr(record, name), as_of)
     if isinstance(record, Project):
         if record.period is not None:
-            order(("period", "end"), record.period.start, record.period.end, "start")
+            _order(problems, ("period", "end"), record.period.start, record.period.end, "start")
         for i, notice in enumerate(record.announcements):
-            order(("announcements", i, "end"), notice.start, notice.end, "start")
+            _order(problems, ("announcements", i, "end"), notice.start, notice.end, "start")
         for i, report in enumerate(record.progress):
-            future(("progress", i, "date"), report.date)
+            _future(problems, ("progress", i, "date"), report.date, as_of)
         for name, day in record.milestones:
-            future(("milestones", name), day)
+            _future(problems, ("milestones", name), day, as_of)
     return problems
 
 
