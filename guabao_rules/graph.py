@@ -137,7 +137,7 @@ class Index:
         bad: list[BadReference] = []
         add_edge = self.edges.append
         incoming = self.incoming
-        entries = self.entries
+        entries = self._made  # a deferred row's id goes to _check_target: no record made
         specs = reference_specs(collection, record)
         for spec in specs:
             label = spec.label
