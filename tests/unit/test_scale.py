@@ -141,6 +141,29 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
         assert {k: e.model for k, e in datasets[form].by_id.items()} == models, form
 
 
+def test_the_generator_walks_the_real_provinces_shape(tmp_path: Path) -> None:
+    from guabao_rules.testing.world import SeededChooser, codes_under
+
+    generate = _generator()
+    writer = generate.Writer(tmp_path, "csv", None)
+    province = generate.Province(writer, SeededChooser(0), generate.Shape.province())
+    assert province.prefectures() == 16  # Yunnan's, with its 129 counties
+    places = [generate.Place("prefecture", f"53{n:02d}00", "530000", n) for n in range(16)]
+    counts = [province.counties_in(p) for p in places]
+    assert sum(counts) == 129 and set(counts) == {8, 9}
+    # A small world: every id unique (they come from positions), codes the walk's.
+    generate.generate(generate.Shape(villages=14), tmp_path / "d", form="csv")
+    dataset = load(tmp_path / "d")
+    assert len(dataset.by_id) == len(dataset.entries)
+    levels = {k: getattr(e.model, "level", None) for k, e in dataset.by_id.items()}
+    villages = sorted(k for k, level in levels.items() if level == "village")
+    township = codes_under("township", "530101")
+    assert villages[:13] == [
+        *codes_under("village", township[0])[:12],
+        codes_under("village", township[1])[0],
+    ]
+
+
 def test_generated_block_yaml_is_what_safe_dump_writes(tmp_path: Path) -> None:
     generate = _generator()
     generate.generate(
