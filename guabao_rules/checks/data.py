@@ -119,9 +119,13 @@ def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tupl
     problems: list[tuple[tuple[Key, ...], Text]] = []
     span = SPAN_FIELDS.get(collection)
     if span:
-        _order(problems, (span[1],), getattr(record, span[0]), getattr(record, span[1]), span[0])
+        first, then = getattr(record, span[0]), getattr(record, span[1])
+        if first is not None and then is not None and then < first:  # _order's test, inline
+            _order(problems, (span[1],), first, then, span[0])
     for name in EVENT_FIELDS.get(collection, ()):
-        _future(problems, (name,), getattr(record, name), as_of)
+        day = getattr(record, name)
+        if day is not None and day > as_of:  # _future's test, inline
+            _future(problems, (name,), day, as_of)
     if isinstance(record, Project):
         if record.period is not None:
             _order(problems, ("period", "end"), record.period.start, record.period.end, "start")

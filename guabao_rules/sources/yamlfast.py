@@ -31,6 +31,7 @@ import itertools
 import json
 import operator
 import re
+from array import array
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -394,6 +395,32 @@ def _column(joined: str, plain: Any) -> list[Any] | None:
     return None
 
 
+_STARTS_CHUNK = 1 << 20
+"""Characters of text split into lines at a time when line starts are worked out."""
+
+
+def line_starts(text: str) -> array[int]:
+    """Where each line of ``text`` starts, and one past the end (``len(text) + 1``).
+
+    Eight bytes a line, worked out a chunk (cut at a line break) at a time, so
+    that the lines of one chunk only are in memory at once.
+    """
+    starts = array("q", [0])
+    position = 0
+    while True:
+        end = text.find("\n", position + _STARTS_CHUNK)
+        piece = text[position:] if end < 0 else text[position:end]
+        lengths = map(len, piece.split("\n"))
+        after = itertools.accumulate(
+            map(operator.add, lengths, itertools.repeat(1)), initial=position
+        )
+        next(after)  # the piece's own start, already there
+        starts.extend(after)
+        if end < 0:
+            return starts
+        position = end + 1
+
+
 class _RunText:
     """The text of a file whose block records were read by columns, for their positions.
 
@@ -406,16 +433,13 @@ class _RunText:
     def __init__(self, text: str, plain: Any) -> None:
         self.text = text
         self.plain = plain
-        self._starts: list[int] | None = None
+        self._starts: array[int] | None = None
 
     def lines(self, first: int, count: int) -> list[str]:
         """``count`` lines from the 0-based line ``first`` on."""
         starts = self._starts
         if starts is None:
-            lengths = map(len, self.text.split("\n"))
-            starts = self._starts = list(
-                itertools.accumulate(map(operator.add, lengths, itertools.repeat(1)), initial=0)
-            )
+            starts = self._starts = line_starts(self.text)
         return self.text[starts[first] : starts[first + count] - 1].split("\n")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ from hypothesis import strategies as st
 from guabao_rules.dataset import paused_gc
 from guabao_rules.engine.core import check
 from guabao_rules.personal import scan_personal_data
-from guabao_rules.sources import loader, yamlsource
+from guabao_rules.sources import loader, yamlfast, yamlsource
 from guabao_rules.sources.loader import load, long_digit_runs, may_hold_personal_data
-from guabao_rules.sources.yamlfast import _UNREAD, _unread, parse_plain
+from guabao_rules.sources.yamlfast import _UNREAD, _unread, line_starts, parse_plain
 from guabao_rules.sources.yamlsource import parse_yaml
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -83,6 +84,20 @@ def test_long_digit_runs_are_the_patterns_matches(data: bytes, chunk: int) -> No
         assert long_digit_runs(data) == set(loader._DIGIT_RUN.findall(data))
     finally:
         loader._RUN_CHUNK = original
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab\n真 ")), max_size=60), st.integers(1, 7))
+def test_line_starts_chunk_by_chunk(text: str, chunk: int) -> None:
+    original = yamlfast._STARTS_CHUNK
+    yamlfast._STARTS_CHUNK = chunk
+    try:
+        starts = list(line_starts(text))
+    finally:
+        yamlfast._STARTS_CHUNK = original
+    lines = text.split("\n")
+    assert len(starts) == len(lines) + 1
+    assert [text[a : b - 1] for a, b in itertools.pairwise(starts)] == lines
 
 
 @pytest.mark.parametrize("code", range(128))
