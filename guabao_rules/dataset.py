@@ -180,9 +180,16 @@ class Dataset:
         ``reason`` says what needs them (a rule id, a report), for ``--statistics``.
         The index is built again over them when next asked for.
         """
+        before = self.deferred.collections() if self.deferred is not None else frozenset()
         if self.deferred is not None and self.deferred.make(self, collections, reason):
-            self.__dict__.pop("index", None)
             self.__dict__.pop("graph", None)
+            index = self.__dict__.get("index")
+            made = before - self.deferred.collections()
+            if index is not None and self.deferred.collections():
+                # Rows still deferred: the made collections join the index as they are.
+                index.add_collections(made)
+            else:  # the whole index, in the order of a full build (the causes walk it)
+                self.__dict__.pop("index", None)
 
     def entry(self, record_id: str) -> RecordEntry | None:
         """The first record of an id, a deferred row made for the asking (the rest stay rows)."""

@@ -11,7 +11,7 @@ someone asks for it (:attr:`Dataset.graph`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -124,6 +124,50 @@ class Index:
             )
         # Built under the dataset's paused_gc (see Dataset.index): millions of entries.
         for entries in self.by_collection.values():
+            for entry in entries:
+                self._resolve(entry)
+
+    def add_collections(self, collections: Iterable[str]) -> None:
+        """Take in the records just made of deferred collections (rows still deferred remain).
+
+        Their references are resolved as a full build would; ``by_collection``
+        keeps the order of a full build (collections in the order their first
+        valid record was read). ``edges``, ``incoming`` and ``bad_references``
+        take them in after the others: only a full build (when no row is
+        deferred any more) walks those in order.
+        """
+        dataset = self.dataset
+        self._made = dataset.made_by_id
+        if isinstance(self.entries, RecordsById):
+            self.entries = RecordsById(dataset)
+        names = set(collections)
+        added: dict[str, list[RecordEntry]] = defaultdict(list)
+        first: dict[str, int] = {}
+        for position, entry in enumerate(dataset.made_by_id.values()):
+            if entry.model is None:
+                continue
+            first.setdefault(entry.collection, position)
+            if entry.collection in names:
+                added[entry.collection].append(entry)
+        for name, entries in added.items():
+            self.by_collection[name] = entries
+        ordered = sorted(self.by_collection, key=lambda c: first.get(c, len(first)))
+        self.by_collection = defaultdict(list, {c: self.by_collection[c] for c in ordered})
+        if dataset.deferred is not None:  # what they name among the rows still deferred
+            self._deferred_in.update(
+                dataset.deferred.collections_of(
+                    [
+                        value
+                        for entries in added.values()
+                        for entry in entries
+                        if entry.model is not None
+                        for spec in reference_specs(entry.collection, entry.model)
+                        for value in reference_values(entry.model, spec)
+                        if value not in self._made
+                    ]
+                )
+            )
+        for entries in added.values():
             for entry in entries:
                 self._resolve(entry)
 

@@ -216,3 +216,23 @@ def test_an_amount_too_large_for_a_query_runs_every_rule_in_python(
     said = capsys.readouterr().out
     assert "does not fit a query's decimal(38, 2): every rule ran in Python" in said
     assert ("the total of allocations.amount" in said) == (where == "total")
+
+
+def test_statistics_say_what_was_made_into_records_and_for_what() -> None:
+    from guabao_rules.report.statistics import engine_lines
+
+    engine = {
+        "engine": "duckdb",
+        "as_queries": ["D001"],
+        "in_python": ["Q008"],
+        "materialised": {"pairings": 12},
+        "made_for": {"pairings": ["Q008"]},
+        "left_as_rows": {"reports": 40, "visits": 3},
+        "out_of_range": None,
+    }
+    en = "\n".join(engine_lines(engine, zh=False))
+    assert "made into Python records: pairings 12 (for Q008)" in en
+    assert "left as rows (never made into records): reports 40, visits 3" in en
+    zh = "\n".join(engine_lines(engine, zh=True))
+    assert "pairings 12 (因 Q008)" in zh
+    assert "仅作为表格行(未转为记录):reports 40, visits 3" in zh
