@@ -146,3 +146,62 @@ DEEP = funds(
 )
 """A chain of 100 funds into a 40-fund cycle, and a tree 300 deep with every 7th fund
 before its parent."""
+
+
+DATES = """
+allocations:
+  - {id: AL-1, fund: F-1, project: PJ-1, amount: 1, date: 2020-01-01}
+  - {id: AL-2, fund: F-1, project: PJ-1, amount: 1, date: 2019-12-31}
+projects:
+  - id: PJ-1
+    name: 项目
+    county: "533323"
+    category: industry
+    year: 2019
+    budget: 1
+    status: implementing
+    updated: 2020-02-01
+    period: {start: 2019-06-01, end: 2019-05-31}
+    milestones: {proposed: 2020-01-01, in_library: 2019-12-31, accepted: 2021-03-01}
+    announcements:
+      - {stage: intake, start: 2019-03-01, end: 2019-02-28, place: 村委会}
+      - {stage: implementation, start: 2019-03-01, end: 2019-03-01, place: 村委会}
+      - {stage: completion, start: 2019-04-02, end: 2019-04-01, place: 村委会}
+    progress:
+      - {date: 2020-01-05, physical_pct: 10}
+      - {date: 2019-12-31, physical_pct: 20}
+      - {date: 2020-06-30, physical_pct: 30}
+  - {id: PJ-2, name: 项目, county: "533323", category: industry, year: 2019, budget: 1,
+     status: implementing, period: {start: 2019-06-01, end: 2019-06-01}}
+  - {id: PJ-3, name: 项目, county: "533323", category: industry, year: 2019, budget: 1,
+     status: implementing, milestones: {completed: 2020-01-01}}
+  - {id: PJ-BAD, name: 缺字段, updated: 2030-01-01}
+regions:
+  - {id: "533323", name: 福贡县, level: county, parent: "533300"}
+funds:
+  - {id: F-1, name: 一, source: county, year: 2019, amount: 10, received: 2020-01-01}
+  - {id: F-2, name: 二, source: county, year: 2019, amount: 10}
+pairings:
+  - {id: P-1, kind: household_help, helper: C-1, target: H-1, start: 2019-01-02, end: 2019-01-01}
+  - {id: P-2, kind: household_help, helper: C-1, target: H-1, start: 2019-01-02, end: 2019-01-02}
+  - {id: P-3, kind: household_help, helper: C-1, target: H-1, start: 2021-01-02}
+findings:
+  - {id: FD-1, county: "533323", raised_by: SG-1, date: 2020-01-02, deadline: 2020-01-01,
+     closed: 2020-02-01, summary: 问题}
+  - {id: FD-2, county: "533323", raised_by: SG-1, date: 2019-01-02, deadline: 2020-01-01,
+     summary: 问题}
+visits:
+  - {id: V-1, visitor: U-1, county: "533323", date: 2020-01-01}
+  - {id: V-1, visitor: U-1, county: "533323", date: 2021-01-01}
+  - {id: V-2, visitor: U-1, county: "533323", date: 2020-13-01}
+meetings:
+  - {id: M-1, county: "533323", convened_by: U-1, date: 2020-01-01}
+reports:
+  - {id: R-1, reporter: C-1, household: H-1, period: 2019-Q4, date: 2020-01-01}
+disbursements:
+  - {id: PAY-1, allocation: AL-1, amount: 1, date: 2020-01-01}
+work_teams:
+  - {id: WT-1, village: "533323200205", unit: U-1, members: [C-1], start: 2019-01-01,
+     end: 2018-12-31}
+"""
+"""Every dated field D005 checks, in and out of order, beside invalid and duplicate records."""
