@@ -205,3 +205,55 @@ work_teams:
      end: 2018-12-31}
 """
 """Every dated field D005 checks, in and out of order, beside invalid and duplicate records."""
+
+
+def progress_project(project_id: str, *reports: tuple[str, str]) -> str:
+    """A project with progress reports ``(date, physical_pct)``, as a YAML list item."""
+    lines = [PROJECT.format(project_id, "budget: 1, status: implementing, progress: [{}]")]
+    items = ", ".join(f"{{date: {day}, physical_pct: {pct}}}" for day, pct in reports)
+    return lines[0].replace("progress: [{}]", f"progress: [{items}]")
+
+
+SPENDING = (
+    "projects:\n"
+    # 100 of 300 spent: 33.33...%; 3.333...3 (19 threes) is just over 30 points away,
+    # 3.333...34 just under.
+    + progress_project(
+        "PJ-THIRD",
+        ("2019-06-30", "3.3333333333333333333"),
+        ("2019-07-31", "3.33333333333333333334"),
+        ("2019-07-01", "-0.0"),
+    )
+    # 50 of 100 spent by the day itself: 50%; 20 is exactly 30 points away (fine), 19.99 is not.
+    + progress_project("PJ-HALF", ("2019-08-31", "20"), ("2019-08-31", "19.99"), ("2019-01-01", 0))
+    + progress_project("PJ-ZERO", ("2019-08-31", 90))  # allocations total 0: skipped
+    + progress_project("PJ-NONE", ("2019-08-31", 90))  # no allocations: skipped
+    + progress_project("PJ-MANY", ("2019-08-31", 100), ("2019-09-30", "100.000"))
+    + "  - {id: PJ-BAD, name: 缺字段, progress: [{date: 2019-08-31, physical_pct: 90}]}\n"
+    + """
+funds:
+  - {id: F-1, name: 一, source: county, year: 2019, amount: 1000000}
+allocations:
+  - {id: AL-T1, fund: F-1, project: PJ-THIRD, amount: 200, date: 2019-01-01}
+  - {id: AL-T2, fund: F-404, project: PJ-THIRD, amount: "100.00", date: 2019-01-01}
+  - {id: AL-H1, fund: F-1, project: PJ-HALF, amount: "100.0", date: 2019-01-01}
+  - {id: AL-Z1, fund: F-1, project: PJ-ZERO, amount: 0, date: 2019-01-01}
+  - {id: AL-B1, fund: F-1, project: PJ-BAD, amount: 5, date: 2019-01-01}
+  - {id: AL-F1, fund: F-1, project: F-1, amount: 5, date: 2019-01-01}
+"""
+    + "".join(
+        f"  - {{id: AL-M{n:02}, fund: F-1, project: PJ-MANY, amount: 1, date: 2019-01-01}}\n"
+        for n in range(22, 0, -1)
+    )
+    + """disbursements:
+  - {id: PAY-T1, allocation: AL-T1, amount: 60, date: 2019-02-01}
+  - {id: PAY-T2, allocation: AL-T2, amount: 40, date: 2019-06-30}
+  - {id: PAY-T3, allocation: AL-T2, amount: 40, date: 2019-12-01}
+  - {id: PAY-H1, allocation: AL-H1, amount: "50.00", date: 2019-08-31}
+  - {id: PAY-Z1, allocation: AL-Z1, amount: 5, date: 2019-02-01}
+  - {id: PAY-B1, allocation: AL-B1, amount: 5, date: 2019-02-01}
+  - {id: PAY-X1, allocation: AL-404, amount: 5, date: 2019-02-01}
+  - {id: PAY-M1, allocation: AL-M01, amount: 22, date: 2019-09-01}
+"""
+)
+"""Projects whose spending and physical progress meet T009's bound, on both sides of it."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compiled_cases import DATES, DEEP, LINEAGE, MONEY, agree_exactly, funds, rule_of
+from compiled_cases import DATES, DEEP, LINEAGE, MONEY, SPENDING, agree_exactly, funds, rule_of
 from helpers import EXAMPLES, SMALL, run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -107,9 +107,9 @@ def test_the_compiled_kinds() -> None:
     # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
     # T006, the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000,
     # D001, D003, D006, D007, the reference kind's D002 and the query forms of the
-    # registered checks D005
-    assert len(COMPILED) == 35
-    assert {r.id for r in COMPILED if r.constraint.kind == "python"} == {"D005"}
+    # registered checks D005 and T009
+    assert len(COMPILED) == 36
+    assert {r.id for r in COMPILED if r.constraint.kind == "python"} == {"D005", "T009"}
     assert {r.id for r in COMPILED if r.constraint.kind in ("reader", "reference")} == {
         "D000",
         "D001",
@@ -604,3 +604,29 @@ def test_dates_in_order_agree_on_every_dated_field() -> None:
 
 def test_dates_in_order_on_no_records() -> None:
     assert agree_exactly(load_text("regions: []\n"), rule_of("D005")) == []
+
+
+def test_spending_against_progress_agrees_at_the_bound() -> None:
+    """T009's query form decides exactly as the Python check, on either side of the gap."""
+    dataset = load_text(SPENDING)
+    found = agree_exactly(dataset, rule_of("T009"))
+    assert [v.subject for v in found] == ["PJ-THIRD", "PJ-HALF", "PJ-MANY"]
+    third, half, many = found
+    assert [t.en.split(":")[0] for t in third.args["reports"]] == ["2019-06-30", "2019-07-01"]
+    assert "physical -0.0%" in third.args["reports"][1].en
+    assert half.field == ("progress", 1) and "19.99%" in half.args["reports"][0].en
+    assert len(many.related) == 20 and many.related[0] == "AL-M22"
+    assert many.field == ("progress", 0)  # 100.000% on 2019-09-30 is all 22 spent
+
+
+@pytest.mark.parametrize("gap", [0, -1, 0.5, Decimal("29.99999999999999999999"), 100, 10**6])
+def test_spending_against_progress_agrees_for_any_gap(gap: object) -> None:
+    agree_exactly(load_text(SPENDING), rule_of("T009"), max_progress_gap_pct=gap)
+
+
+def test_spending_against_progress_too_wide_for_exact_decimals_runs_in_python() -> None:
+    rule = rule_of("T009")
+    tables = tables_of(load_text(SPENDING))
+    params = {"max_progress_gap_pct": Decimal("1e-30")}
+    with pytest.raises(CompileError, match="too wide"):
+        compile_rule(rule, params, tables, date(2019, 12, 31))
