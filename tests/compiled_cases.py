@@ -257,3 +257,55 @@ allocations:
 """
 )
 """Projects whose spending and physical progress meet T009's bound, on both sides of it."""
+
+
+def beneficiaries_project(project_id: str, status: str, extra: str) -> str:
+    """A project of county 533323 with ``extra`` fields, as a YAML list item."""
+    return PROJECT.format(project_id, f"budget: 1, status: {status}, {extra}").replace(
+        'county: "533323"', 'county: "533323"' if "county:" not in extra else ""
+    )
+
+
+_TARGET = "{indicator: 户数, value: 1, unit: 户}"
+_AWAY = [f"H-A{n:02}" for n in range(23)]
+
+PERFORMANCE = (
+    "projects:\n"
+    + beneficiaries_project("PJ-EMPTY", "in_library", "performance: {}")
+    + beneficiaries_project("PJ-PROPOSED", "proposed", "performance: {}")
+    + beneficiaries_project("PJ-CANCELLED", "cancelled", "performance: {}")
+    + beneficiaries_project(
+        "PJ-ZERO", "implementing", f"performance: {{targets: [{_TARGET}], poor_households: 0}}"
+    )
+    + beneficiaries_project(
+        "PJ-MIXED",
+        "completed",
+        "performance: {targets: ["
+        + _TARGET
+        + "], beneficiaries: [H-HOME, H-AWAY, H-AWAY, H-404, H-BAD, H-TOWN, H-LOST, H-HOME]}",
+    )
+    + beneficiaries_project(
+        "PJ-MANY",
+        "accepted",
+        f"performance: {{targets: [{_TARGET}], beneficiaries: [{', '.join(_AWAY)}]}}",
+    )
+    + '  - {id: PJ-NOWHERE, name: 项目, county: "533323200205", category: industry, year: 2019,'
+    + " budget: 1, status: accepted, performance: {poor_households: 3, beneficiaries: [H-AWAY]}}\n"
+    + """regions:
+  - {id: "533323", name: 福贡县, level: county, parent: "533300"}
+  - {id: "533323200", name: 匹河怒族乡, level: township, parent: "533323"}
+  - {id: "533323200205", name: 老姆登村, level: village, parent: "533323200"}
+  - {id: "533324", name: 贡山县, level: county, parent: "533300"}
+  - {id: "533324205", name: 独龙江乡, level: township, parent: "533324"}
+  - {id: "533324205201", name: 孔当村, level: village, parent: "533324205"}
+  - {id: "533325999201", name: 无乡村, level: village, parent: "533325999"}
+households:
+  - {id: H-HOME, village: "533323200205", status: poor}
+  - {id: H-AWAY, village: "533324205201", status: poor}
+  - {id: H-BAD, village: "533324205201", status: 未知}
+  - {id: H-TOWN, village: "533324205", status: poor}
+  - {id: H-LOST, village: "533325999201", status: poor}
+"""
+    + "".join(f'  - {{id: {h}, village: "533324205201", status: poor}}\n' for h in _AWAY)
+)
+"""Library projects with and without targets and poor beneficiaries, some living elsewhere."""

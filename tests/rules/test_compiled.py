@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compiled_cases import DATES, DEEP, LINEAGE, MONEY, SPENDING, agree_exactly, funds, rule_of
+from compiled_cases import (
+    DATES,
+    DEEP,
+    LINEAGE,
+    MONEY,
+    PERFORMANCE,
+    SPENDING,
+    agree_exactly,
+    funds,
+    rule_of,
+)
 from helpers import EXAMPLES, SMALL, run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -107,9 +117,9 @@ def test_the_compiled_kinds() -> None:
     # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
     # T006, the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000,
     # D001, D003, D006, D007, the reference kind's D002 and the query forms of the
-    # registered checks D005 and T009
-    assert len(COMPILED) == 36
-    assert {r.id for r in COMPILED if r.constraint.kind == "python"} == {"D005", "T009"}
+    # registered checks D005, T009 and S501
+    assert len(COMPILED) == 37
+    assert {r.id for r in COMPILED if r.constraint.kind == "python"} == {"D005", "T009", "S501"}
     assert {r.id for r in COMPILED if r.constraint.kind in ("reader", "reference")} == {
         "D000",
         "D001",
@@ -630,3 +640,18 @@ def test_spending_against_progress_too_wide_for_exact_decimals_runs_in_python() 
     params = {"max_progress_gap_pct": Decimal("1e-30")}
     with pytest.raises(CompileError, match="too wide"):
         compile_rule(rule, params, tables, date(2019, 12, 31))
+
+
+def test_poverty_performance_agrees_on_every_kind_of_beneficiary() -> None:
+    """S501's query form: targets, poor households, and households resolved to their county."""
+    found = agree_exactly(load_text(PERFORMANCE), rule_of("S501"))
+    by_subject = {v.subject: v for v in found}
+    assert list(by_subject) == ["PJ-EMPTY", "PJ-ZERO", "PJ-MIXED", "PJ-MANY", "PJ-NOWHERE"]
+    # Its county is a village: where its households live is not looked at.
+    assert by_subject["PJ-NOWHERE"].field == ("performance", "targets")
+    assert by_subject["PJ-EMPTY"].field is None
+    assert by_subject["PJ-ZERO"].field == ("performance", "poor_households")
+    mixed = by_subject["PJ-MIXED"]
+    assert mixed.related == ("H-AWAY",) and mixed.field == ("performance", "beneficiaries")
+    assert len(by_subject["PJ-MANY"].related) == 20
+    assert "H-A22 (533324)" in by_subject["PJ-MANY"].args["problems"][0].en
