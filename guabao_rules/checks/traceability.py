@@ -126,12 +126,13 @@ def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
 # T009 as a query. At a report of day d of a project with allocations A > 0 and
 # disbursements S up to d, |100 S / A - P| > G is, multiplied by A > 0,
 # 100 S > (P + G) A or 100 S < (P - G) A (and every report, for a negative G).
-# Both sides are exact decimals: A and S are sums of decimal(38, 2) amounts,
-# P has at most PERCENT_SCALE fraction digits (the table holds it exactly), G is
-# the parameter. Each operand is cast to a decimal just wide enough for the
-# largest value the data holds, so that the products fit 38 digits on DuckDB
-# (p1 + p2) and on Spark (p1 + p2 + 1) and neither rounds; data too wide for
-# that runs the rule in Python.
+# Every operand is an exact decimal: A and S are sums of decimal(38, 2)
+# amounts, P has at most PERCENT_SCALE fraction digits (the table holds it
+# exactly), G is the parameter. A and S are cast to decimal(a + 2, 2) and
+# P +- G to decimal(max(p, a) + s, s), a, p and s just enough for the data
+# (s >= 2, so the second type contains the first, as ibis needs to type a
+# product); their product is exact on DuckDB (the digits added) and on Spark
+# (one more) while that stays within 38 digits. Wider data runs it in Python.
 
 _DECIMAL = "decimal(38, 2)"
 
@@ -184,8 +185,8 @@ def _funded(allocations: Any) -> Any:
     return totals.filter(totals._allocated > 0)
 
 
-def _widths(tables: Tables, gap: Decimal) -> tuple[int, int, int]:
-    """The digits the arithmetic needs: amounts' integer part, the percentages', the gap's.
+def _widths(tables: Tables, gap: Decimal) -> tuple[str, str]:
+    """The decimal types of the amounts and of ``P +- G`` that keep T009's products exact.
 
     Raises:
         CompileError: A percentage the table does not hold, or products wider than 38 digits.
@@ -200,11 +201,12 @@ def _widths(tables: Tables, gap: Decimal) -> tuple[int, int, int]:
     totals = [tables[c].amount.sum().to_pyarrow().as_py() for c in ("allocations", "disbursements")]
     amount = _integer_digits(max((Decimal(t or 0) for t in totals), default=Decimal(0)))
     exponent = gap.as_tuple().exponent
-    scale = max(int(written), -exponent if isinstance(exponent, int) and exponent < 0 else 0)
-    percent = max(3, _integer_digits(gap)) + 1
-    if max(percent + amount, amount + 4) + scale + 2 > 38 or percent + scale + amount + 3 > 38:
+    scale = max(2, int(written), -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    # P + G and P - G lie within 100 + |G|.
+    share = max(amount, _integer_digits(100 + abs(gap))) + scale
+    if (amount + 2) + share + 1 > 38:
         raise CompileError("the percentages and amounts are too wide for exact 38-digit decimals")
-    return amount, percent, scale
+    return f"decimal({amount + 2}, 2)", f"decimal({share}, {scale})"
 
 
 def _lags_query(params: Mapping[str, Any], tables: Tables, as_of: date) -> Any:
@@ -230,16 +232,13 @@ def _lags_query(params: Mapping[str, Any], tables: Tables, as_of: date) -> Any:
     if gap < 0:
         fails: Any = ibis.literal(True)  # |x| > a negative gap: every report
     else:
-        amount, percent, scale = _widths(tables, gap)
-        money = f"decimal({amount + 2}, 2)"
-        share = f"decimal({percent + scale}, {scale})"
-        compared = f"decimal({max(percent + amount, amount + 4) + scale + 2}, {scale + 2})"
+        money, share = _widths(tables, gap)
         physical = rows.physical_pct.cast(share)
         bound = ibis.literal(f"{gap:f}").cast(share)  # from its text: a literal decimal may round
-        left = (rows._spent.cast(money) * ibis.literal(100).cast("decimal(3, 0)")).cast(compared)
         allocated = rows._allocated.cast(money)
-        above = ((physical + bound).cast(share) * allocated).cast(compared)
-        below = ((physical - bound).cast(share) * allocated).cast(compared)
+        left = rows._spent.cast(money) * ibis.literal(100).cast("decimal(3, 0)")
+        above = (physical + bound).cast(share) * allocated
+        below = (physical - bound).cast(share) * allocated
         fails = (left > above) | (left < below)
     failing = rows.filter(fails)
     return failing.select(
