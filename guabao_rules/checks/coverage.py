@@ -158,7 +158,7 @@ def _reason(ctx: RuleContext, rule: RuleSpec) -> _Reason | None:
     return None
 
 
-@register("rules-checked-nothing")
+@register("rules-checked-nothing", reads=None)  # every collection's records, written
 def checked_nothing(ctx: RuleContext) -> Iterator[Violation]:
     """One finding per family whose rules applied to nothing for a reason the data shows."""
     applied: Mapping[str, int] = ctx.extra.get("applied", {})

@@ -22,7 +22,7 @@ _CODE_LENGTH = {"province": 6, "prefecture": 6, "county": 6, "township": 9, "vil
 _PREFIX = {"prefecture": 2, "county": 4, "township": 6, "village": 9}
 
 
-@register("region-code")
+@register("region-code", reads=["regions"])
 def region_codes(ctx: RuleContext) -> Iterator[Violation]:
     """Region codes that do not fit their level and parent (GB/T 2260)."""
     index = ctx.index
@@ -178,7 +178,7 @@ def _dates_violation(
     return Violation(subject, {"problems": [t for _, t in problems]}, field=path)
 
 
-@register("date-order")
+@register("date-order", reads=None)  # the dates of every collection
 def date_order(ctx: RuleContext) -> Iterator[Violation]:
     """Ends before starts, and events dated after as_of."""
     for collection, entries in ctx.index.by_collection.items():

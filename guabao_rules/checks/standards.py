@@ -56,7 +56,7 @@ def _single_field(problems: list[tuple[tuple[Key, ...] | None, Text]]) -> tuple[
 # --- S201 项目入库科学化 ------------------------------------------------------------
 
 
-@register("milestone-order")
+@register("milestone-order", reads=["projects"])
 def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
     """Milestones out of order, or a library project not reviewed and entered."""
     for project in _projects(ctx):
@@ -139,7 +139,7 @@ def _performance_violation(
     )
 
 
-@register("poverty-performance")
+@register("poverty-performance", reads=["projects", "regions", "households"])
 def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects without targets, without poor beneficiaries, or helping elsewhere."""
     index = ctx.index
@@ -313,7 +313,7 @@ def _stage_problem(
     )
 
 
-@register("announcements")
+@register("announcements", reads=["projects"])
 def announcements(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects whose required public announcements are missing or short."""
     minimum = int(ctx.params["min_announcement_days"])
@@ -334,7 +334,7 @@ def announcements(ctx: RuleContext) -> Iterator[Violation]:
 # --- S701 进度监测信息化 ------------------------------------------------------------
 
 
-@register("progress-gap")
+@register("progress-gap", reads=["projects"])
 def progress_gaps(ctx: RuleContext) -> Iterator[Violation]:
     """Implementing projects with a long silence in their progress reports."""
     limit = int(ctx.params["max_progress_gap_days"])

@@ -89,7 +89,7 @@ def _lags_violation(
     )
 
 
-@register("progress-matches-spending")
+@register("progress-matches-spending", reads=["projects", "funds", "allocations", "disbursements"])
 def spending_lags_progress(ctx: RuleContext) -> Iterator[Violation]:
     """Progress reports whose physical percentage is far from the share of money spent."""
     gap = _exact(ctx.params["max_progress_gap_pct"])

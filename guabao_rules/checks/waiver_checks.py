@@ -17,7 +17,7 @@ from guabao_rules.engine.waivers import Waiver
 from guabao_rules.kinds.python import register
 
 
-@register("stale-waiver")
+@register("stale-waiver", reads=[])  # the waivers and the findings, no record
 def stale_waivers(ctx: RuleContext) -> Iterator[Violation]:
     """Waivers that have lapsed (``expires`` < as_of) or that waive nothing.
 

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, SparkSettings
 from guabao_rules.diagnostics import BilingualError, Violation
+from guabao_rules.engine.causes import collections_read
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
+from guabao_rules.kinds.python import EVERY_COLLECTION, READS
 from guabao_rules.kinds.query import CompileError, QuerySource
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset
     from guabao_rules.engine.context import RuleContext
 
-__all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose"]
+__all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose", "records_read"]
 
 AUTO_RECORDS: int | None = None
 """From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
@@ -44,6 +46,39 @@ row is still made into a Python record for the rules that run in Python and
 for the findings' places, and each compiled rule costs a fixed query time, so
 no crossover was measured yet (docs/performance.md).
 """
+
+
+def records_read(rule: Any) -> frozenset[str]:
+    """The collections whose records a rule reads when it is evaluated in Python.
+
+    A registered check declares them at its registration (``reads``); a
+    declarative rule names them in its constraint (``collection:`` anywhere
+    in it), except where its kind reads every record (:func:`_reads_every`).
+    What matters is the bulk collections (``model.bulk``), whose rows a query
+    engine makes into records only for the rules that read them: for those
+    tests/unit/test_check_reads.py runs every rule through a probe to prove
+    the answer. (A rule may also follow a reference into an organisation
+    collection it does not name; those are always records.)
+    """
+    constraint = rule.constraint
+    if _reads_every(constraint):
+        return EVERY_COLLECTION
+    named = collections_read(constraint.model_dump(by_alias=True))
+    if constraint.kind == "python":
+        return READS.get(constraint.check, EVERY_COLLECTION) | named
+    return named
+
+
+def _reads_every(constraint: Any) -> bool:
+    """Whether a kind's Python evaluator reads every record.
+
+    ``reference`` resolves every reference (D002); the ``reader`` kind's
+    ``personal-data`` looks at every valid record (D006).
+    """
+    kind = constraint.kind
+    return kind == "reference" or (
+        kind == "reader" and getattr(constraint, "finding", None) == "personal-data"
+    )
 
 
 class EngineError(BilingualError):

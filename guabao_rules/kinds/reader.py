@@ -93,7 +93,7 @@ def evaluate(ctx: RuleContext, constraint: ReaderConstraint) -> Iterator[Violati
         return
     code, per_file = LOADER_CODES[constraint.finding]
     dataset = ctx.dataset
-    ctx.applied += len(dataset.files) if per_file else len(dataset.entries)
+    ctx.applied += len(dataset.files) if per_file else len(dataset)
     for issue in dataset.issues:
         if issue.rule == code:
             yield issue.violation
