@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ _NESTED_DATES: dict[str, tuple[DateProbe, ...]] = {
 """The dates inside a collection's nested models, in the order D005 lists their problems."""
 
 
+@functools.cache  # the Python check asks for every record of a province
 def date_probes(collection: str) -> tuple[DateProbe, ...]:
     """The dates D005 checks in a collection's records, in the order its message lists them.
 
@@ -130,6 +132,8 @@ def date_probes(collection: str) -> tuple[DateProbe, ...]:
 
 
 def _dated(value: Any, path: str) -> Any:
+    if "." not in path:
+        return getattr(value, path, None)
     for part in path.split("."):
         value = getattr(value, part, None)
     return value
