@@ -1,9 +1,9 @@
 """A deterministic, streaming generator of datasets in the shape of a real province.
 
-The shape is Yunnan's 挂包帮 organisation of 2015 (issue 10): 129 counties of
-108 villages (12 to a township), 122 poor households a village, one helping
-cadre for every 4 households, a quarterly report per household (4 a year), a
-village work team, a project per village with its allocation and three
+The shape is Yunnan's 挂包帮 organisation of 2015 (issue 10): 129 counties in its
+16 prefectures, 108 villages a county (12 to a township), 122 poor households a
+village, one helping cadre for every 4 households, a quarterly report per
+household (4 a year), a village work team, a project per village with its allocation and three
 disbursements, county fund lines, county links, visits, meetings, supervision
 groups and findings: about 1.07×10⁷ records a year. Smaller sizes keep the
 same shape with fewer villages (``--records``), so that the cost per record can
@@ -13,13 +13,18 @@ Every record is valid in the format; the rules find little (a few quota
 findings, since a synthetic province has more counties than the profile's
 numbers describe).
 
-The records are made as the Hypothesis strategies make theirs, with
-:mod:`guabao_rules.testing.world`: each with its fields in its model's order
-(``record_of``), the bulk columns written as their model fields say, the names
-and amounts from the same vocabulary, and the choices (which households are
-lifted out, a project's category and budget, the days of visits and meetings)
-from a :class:`~guabao_rules.testing.world.SeededChooser`: ``--seed`` picks the
-world, the same seed writes the same files.
+The world is walked as the Hypothesis strategies walk theirs, with
+:mod:`guabao_rules.testing.world`: :func:`~guabao_rules.testing.world.walk` goes
+from the province to its prefectures, then county by county to its townships,
+villages and households, and gives each region its code and each household its
+id from its position (unique by construction: no id is remembered); what stands
+at each place is this module's :class:`Province`. Each record has its fields in
+its model's order (``record_of``), the bulk columns are written as their model
+fields say, the names and amounts come from the same vocabulary, and the choices
+(which households are lifted out, a project's category and budget, the days of
+visits and meetings) from a :class:`~guabao_rules.testing.world.SeededChooser`:
+``--seed`` picks the world, the same seed writes the same files. Hypothesis is
+never imported.
 
 The generator streams: the bulk rows (households, their pairings, cadres and
 reports) are formatted straight into text, one village at a time, and written
@@ -60,11 +65,16 @@ from typing import Any, Literal
 from guabao_rules.models import TABLE_COLLECTIONS
 from guabao_rules.testing.world import (
     CATEGORIES,
+    PREFECTURE_CODES,
     Chooser,
+    Place,
+    Places,
     SeededChooser,
     Written,
     person,
     record_of,
+    region_of,
+    walk,
     written_as,
 )
 
@@ -440,19 +450,6 @@ class Writer:
 # --- the province -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Village:
-    """Where a village stands: its county, its code, its number, who helps it."""
-
-    county_index: int
-    county: str
-    code: str
-    number: int
-    unit: str
-    agency: str
-    fund: str
-
-
 @dataclass
 class Totals:
     """What the generator wrote."""
@@ -475,7 +472,9 @@ def generate(
 ) -> Totals:
     """Write a dataset of ``shape`` under ``root`` (and its JSON floor under ``json_root``).
 
-    ``seed`` seeds the :class:`SeededChooser` that makes the world's choices.
+    The world is walked county by county (:func:`~guabao_rules.testing.world.walk`);
+    each county's files are written as soon as it is done. ``seed`` seeds the
+    :class:`SeededChooser` that makes the world's choices.
     """
     start = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
@@ -483,69 +482,12 @@ def generate(
         f'profile = "yunnan-sanqu-sanzhou"\nas_of = {AS_OF}\n', encoding="utf-8"
     )
     w = Writer(root, form, json_root)
-    choose = SeededChooser(seed)
-    counties = shape.counties
-    prefectures = math.ceil(counties / COUNTIES_PER_PREFECTURE)
-    regions = [record_of("regions", id="530000", name="云南省", level="province")]
-    org_leaders = [
-        record_of("leaders", id="L-PS", name="宋某某", rank="provincial", post="party_secretary"),
-        record_of("leaders", id="L-GOV", name="韩某某", rank="provincial", post="governor"),
-    ]
-    units: list[dict[str, Any]] = []
-    groups: list[dict[str, Any]] = []
-    links: list[dict[str, Any]] = []
-    central = 0
-    for county_index in range(counties):
-        p, c = divmod(county_index, COUNTIES_PER_PREFECTURE)
-        pref = f"53{p + 1:02d}00"
-        if c == 0:
-            regions.append(
-                record_of(
-                    "regions",
-                    id=pref,
-                    name=f"第{p + 1}州",
-                    level="prefecture",
-                    parent="530000",
-                    tags=["sanqu_sanzhou"],
-                )
-            )
-        county = f"{pref[:4]}{22 + c:02d}"
-        regions.append(
-            record_of(
-                "regions",
-                id=county,
-                name=f"第{county_index + 1}县",
-                level="county",
-                parent=pref,
-                tags=["sanqu_sanzhou", "deep_poverty"],
-            )
-        )
-        central += _county(
-            w,
-            choose,
-            leaders=org_leaders,
-            units=units,
-            groups=groups,
-            links=links,
-            county=county,
-            index=county_index,
-            villages=shape.villages_in(county_index),
-        )
-        w.flush()
+    province = Province(w, SeededChooser(seed), shape)
+    for done, _ in enumerate(walk(province), start=1):
+        w.flush()  # the county's files: written, and forgotten
         if progress is not None:
-            progress(county_index + 1, counties)
-    assert len(regions) == counties + prefectures + 1
-    w.add("regions", "regions", regions)
-    w.add("organisation/organisation", "leaders", org_leaders)
-    w.add("organisation/organisation", "units", units)
-    w.add("organisation/organisation", "supervision_groups", groups)
-    w.add("pairings/county-links", "pairings", links)
-    upstream = record_of(
-        "funds", id="F-CEN-2019", name="2019年中央财政专项扶贫资金", source="central", year=2019,
-        amount=f"{central}.00", received="2019-01-15",
-    )  # fmt: skip
-    w.add("funds/upstream", "funds", [upstream])
-    w.flush()
+            progress(done, shape.counties)
+    w.flush()  # what the whole province shares, written by Province.end
     return Totals(
         w.records, w.files, w.bytes / 1e6, w.json_bytes / 1e6, time.perf_counter() - start
     )
@@ -561,269 +503,357 @@ def _day(choose: Chooser, year: int, first: tuple[int, int], last: tuple[int, in
     return choose.day(date(year, *first), date(year, *last)).isoformat()
 
 
-def _county(
-    w: Writer,
-    choose: Chooser,
-    *,
-    leaders: list[dict[str, Any]],
-    units: list[dict[str, Any]],
-    groups: list[dict[str, Any]],
-    links: list[dict[str, Any]],
-    county: str,
-    index: int,
-    villages: int,
-) -> int:
-    """Write the records of one county and its villages; return its fund's amount."""
-    folder = f"counties/{county}"
-    leader = f"L-P{index:04d}"
-    head = f"L-D{index:04d}"
-    leaders.append(record_of("leaders", id=leader, name=person(index), rank="provincial"))
-    leaders.append(
-        record_of(
-            "leaders",
-            id=head,
-            name=person(index + 3),
-            rank="departmental",
-            unit=f"U-{index:04d}-0",
+@dataclass
+class County:
+    """The county being walked: its number, its folder, who helps it, its villages so far."""
+
+    index: int
+    code: str
+    helpers: list[str]
+    agency: str
+    fund: str
+    villages: list[Village] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return f"counties/{self.code}"
+
+
+@dataclass
+class Village:
+    """A village of the county being walked: its code, name and number, its cadres."""
+
+    code: str
+    name: str
+    number: int
+    unit: str
+    cadres: list[str]
+    beneficiaries: list[str] = field(default_factory=list)
+
+
+class Province(Places):
+    """What the real province's shape puts at each place of the walk.
+
+    Fixed counts (no choice but the few the docstring names), the bulk rows
+    formatted straight into text by the :class:`Writer`; the province-wide records
+    (regions down to counties, leaders, units, links) are kept and written last.
+    """
+
+    villages_per_township = VILLAGES_PER_TOWNSHIP
+
+    def __init__(self, writer: Writer, choose: Chooser, shape: Shape) -> None:
+        self.w = writer
+        self.choose = choose
+        self.shape = shape
+        self.regions: list[dict[str, Any]] = []
+        self.leaders: list[dict[str, Any]] = []
+        self.units: list[dict[str, Any]] = []
+        self.groups: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+        self.central = 0  # the upstream fund: the sum of the county lines
+        self.counties = 0
+        self.here: County | None = None
+
+    def prefectures(self) -> int:
+        """As many as the counties fill, eight to a prefecture (Yunnan has 16)."""
+        return min(len(PREFECTURE_CODES), math.ceil(self.shape.counties / COUNTIES_PER_PREFECTURE))
+
+    def counties_in(self, prefecture: Place) -> int:
+        """The counties spread evenly over the prefectures (129: one of 9, fifteen of 8)."""
+        share, extra = divmod(self.shape.counties, self.prefectures())
+        return share + (prefecture.position < extra)
+
+    def province(self, place: Place) -> None:
+        """The province."""
+        self.regions.append(region_of("province", place.code))
+
+    def prefecture(self, place: Place) -> None:
+        """A prefecture of the 三区三州."""
+        self.regions.append(region_of("prefecture", place.code, place.parent, ["sanqu_sanzhou"]))
+
+    def top(self, prefectures: list[Place]) -> None:
+        """The party secretary and the governor."""
+        self.leaders += [
+            record_of(
+                "leaders", id="L-PS", name="宋某某", rank="provincial", post="party_secretary"
+            ),
+            record_of("leaders", id="L-GOV", name="韩某某", rank="provincial", post="governor"),
+        ]
+
+    def county(self, place: Place) -> None:
+        """A deep-poverty county: its leaders, five linked units, visits, meetings, findings."""
+        index = self.counties
+        self.counties += 1
+        county = place.code
+        tags = ["sanqu_sanzhou", "deep_poverty"]
+        self.regions.append(region_of("county", county, place.parent, tags))
+        leader, head = f"L-P{index:04d}", f"L-D{index:04d}"
+        helpers = [f"U-{index:04d}-{k}" for k in range(len(UNIT_KINDS))]
+        agency = f"U-{county}-NY"
+        self.here = County(index, county, helpers, agency, f"F-{county}-2019-C")
+        self.leaders.append(record_of("leaders", id=leader, name=person(index), rank="provincial"))
+        self.leaders.append(
+            record_of(
+                "leaders", id=head, name=person(index + 3), rank="departmental", unit=helpers[0]
+            )
         )
-    )
-    helpers = [f"U-{index:04d}-{k}" for k in range(len(UNIT_KINDS))]
-    for k, (unit, kind) in enumerate(zip(helpers, UNIT_KINDS, strict=True)):
-        units.append(record_of("units", id=unit, name=f"第{index + 1}县挂联单位{k + 1}", kind=kind))
-    agency = f"U-{county}-NY"
-    units.append(
-        record_of("units", id=agency, name=f"第{index + 1}县农业农村局", kind="county_unit")
-    )
-    groups.append(record_of("supervision_groups", id=f"SG-{county}", county=county, head=head))
-    links.append(
-        record_of(
-            "pairings",
-            id=f"P-CL-{county}-0",
-            kind="county_link",
-            helper=leader,
-            target=county,
-            start="2018-01-01",
+        for k, (unit, kind) in enumerate(zip(helpers, UNIT_KINDS, strict=True)):
+            name = f"第{index + 1}县挂联单位{k + 1}"
+            self.units.append(record_of("units", id=unit, name=name, kind=kind))
+        self.units.append(
+            record_of("units", id=agency, name=f"第{index + 1}县农业农村局", kind="county_unit")
         )
-    )
-    for k, unit in enumerate(helpers):
-        links.append(
+        self.groups.append(
+            record_of("supervision_groups", id=f"SG-{county}", county=county, head=head)
+        )
+        self.links.append(
             record_of(
                 "pairings",
-                id=f"P-CL-{county}-{k + 1}",
+                id=f"P-CL-{county}-0",
                 kind="county_link",
-                helper=unit,
+                helper=leader,
                 target=county,
-                role="lead" if k == 0 else None,
                 start="2018-01-01",
             )
         )
-    visits: list[dict[str, Any]] = []
-    meetings: list[dict[str, Any]] = []
-    for year in (2018, 2019):
         for k, unit in enumerate(helpers):
-            for half in (0, 6):  # one main-leader visit in each half of the year
-                visits.append(
-                    record_of(
-                        "visits",
-                        id=f"V-{county}-{year}-{k}-{half}",
-                        visitor=unit,
-                        county=county,
-                        date=_day(choose, year, (1 + half, 1), (6 + half, 28)),
-                        main_leader=True,
-                    )
-                )
-        visits.append(
-            record_of(
-                "visits",
-                id=f"V-{county}-{year}-L",
-                visitor=leader,
-                county=county,
-                date=_day(choose, year, (9, 1), (9, 30)),
-            )
-        )
-        meetings.append(
-            record_of(
-                "meetings",
-                id=f"MT-{county}-{year}",
-                county=county,
-                convened_by=helpers[0],
-                date=_day(choose, year, (1, 1), (12, 20)),
-            )
-        )
-    w.add(f"{folder}/visits", "visits", visits)
-    w.add(f"{folder}/visits", "meetings", meetings)
-    finding = record_of(
-        "findings", id=f"FD-{county}-01", county=county, raised_by=f"SG-{county}",
-        date="2019-06-09", deadline="2019-08-31", closed="2019-08-24",
-        summary="部分帮户干部对结对贫困户家庭情况不熟悉",
-    )  # fmt: skip
-    w.add(f"{folder}/findings", "findings", [finding])
-    fund = f"F-{county}-2019-C"
-    allocated = 0
-    for v in range(villages):
-        if v % VILLAGES_PER_TOWNSHIP == 0:
-            township = f"{county}{200 + v // VILLAGES_PER_TOWNSHIP:03d}"
-            w.add(
-                f"{folder}/regions",
-                "regions",
-                [
-                    record_of(
-                        "regions",
-                        id=township,
-                        name=f"第{v // VILLAGES_PER_TOWNSHIP + 1}乡",
-                        level="township",
-                        parent=county,
-                    )
-                ],
-            )
-        village = f"{township}{201 + v % VILLAGES_PER_TOWNSHIP:03d}"
-        w.add(
-            f"{folder}/regions",
-            "regions",
-            [
+            self.links.append(
                 record_of(
-                    "regions",
-                    id=village,
-                    name=f"第{v + 1}村",
-                    level="village",
-                    parent=township,
-                    tags=["poor_village"],
+                    "pairings",
+                    id=f"P-CL-{county}-{k + 1}",
+                    kind="county_link",
+                    helper=unit,
+                    target=county,
+                    role="lead" if k == 0 else None,
+                    start="2018-01-01",
                 )
+            )
+        self._visits(county, leader, helpers)
+        finding = record_of(
+            "findings", id=f"FD-{county}-01", county=county, raised_by=f"SG-{county}",
+            date="2019-06-09", deadline="2019-08-31", closed="2019-08-24",
+            summary="部分帮户干部对结对贫困户家庭情况不熟悉",
+        )  # fmt: skip
+        self.w.add(f"{self.here.folder}/findings", "findings", [finding])
+
+    def _visits(self, county: str, leader: str, helpers: list[str]) -> None:
+        """Two main-leader visits a year of each unit, the leader's, a joint meeting."""
+        assert self.here is not None
+        visits: list[dict[str, Any]] = []
+        meetings: list[dict[str, Any]] = []
+        choose = self.choose
+        for year in (2018, 2019):
+            for k, unit in enumerate(helpers):
+                for half in (0, 6):  # one main-leader visit in each half of the year
+                    visits.append(
+                        record_of(
+                            "visits",
+                            id=f"V-{county}-{year}-{k}-{half}",
+                            visitor=unit,
+                            county=county,
+                            date=_day(choose, year, (1 + half, 1), (6 + half, 28)),
+                            main_leader=True,
+                        )
+                    )
+            visits.append(
+                record_of(
+                    "visits",
+                    id=f"V-{county}-{year}-L",
+                    visitor=leader,
+                    county=county,
+                    date=_day(choose, year, (9, 1), (9, 30)),
+                )
+            )
+            meetings.append(
+                record_of(
+                    "meetings",
+                    id=f"MT-{county}-{year}",
+                    county=county,
+                    convened_by=helpers[0],
+                    date=_day(choose, year, (1, 1), (12, 20)),
+                )
+            )
+        self.w.add(f"{self.here.folder}/visits", "visits", visits)
+        self.w.add(f"{self.here.folder}/visits", "meetings", meetings)
+
+    def villages_in(self, county: Place) -> int:
+        """108, fewer in the last county of a smaller world."""
+        assert self.here is not None
+        return self.shape.villages_in(self.here.index)
+
+    def township(self, place: Place) -> None:
+        """A township of twelve villages."""
+        assert self.here is not None
+        region = region_of("township", place.code, place.parent)
+        self.w.add(f"{self.here.folder}/regions", "regions", [region])
+
+    def village(self, place: Place) -> None:
+        """A poor village: its cadres (one for four households), package and work team."""
+        here = self.here
+        assert here is not None
+        village = place.code
+        region = region_of("village", village, place.parent, ["poor_village"])
+        self.w.add(f"{here.folder}/regions", "regions", [region])
+        number = len(here.villages)
+        unit = here.helpers[number % len(here.helpers)]
+        cadres = [f"C-{village}-H{k:02d}" for k in range(HELPERS_PER_VILLAGE)]
+        here.villages.append(Village(village, str(region["name"]), number, unit, cadres))
+        seed = here.index * 1000 + number
+        self.w.rows(
+            f"{here.folder}/villages",
+            "cadres",
+            CADRES,
+            [
+                (cadre, person(seed + k), unit if k < TEAM_SIZE else here.agency)
+                for k, cadre in enumerate(cadres)
             ],
         )
-        allocated += _village(
-            w,
-            choose,
-            folder,
-            Village(index, county, village, v, helpers[v % len(helpers)], agency, fund),
+        package = record_of(
+            "pairings", id=f"P-VP-{village}", kind="village_package", helper=unit,
+            target=village, start="2018-01-01",
+        )  # fmt: skip
+        self.w.add(f"{here.folder}/villages", "pairings", [package])
+        team = cadres[:TEAM_SIZE]
+        work_team = record_of(
+            "work_teams", id=f"WT-{village}", village=village, unit=unit,
+            first_secretary=team[0], members=team, start="2019-01-01",
+        )  # fmt: skip
+        self.w.add(f"{here.folder}/villages", "work_teams", [work_team])
+
+    def households_in(self, village: Place) -> int:
+        """122."""
+        return HOUSEHOLDS_PER_VILLAGE
+
+    def households(self, village: Place, ids: list[str]) -> None:
+        """The households, each with its helping cadre and a report each quarter."""
+        here = self.here
+        assert here is not None
+        where = here.villages[-1]
+        helpers, team, folder = where.cadres, where.cadres[:TEAM_SIZE], here.folder
+        # About one household in four has been lifted out of poverty.
+        lifted = self.choose.between
+        statuses = ["lifted" if lifted(0, 3) == 0 else "poor" for _ in ids]
+        where.beneficiaries = [i for i, s in zip(ids, statuses, strict=True) if s == "poor"][:5]
+        self.w.rows(
+            f"{folder}/households",
+            "households",
+            HOUSEHOLDS,
+            [(i, village.code, s) for i, s in zip(ids, statuses, strict=True)],
         )
-    # The county's fund line, after its allocations have been added up.
-    line = record_of(
-        "funds", id=fund, name=f"2019年中央财政专项扶贫资金(第{index + 1}县)", source="central",
-        year=2019, amount=f"{allocated}.00", received="2019-02-22", parent="F-CEN-2019",
-    )  # fmt: skip
-    w.add(f"{folder}/funds", "funds", [line])
-    return allocated
+        self.w.rows(
+            f"{folder}/households",
+            "pairings",
+            HELP,
+            [
+                (f"P-{i}", "household_help", helpers[h // HOUSEHOLDS_PER_HELPER], i, "2018-01-01")
+                for h, i in enumerate(ids)
+            ],
+        )
+        self.w.rows(
+            f"{folder}/reports",
+            "reports",
+            REPORTS,
+            [
+                (
+                    f"R-{i[3:]}-{period}",
+                    team[(h + q) % TEAM_SIZE],
+                    i,
+                    period,
+                    sent,
+                    (where.unit, helpers[h // HOUSEHOLDS_PER_HELPER]),
+                )
+                for h, i in enumerate(ids)
+                for q, (period, sent) in enumerate(QUARTERS, start=1)
+            ],
+        )
 
+    def county_end(self, county: Place) -> None:
+        """A project per village with its allocation and payments, then the county's fund."""
+        here = self.here
+        assert here is not None
+        allocated = 0
+        for village in here.villages:
+            allocated += self._project(here, village)
+        # The county's fund line, after its allocations have been added up.
+        line = record_of(
+            "funds", id=here.fund, name=f"2019年中央财政专项扶贫资金(第{here.index + 1}县)",
+            source="central", year=2019, amount=f"{allocated}.00", received="2019-02-22",
+            parent="F-CEN-2019",
+        )  # fmt: skip
+        self.w.add(f"{here.folder}/funds", "funds", [line])
+        self.central += allocated
+        self.here = None
 
-def _village(w: Writer, choose: Chooser, folder: str, where: Village) -> int:
-    """Write the records of one village; return its project's budget."""
-    county_index, village, v = where.county_index, where.code, where.number
-    unit, agency, fund = where.unit, where.agency, where.fund
-    helpers = [f"C-{village}-H{k:02d}" for k in range(HELPERS_PER_VILLAGE)]
-    team = helpers[:TEAM_SIZE]
-    seed = county_index * 1000 + v
-    w.rows(
-        f"{folder}/villages",
-        "cadres",
-        CADRES,
-        [
-            (cadre, person(seed + k), unit if k < TEAM_SIZE else agency)
-            for k, cadre in enumerate(helpers)
-        ],
-    )
-    package = record_of(
-        "pairings", id=f"P-VP-{village}", kind="village_package", helper=unit, target=village,
-        start="2018-01-01",
-    )  # fmt: skip
-    w.add(f"{folder}/villages", "pairings", [package])
-    work_team = record_of(
-        "work_teams", id=f"WT-{village}", village=village, unit=unit, first_secretary=team[0],
-        members=team, start="2019-01-01",
-    )  # fmt: skip
-    w.add(f"{folder}/villages", "work_teams", [work_team])
-    ids = [f"{village}-{h:03d}" for h in range(HOUSEHOLDS_PER_VILLAGE)]
-    # About one household in four has been lifted out of poverty.
-    lifted = choose.between
-    statuses = ["lifted" if lifted(0, 3) == 0 else "poor" for _ in range(HOUSEHOLDS_PER_VILLAGE)]
-    beneficiaries = [f"HH-{i}" for i, s in zip(ids, statuses, strict=True) if s == "poor"][:5]
-    w.rows(
-        f"{folder}/households",
-        "households",
-        HOUSEHOLDS,
-        [(f"HH-{i}", village, s) for i, s in zip(ids, statuses, strict=True)],
-    )
-    w.rows(
-        f"{folder}/households",
-        "pairings",
-        HELP,
-        [
-            (
-                f"P-HH-{i}",
-                "household_help",
-                helpers[h // HOUSEHOLDS_PER_HELPER],
-                f"HH-{i}",
-                "2018-01-01",
-            )
-            for h, i in enumerate(ids)
-        ],
-    )
-    w.rows(
-        f"{folder}/reports",
-        "reports",
-        REPORTS,
-        [
-            (
-                f"R-{i}-{period}",
-                team[(h + q) % TEAM_SIZE],
-                f"HH-{i}",
-                period,
-                sent,
-                (unit, helpers[h // HOUSEHOLDS_PER_HELPER]),
-            )
-            for h, i in enumerate(ids)
-            for q, (period, sent) in enumerate(QUARTERS, start=1)
-        ],
-    )
-    project = f"PJ-{village}-2019"
-    budget = 150_000 + choose.between(0, 6) * 10_000
-    category = choose.pick(CATEGORIES)
-    w.add(
-        f"{folder}/projects",
-        "projects",
-        [_project(where, project, budget, category, beneficiaries)],
-    )
-    allocation = f"AL-{village}"
-    money = record_of(
-        "allocations", id=allocation, fund=fund, project=project, amount=f"{budget}.00",
-        date="2019-03-19",
-    )  # fmt: skip
-    w.add(f"{folder}/funds", "allocations", [money])
-    # Paid as the works progress (35 %, 70 %, 100 %), so spending keeps pace.
-    first, second = budget * 35 // 100, budget * 70 // 100
-    paid = ((first, "2019-05-30"), (second - first, "2019-08-30"), (budget - second, "2019-10-30"))
-    w.add(
-        f"{folder}/funds",
-        "disbursements",
-        [
-            record_of(
-                "disbursements",
-                id=f"DB-{village}-{k}",
-                allocation=allocation,
-                amount=f"{amount}.00",
-                date=day,
-            )
-            for k, (amount, day) in enumerate(paid)
-        ],
-    )
-    return budget
+    def _project(self, here: County, where: Village) -> int:
+        """A village's accepted project, allocated and paid in three parts; its budget."""
+        project = f"PJ-{where.code}-2019"
+        budget = 150_000 + self.choose.between(0, 6) * 10_000
+        category = self.choose.pick(CATEGORIES)
+        self.w.add(
+            f"{here.folder}/projects",
+            "projects",
+            [_project(here, where, project, budget, category)],
+        )
+        allocation = f"AL-{where.code}"
+        money = record_of(
+            "allocations", id=allocation, fund=here.fund, project=project,
+            amount=f"{budget}.00", date="2019-03-19",
+        )  # fmt: skip
+        self.w.add(f"{here.folder}/funds", "allocations", [money])
+        # Paid as the works progress (35 %, 70 %, 100 %), so spending keeps pace.
+        first, second = budget * 35 // 100, budget * 70 // 100
+        paid = (
+            (first, "2019-05-30"),
+            (second - first, "2019-08-30"),
+            (budget - second, "2019-10-30"),
+        )
+        self.w.add(
+            f"{here.folder}/funds",
+            "disbursements",
+            [
+                record_of(
+                    "disbursements",
+                    id=f"DB-{where.code}-{k}",
+                    allocation=allocation,
+                    amount=f"{amount}.00",
+                    date=day,
+                )
+                for k, (amount, day) in enumerate(paid)
+            ],
+        )
+        return budget
+
+    def end(self) -> None:
+        """What the province shares: its regions down to counties, its organisation, links."""
+        prefectures = self.prefectures()
+        assert len(self.regions) == self.counties + prefectures + 1
+        self.w.add("regions", "regions", self.regions)
+        self.w.add("organisation/organisation", "leaders", self.leaders)
+        self.w.add("organisation/organisation", "units", self.units)
+        self.w.add("organisation/organisation", "supervision_groups", self.groups)
+        self.w.add("pairings/county-links", "pairings", self.links)
+        upstream = record_of(
+            "funds", id="F-CEN-2019", name="2019年中央财政专项扶贫资金", source="central",
+            year=2019, amount=f"{self.central}.00", received="2019-01-15",
+        )  # fmt: skip
+        self.w.add("funds/upstream", "funds", [upstream])
 
 
 def _project(
-    where: Village, project: str, budget: int, category: str, beneficiaries: list[str]
+    here: County, where: Village, project: str, budget: int, category: str
 ) -> dict[str, Any]:
     return record_of(
         "projects",
         id=project,
-        name=f"第{where.number + 1}村产业发展项目",
-        county=where.county,
+        name=f"{where.name}产业发展项目",
+        county=here.code,
         village=where.code,
         category=category,
         nature="new",
         task="建设种植基地100亩",
         mechanism="合作社统一收购,贫困户务工和分红",
         period={"start": "2019-03-01", "end": "2019-11-30"},
-        implementer=where.agency,
+        implementer=here.agency,
         year=2019,
         budget=f"{budget}.00",
         status="accepted",
@@ -841,8 +871,8 @@ def _project(
                 {"indicator": "户均增收", "value": 2200, "unit": "元/年", "dimension": "benefit"},
                 {"indicator": "群众满意度", "value": 95, "unit": "%", "dimension": "satisfaction"},
             ],
-            "poor_households": len(beneficiaries),
-            "beneficiaries": beneficiaries,
+            "poor_households": len(where.beneficiaries),
+            "beneficiaries": where.beneficiaries,
         },
         announcements=[
             {"stage": "intake", "start": "2018-11-30", "end": "2018-12-14", "place": "村务公开栏"},

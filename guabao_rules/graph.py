@@ -76,17 +76,28 @@ class Index:
         bad: list[BadReference] = []
         add_edge = self.edges.append
         incoming = self.incoming
-        for spec in reference_specs(collection, record):
+        entries = self.entries
+        specs = reference_specs(collection, record)
+        for spec in specs:
             label = spec.label
+            referrers = (collection, label)
+            targets = spec.targets
+            plain = not spec.level and not spec.unit_kinds  # the target's collection is enough
             for position, value in enumerate(reference_values(record, spec)):
-                problem = self._check_target(spec, value)
-                if problem:
-                    path: tuple[str | int, ...] = (*spec.path, position) if spec.many else spec.path
-                    bad.append(BadReference(path, value, *problem))
-                    continue
+                # Nearly every reference names a record of the right collection: decided
+                # here, without _check_target (which says the same of it).
+                target = entries.get(value)
+                if target is None or not plain or target.collection not in targets:
+                    problem = self._check_target(spec, value)
+                    if problem:
+                        path: tuple[str | int, ...] = (
+                            (*spec.path, position) if spec.many else spec.path
+                        )
+                        bad.append(BadReference(path, value, *problem))
+                        continue
                 add_edge((source, value, label))
-                incoming[value][(collection, label)].append(source)
-        for spec in reference_specs(collection, record):
+                incoming[value][referrers].append(source)
+        for spec in specs:
             if spec.within is None or any(b.path == spec.path for b in bad):
                 continue
             county = getattr(record, spec.within, None)

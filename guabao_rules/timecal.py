@@ -22,6 +22,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, timedelta
+from typing import Any
 
 __all__ = [
     "DATE_RE",
@@ -50,6 +51,19 @@ DATE_RE: re.Pattern[str] = re.compile(r"\A([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
 
 The shape only: whether it is a real calendar day is checked by :func:`parse_date`.
 """
+
+_READ_BOUND = 1 << 16
+"""How many distinct texts :func:`parse_date` and :meth:`Quarter.parse` remember."""
+_DAYS_READ: dict[str, date] = {}
+"""Texts read as days, and their day: a province writes the same few thousand days
+and quarters on millions of records (the day and quarter objects are immutable)."""
+_QUARTERS_READ: dict[str, Quarter] = {}
+
+
+def _remember(read: dict[str, Any], text: str, value: Any) -> None:
+    if len(read) < _READ_BOUND:
+        read[text] = value
+
 
 _QUARTER_FIRST_MONTH = (1, 4, 7, 10)
 _QUARTER_LAST_DAY = ((3, 31), (6, 30), (9, 30), (12, 31))
@@ -118,13 +132,19 @@ class Quarter:
         """
         if not isinstance(text, str):
             raise TypeError(f"a period must be a string, not {type(text).__name__}")
+        known = _QUARTERS_READ.get(text)
+        if known is not None and cls is Quarter:
+            return known
         m = PERIOD_RE.match(text)
         if m is None:
             raise ValueError(f"{text!r} is not a period of the form YYYY-Qn (n = 1..4)")
         year = int(m.group(1))
         if year < MINYEAR:
             raise ValueError(f"{text!r} is not a period: year {year} is out of range")
-        return cls(year, int(m.group(2)))
+        quarter = cls(year, int(m.group(2)))
+        if cls is Quarter:
+            _remember(_QUARTERS_READ, text, quarter)
+        return quarter
 
     @classmethod
     def of(cls, day: date) -> Quarter:
@@ -321,13 +341,18 @@ def parse_date(text: str) -> date:
     """
     if not isinstance(text, str):
         raise TypeError(f"a date must be a string, not {type(text).__name__}")
+    known = _DAYS_READ.get(text)
+    if known is not None:
+        return known
     m = DATE_RE.match(text)
     if m is None:
         raise ValueError(f"{text!r} is not a date of the form YYYY-MM-DD")
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real calendar day: {exc}") from None
+    _remember(_DAYS_READ, text, day)
+    return day
 
 
 def served_full_term(start: date, end: date, years: int) -> bool:

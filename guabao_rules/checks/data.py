@@ -163,10 +163,19 @@ def _fails(probe: DateProbe, first: date | None, then: date | None, as_of: date)
 
 
 def _date_problems(collection: str, record: Any, as_of: date) -> list[tuple[tuple[Key, ...], Text]]:
+    # This runs for every record of a province: the tests inline, a text only on a failure.
     problems: list[tuple[tuple[Key, ...], Text]] = []
     for probe in date_probes(collection):
-        items = [(None, record)] if probe.items is None else enumerate(getattr(record, probe.items))
-        for place, item in items:
+        if probe.items is None:
+            then = _dated(record, probe.field)
+            if then is None:
+                continue
+            first = None if probe.start is None else _dated(record, probe.start)
+            if (then > as_of) if probe.start is None else (first is not None and then < first):
+                path = probe.path()
+                problems.append((path, _date_problem(probe, path, first, then, as_of)))
+            continue
+        for place, item in enumerate(getattr(record, probe.items)):
             then = _dated(item, probe.field)
             first = None if probe.start is None else _dated(item, probe.start)
             if _fails(probe, first, then, as_of):

@@ -304,6 +304,8 @@ class _EventIndex:
         """The (match values, period number) of each event whose first field is ``key``."""
         index, events, params = self.ctx.index, self.events, self.ctx.params
         numbers, period = self.numbers, self.period
+        rest = self.read_rest
+        only = rest[0] if len(rest) == 1 else None  # one other match field, as in M001-M003
         for source in index.referrers(key, events.collection, self.first):
             event = index.entries[source].model
             if event is None or (events.where and not matches(event, events.where, params)):
@@ -314,7 +316,10 @@ class _EventIndex:
             if number == -1:
                 number = numbers[at] = period_number(period, at)
             if number is not None:
-                yield tuple(read(event) for read in self.read_rest), number
+                if only is not None:
+                    yield (only(event),), number
+                else:
+                    yield tuple([read(event) for read in rest]), number
 
     def periods(self, subject: Record, term: Record) -> list[int]:
         """The period numbers of the events matching this subject and term."""
@@ -326,6 +331,9 @@ class _EventIndex:
             value = _resolve(ref, subject, term)
             wanted.append(set(value) if isinstance(value, list) else {value})
         if not self.cached:
+            if len(wanted) == 1:  # the test below for one field, without a generator per event
+                one = wanted[0]
+                return [number for values, number in self._events(key) if values[0] in one]
             return [
                 number
                 for values, number in self._events(key)

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import re
+from array import array
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -49,6 +51,21 @@ MAX_BLOCK_DEPTH: Final = 64
 _UNREAD: Final = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
+
+_READ_ASCII: Final = bytes(range(0x20, 0x7F)) + b"\n"
+"""The ASCII characters read: an ASCII text of only these holds none of :data:`_UNREAD`."""
+
+
+def _unread(text: str) -> bool:
+    """Whether ``text`` holds a character of :data:`_UNREAD`.
+
+    An ASCII text is checked by deleting the characters read (C speed: the
+    regular expression visits each character at ~10 MB/s).
+    """
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _READ_ASCII))
+    return _UNREAD.search(text) is not None
+
 
 _KEY: Final = r"[A-Za-z_][A-Za-z0-9_]*"
 _PLAIN: Final = (
@@ -319,9 +336,12 @@ def _run_length(lines: list[str], start: int, layout: _Layout) -> int:
         good = records
         for offset, (whole, text) in enumerate(layout.tests):
             column = lines[first + offset : first + records * size : size]
-            test = str.__eq__ if whole else str.startswith
-            flags = list(map(test, column, itertools.repeat(text)))
-            if not all(flags):
+            if whole:
+                if column.count(text) == len(column):
+                    continue
+                good = min(good, next(i for i, line in enumerate(column) if line != text))
+            elif not all(map(str.startswith, column, itertools.repeat(text))):
+                flags = list(map(str.startswith, column, itertools.repeat(text)))
                 good = min(good, flags.index(False))
         count += good
         if good < records:
@@ -329,34 +349,124 @@ def _run_length(lines: list[str], start: int, layout: _Layout) -> int:
         chunk *= 2
 
 
-def _column(values: list[str], plain: Any) -> list[Any] | None:
-    """The scalars of one column, read at once; None when one is outside the subset."""
-    joined = "\n".join(values)
-    if _TEXT_COLUMN.fullmatch(joined) and _TEXT_CONSTANTS.isdisjoint(values):
-        return values
-    if _SQ_COLUMN.fullmatch(joined) or _DQ_COLUMN.fullmatch(joined):
-        return [value[1:-1] for value in values]
+def _joined_values(lines: list[str], first: int, end: int, size: int, prefix: str) -> str:
+    r"""The values of one line of each record, after the ``prefix`` all of them start with.
+
+    One line per value, joined by ``\n``: a value never holds a line break, so
+    each ``\n`` + ``prefix`` of the joined lines is where a value starts.
+    """
+    joined = "\n".join(lines[first:end:size])
+    if not prefix:
+        return joined
+    return ("\n" + joined).replace("\n" + prefix, "\n")[1:]
+
+
+_LINE_SCALAR_ONE: Final = re.compile(_LINE_SCALAR)
+_SAMPLE: Final = 256
+"""The first values of a column that say whether it has few distinct values."""
+
+
+def _column(joined: str, plain: Any) -> list[Any] | None:
+    r"""A column of scalars joined by ``\n``, read at once; None when one is not in the subset.
+
+    A column of few distinct values (a village's code, a status, a quarter; its
+    first values tell) is judged by its distinct values, each read once (and one
+    string object kept for each); any other by one pattern over the whole column. No scalar holds
+    a line break, so both ways cut it into the same values.
+    """
+    values = joined.split("\n")
+    sample = values[:_SAMPLE]
+    if len(set(sample)) * 16 <= len(sample):  # (a set of many values costs more than the pattern)
+        distinct = set(values)
+        if not all(map(_LINE_SCALAR_ONE.fullmatch, distinct)):
+            return None
+        meaning = {value: _scalar(value, plain) for value in distinct}
+        return list(map(meaning.__getitem__, values))
+    if _TEXT_COLUMN.fullmatch(joined):
+        if _TEXT_CONSTANTS.isdisjoint(values):
+            return values
+    elif _SQ_COLUMN.fullmatch(joined):  # no quote inside: each "'\n'" is between two values
+        return joined[1:-1].split("'\n'")
+    elif _DQ_COLUMN.fullmatch(joined):
+        return joined[1:-1].split('"\n"')
     if _SCALAR_COLUMN.fullmatch(joined):
         meaning = {value: _scalar(value, plain) for value in set(values)}
-        return [meaning[value] for value in values]
+        return list(map(meaning.__getitem__, values))
     return None
+
+
+_STARTS_CHUNK = 1 << 20
+"""Characters of text split into lines at a time when line starts are worked out."""
+
+
+def line_starts(text: str) -> array[int]:
+    """Where each line of ``text`` starts, and one past the end (``len(text) + 1``).
+
+    Eight bytes a line, worked out a chunk (cut at a line break) at a time, so
+    that the lines of one chunk only are in memory at once.
+    """
+    starts = array("q", [0])
+    position = 0
+    while True:
+        end = text.find("\n", position + _STARTS_CHUNK)
+        piece = text[position:] if end < 0 else text[position:end]
+        lengths = map(len, piece.split("\n"))
+        after = itertools.accumulate(
+            map(operator.add, lengths, itertools.repeat(1)), initial=position
+        )
+        next(after)  # the piece's own start, already there
+        starts.extend(after)
+        if end < 0:
+            return starts
+        position = end + 1
+
+
+class _RunText:
+    """The text of a file whose block records were read by columns, for their positions.
+
+    Kept whole (one string, not a line or a record each); where each line starts
+    is worked out the first time a finding asks for a record's positions.
+    """
+
+    __slots__ = ("_starts", "plain", "text")
+
+    def __init__(self, text: str, plain: Any) -> None:
+        self.text = text
+        self.plain = plain
+        self._starts: array[int] | None = None
+
+    def lines(self, first: int, count: int) -> list[str]:
+        """``count`` lines from the 0-based line ``first`` on."""
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = line_starts(self.text)
+        return self.text[starts[first] : starts[first + count] - 1].split("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the records of one run share: the file's text, their lines, their indentation."""
+
+    text: _RunText
+    size: int
+    indent: int
 
 
 class _BlockPositions(LazyPositionTree):
     """Positions of a block record read by columns, worked out when first asked for."""
 
-    __slots__ = ("_indent", "_plain", "_text")
+    __slots__ = ("_run",)
 
-    def __init__(self, start: Mark, text: str, indent: int, plain: Any) -> None:
+    def __init__(self, start: Mark, run: _Run) -> None:
         super().__init__(start)
-        self._text = text
-        self._indent = indent
-        self._plain = plain
+        self._run = run
 
     def _compute(self) -> tuple[dict[Key, Mark], dict[Key, PositionTree]]:
-        lines = self._text.split("\n")
-        reader = _Reader(lines, self._plain, base=self.start.line - 1, columns=False)
-        match = _item(lines[0], self._indent)
+        run = self._run
+        line = self.start.line - 1
+        lines = run.text.lines(line, run.size)
+        reader = _Reader(lines, run.text.plain, base=line, columns=False)
+        match = _item(lines[0], run.indent)
         assert match is not None and match.start(1) >= 0
         reader.line = 0
         _, tree = reader.mapping(match.start(1), 1, match)
@@ -397,22 +507,24 @@ def _read_columns(
         lines_of = (where,) if isinstance(where, int) else where
         read = []
         for offset in lines_of:
-            skip = len(layout.tests[offset][1])
-            values = _column([text[skip:] for text in lines[start + offset : end : size]], plain)
+            prefix = layout.tests[offset][1]
+            values = _column(_joined_values(lines, start + offset, end, size, prefix), plain)
             if values is None:
                 reader.failed.add(layout)
                 return None
             read.append(values)
         columns.append(read[0] if isinstance(where, int) else map(list, zip(*read, strict=True)))
-    keys = [key for key, _ in layout.fields]
-    values = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=False)]
+    keys = tuple(key for key, _ in layout.fields)
+    # dict(zip()) per record, not a dict display compiled from the keys: a
+    # generated lambda was ~0.8 s faster per 10^6 records, but no text read
+    # from a file is ever made into code (the house has no eval).
+    values = list(map(dict, map(zip, itertools.repeat(keys), zip(*columns, strict=True))))
     first = start + 1 + reader.base
-    column = indent + 3
-    marks = [Mark(line, column) for line in range(first, first + count * size, size)]
-    trees: list[PositionTree] = [
-        _BlockPositions(mark, "\n".join(lines[at : at + size]), indent, plain)
-        for mark, at in zip(marks, range(start, end, size), strict=True)
-    ]
+    marks = list(map(Mark, range(first, first + count * size, size), itertools.repeat(indent + 3)))
+    if reader.text is None:  # lines is text.split("\n"): the file's text is their join
+        reader.text = _RunText(reader.whole or "\n".join(lines), plain)
+    run = _Run(reader.text, size, indent)
+    trees: list[PositionTree] = list(map(_BlockPositions, marks, itertools.repeat(run)))
     reader.count += count * layout.nodes
     reader.line = end
     return values, marks, trees
@@ -431,7 +543,9 @@ class _Reader:
         "plain",
         "seen",
         "seen_content",
+        "text",
         "total",
+        "whole",
     )
 
     def __init__(
@@ -447,6 +561,8 @@ class _Reader:
         self.count = 0  # nodes read, aliases never (there are none)
         self.seen = -1  # the line next_content() last stopped at, and what it found
         self.seen_content: tuple[int, int] | None = None
+        self.text: _RunText | None = None  # the whole text, once a run was read by columns
+        self.whole = ""  # the text the lines were split from, when known
 
     def next_content(self) -> tuple[int, int] | None:
         """Skip blank and comment lines; the index and indentation of the next line."""
@@ -714,9 +830,10 @@ def parse_plain(text: str, plain: Any) -> tuple[Any, PositionTree | None, int] |
         text: The document, decoded, without a BOM.
         plain: Reads a plain scalar with its core-schema meaning.
     """
-    if _UNREAD.search(text) is not None:
+    if _unread(text):
         return None
     reader = _Reader(text.split("\n"), plain)
+    reader.whole = text
     try:
         found = reader.next_content()
         if found is None:

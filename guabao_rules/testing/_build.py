@@ -27,11 +27,20 @@ from guabao_rules.testing.world import (
     PREFECTURE_CODES,
     PROVINCE,
     Chooser,
+    Codes,
+    Numbering,
+    Place,
+    Places,
     cents,
+    codes_under,
+    household_id,
     money,
     person,
     place_name,
     record_of,
+    region_of,
+    walk,
+    walk_county,
 )
 
 __all__ = ["CATEGORIES", "PREFECTURE_CODES", "PROVINCE", "cents", "money"]
@@ -131,8 +140,12 @@ class Shape:
     years: tuple[int, int]
 
 
-class Builder:
-    """Adds clean records to a dataset being built or mutated."""
+class Builder(Numbering):
+    """Adds clean records to a dataset being built or mutated.
+
+    It keeps every id it has seen (a dataset being mutated has ids of its own), so
+    it numbers regions by the first free code and makes every other id fresh.
+    """
 
     def __init__(self, chooser: Chooser, dataset: GeneratedDataset) -> None:
         self.chooser = chooser
@@ -271,60 +284,45 @@ class Builder:
         """Region codes named as retired in ``legacy_codes``."""
         return set((self.params.get("legacy_codes") or {}).keys())
 
-    def _free_code(self, prefix: str, numbers: range, width: int) -> str:
+    def code(self, codes: Codes, position: int) -> str:
+        """The first of ``codes`` not used yet nor retired (the walk's position aside).
+
+        In a world built from nothing it is the position's own code; in one being
+        added to, the next one free.
+        """
         retired = self.legacy_codes()
-        for n in numbers:
-            code = f"{prefix}{n:0{width}d}"
+        for code in codes:
             if code not in self.used and code not in retired:
                 return code
-        raise ValueError(f"no free region code under {prefix}")
+        raise ValueError(f"no free region code under {codes.prefix}")
 
     def add_province(self) -> Record:
         """The province (云南省), once."""
         found = self.get(PROVINCE)
         if found:
             return found[1]
-        province = record_of("regions", id=PROVINCE, name="云南省", level="province")
-        return self.add("regions", province, SHARED)
+        return self.add("regions", region_of("province", PROVINCE), SHARED)
 
-    def add_prefecture(self) -> Record:
-        """A prefecture under the province (next free code)."""
-        for code in PREFECTURE_CODES:
-            pid = f"53{code}00"
-            if pid not in self.used:
-                break
-        else:
-            raise ValueError("no free prefecture code")
-        name = place_name(int(code), "州")
-        prefecture = record_of(
-            "regions",
-            id=pid,
-            name=name,
-            level="prefecture",
-            parent=PROVINCE,
-            tags=["sanqu_sanzhou"],
-        )
+    def add_prefecture(self, code: str | None = None) -> Record:
+        """A prefecture under the province (the next free code unless given)."""
+        code = code or self.code(codes_under("prefecture", PROVINCE), 0)
+        prefecture = region_of("prefecture", code, PROVINCE, ["sanqu_sanzhou"])
         return self.add("regions", prefecture, SHARED)
 
-    def add_county_region(self, prefecture: str, in_scope: bool) -> Record:
-        """A county region only (no pairings), in or out of scope."""
-        code = self._free_code(prefecture[:4], range(1, 98), 2)
+    def add_county_region(self, prefecture: str, in_scope: bool, code: str | None = None) -> Record:
+        """A county region only (no pairings), in or out of scope (the next free code)."""
+        code = code or self.code(codes_under("county", prefecture), 0)
         scope = str(self.param("scope_tag"))
         tags = list(dict.fromkeys(["sanqu_sanzhou", scope])) if in_scope else []
         if not in_scope and self.flag():
             tags = ["poverty_county"]
-        name = place_name(int(code), "县")
-        county = record_of(
-            "regions", id=code, name=name, level="county", parent=prefecture, tags=tags or None
-        )
+        county = region_of("county", code, prefecture, tags or None)
         return self.add("regions", county, code)
 
-    def add_township(self, county: str) -> Record:
-        """A township in a county."""
-        code = self._free_code(county, range(100, 1000), 3)
-        name = place_name(int(code), "镇")
-        township = record_of("regions", id=code, name=name, level="township", parent=county)
-        return self.add("regions", township, county)
+    def add_township(self, county: str, code: str | None = None) -> Record:
+        """A township in a county (the next free code unless given)."""
+        code = code or self.code(codes_under("township", county), 0)
+        return self.add("regions", region_of("township", code, county), county)
 
     def in_scope(self, county: Record) -> bool:
         """Whether a county region carries the scope tag."""
@@ -476,13 +474,23 @@ class Builder:
     def add_county(
         self, prefecture: str, in_scope: bool, shape: Shape, *, shared_funds: bool = True
     ) -> str:
-        """A whole county: quotas, visits, meetings, supervision, villages, projects, funds.
+        """A whole county, walked as the world is, next to what the dataset has.
+
+        Quotas, visits, meetings, supervision, villages, projects, funds.
 
         With ``shared_funds`` some county funds are transfers out of the shared
         upstream fund (settled by :meth:`finish`); without, the county's money
         stays its own.
         """
-        county = str(self.add_county_region(prefecture, in_scope)["id"])
+        places = CleanWorld(self, shape, shared_funds=shared_funds, in_scope=in_scope)
+        return walk_county(places, Place("prefecture", prefecture, PROVINCE, 0), 0, self).code
+
+    def county_organisation(self, county: str, in_scope: bool) -> None:
+        """What stands at county level: its leader, units, links, visits and meetings.
+
+        Now and then a link that ended; then the county's agency, its supervision
+        group and findings.
+        """
         if in_scope or self.flag():
             leader = self.add_leader(county, "provincial", f"L-{county}")
             # A leader marked `lead` is not a lead unit (Q009, M003 count units only).
@@ -511,13 +519,9 @@ class Builder:
         group = self.add_supervision(county)
         for _ in range(self.between(0, 2)):
             self.add_finding(county, group["id"])
-        township: Record | None = None
-        for index in range(self.between(*shape.villages_per_county)):
-            if township is None or index % 2 == 0:
-                township = self.add_township(county)
-            village = self.add_village(str(township["id"]), poor=self.flag())
-            for _ in range(self.between(*shape.households_per_village)):
-                self.add_household(village, self.pick(["poor", "lifted"]))
+
+    def county_money(self, county: str, shape: Shape, *, shared_funds: bool) -> None:
+        """A county's fund lines and projects of every status, with their money."""
         pool = [
             self.add_fund(county, parent=self.upstream() if shared_funds and self.flag() else None)
             for _ in range(self.between(*shape.funds_per_county))
@@ -526,22 +530,23 @@ class Builder:
             self.add_project(county, self.pick(list(STATUSES)), pool)
         for fund in pool:
             self.settle_fund(fund)
-        return county
 
     # --- villages and households -----------------------------------------------------
 
     def add_village(
-        self, township: str, *, poor: bool, team: bool | None = None, team_start: date | None = None
+        self,
+        township: str,
+        *,
+        poor: bool,
+        team: bool | None = None,
+        team_start: date | None = None,
+        code: str | None = None,
     ) -> str:
         """A village; a poor one (and, drawn, others) gets a village package and a work team."""
         county = self.county_of(township)
-        code = self._free_code(township, range(200, 1000), 3)
+        code = code or self.code(codes_under("village", township), 0)
         tags = ["poor_village", *(["deep_poverty"] if self.flag() else [])] if poor else []
-        name = place_name(int(code[-3:]), "村")
-        village = record_of(
-            "regions", id=code, name=name, level="village", parent=township, tags=tags or None
-        )
-        self.add("regions", village, county)
+        self.add("regions", region_of("village", code, township, tags or None), county)
         if team is None:
             team = poor or self.flag()
         if team:
@@ -615,10 +620,15 @@ class Builder:
         teams = self.active_teams(village)
         return teams[0] if teams else None
 
-    def add_household(self, village: str, status: str) -> str:
-        """A household; a poor one gets a helper and a report for every complete quarter (M002)."""
+    def add_household(self, village: str, status: str, stem: str | None = None) -> str:
+        """A household; a poor one gets a helper and a report for every complete quarter (M002).
+
+        Its id is ``stem`` (the walk's) or the village's next, made fresh.
+        """
         county = self.county_of(village)
-        hid = self.fresh(f"HH-{village}-{len(self.where('households', village=village)) + 1}")
+        if stem is None:
+            stem = household_id(village, len(self.where("households", village=village)))
+        hid = self.fresh(stem)
         self.add(
             "households", record_of("households", id=hid, village=village, status=status), county
         )
@@ -934,6 +944,95 @@ class Builder:
         }
 
 
+# --- the clean world at the walk's places ---------------------------------------------
+
+
+class CleanWorld(Places):
+    """What the builder puts at each place of :func:`~guabao_rules.testing.world.walk`.
+
+    Every count is drawn within ``shape``; the first county is in scope, the others
+    are drawn (or all out of scope when joining unrelated counties).
+    """
+
+    villages_per_township = 2
+
+    def __init__(
+        self,
+        builder: Builder,
+        shape: Shape,
+        *,
+        prefectures: int = 0,
+        shared_funds: bool = True,
+        in_scope: bool | None = None,
+    ) -> None:
+        self.builder = builder
+        self.shape = shape
+        self.count = prefectures
+        self.shared_funds = shared_funds
+        self.scope = in_scope  # None: the first county in scope, the others drawn
+        self.first = True
+
+    def prefectures(self) -> int:
+        """As many as the dataset's parameters name."""
+        return self.count
+
+    def province(self, place: Place) -> None:
+        """The province."""
+        self.builder.add_province()
+
+    def prefecture(self, place: Place) -> None:
+        """A prefecture."""
+        self.builder.add_prefecture(place.code)
+
+    def top(self, prefectures: list[Place]) -> None:
+        """The party secretary, the governor and the east-west partner city."""
+        self.builder.add_top([p.code for p in prefectures])
+
+    def counties_in(self, prefecture: Place) -> int:
+        """Drawn."""
+        return self.builder.between(*self.shape.counties_per_prefecture)
+
+    def county(self, place: Place) -> None:
+        """The county region and its organisation."""
+        # Drawn unless given: the first county of a world is always in scope.
+        in_scope = self.scope if self.scope is not None else self.first or self.builder.flag()
+        self.first = False
+        assert place.parent is not None
+        self.builder.add_county_region(place.parent, in_scope, place.code)
+        self.builder.county_organisation(place.code, in_scope)
+
+    def villages_in(self, county: Place) -> int:
+        """Drawn."""
+        return self.builder.between(*self.shape.villages_per_county)
+
+    def township(self, place: Place) -> None:
+        """A township."""
+        assert place.parent is not None
+        self.builder.add_township(place.parent, place.code)
+
+    def village(self, place: Place) -> None:
+        """A village, poor or not (drawn), with its package and teams."""
+        assert place.parent is not None
+        self.builder.add_village(place.parent, poor=self.builder.flag(), code=place.code)
+
+    def households_in(self, village: Place) -> int:
+        """Drawn."""
+        return self.builder.between(*self.shape.households_per_village)
+
+    def households(self, village: Place, ids: list[str]) -> None:
+        """Each poor or lifted (drawn), with its helper and reports."""
+        for hid in ids:
+            self.builder.add_household(village.code, self.builder.pick(["poor", "lifted"]), hid)
+
+    def county_end(self, county: Place) -> None:
+        """The county's funds and projects."""
+        self.builder.county_money(county.code, self.shape, shared_funds=self.shared_funds)
+
+    def end(self) -> None:
+        """The upstream fund settled, the units counted."""
+        self.builder.finish()
+
+
 # --- a whole dataset ------------------------------------------------------------------
 
 
@@ -980,15 +1079,7 @@ def build_dataset(chooser: Chooser, shape: Shape) -> GeneratedDataset:
         }
     )
     builder = Builder(chooser, GeneratedDataset({}, as_of, params, start))
-    builder.add_province()
-    for _ in prefectures:
-        builder.add_prefecture()
-    builder.add_top(prefectures)
-    first = True
-    for prefecture in prefectures:
-        for _ in range(chooser.between(*shape.counties_per_prefecture)):
-            builder.add_county(prefecture, first or chooser.flag(), shape)
-            first = False
-    builder.finish()
+    for _ in walk(CleanWorld(builder, shape, prefectures=len(prefectures)), builder):
+        pass  # the builder keeps every county's records
     builder.params = known_params(builder.params)
     return builder.result()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ from hypothesis import strategies as st
 from guabao_rules.dataset import paused_gc
 from guabao_rules.engine.core import check
 from guabao_rules.personal import scan_personal_data
-from guabao_rules.sources import yamlsource
-from guabao_rules.sources.loader import load, may_hold_personal_data
-from guabao_rules.sources.yamlfast import parse_plain
+from guabao_rules.sources import loader, yamlfast, yamlsource
+from guabao_rules.sources.loader import load, long_digit_runs, may_hold_personal_data
+from guabao_rules.sources.yamlfast import _UNREAD, _unread, line_starts, parse_plain
 from guabao_rules.sources.yamlsource import parse_yaml
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -65,6 +66,44 @@ def test_hint_examples() -> None:
     assert may_hold_personal_data(b"phone: 0x33698C8D0\n")
     assert may_hold_personal_data(b'id: "11010519491231002X"\n')
     assert may_hold_personal_data(b'note: "\\u0031"\n')
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=80)
+    | st.text(alphabet=st.sampled_from(list("0123456789Xx\n -a\x00真")), max_size=120).map(
+        lambda text: text.encode("utf-8")
+    ),
+    st.integers(1, 8),
+)
+def test_long_digit_runs_are_the_patterns_matches(data: bytes, chunk: int) -> None:
+    """Split at C speed, chunk by chunk, the runs are what the pattern finds in the whole text."""
+    original = loader._RUN_CHUNK
+    loader._RUN_CHUNK = chunk
+    try:
+        assert long_digit_runs(data) == set(loader._DIGIT_RUN.findall(data))
+    finally:
+        loader._RUN_CHUNK = original
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab\n真 ")), max_size=60), st.integers(1, 7))
+def test_line_starts_chunk_by_chunk(text: str, chunk: int) -> None:
+    original = yamlfast._STARTS_CHUNK
+    yamlfast._STARTS_CHUNK = chunk
+    try:
+        starts = list(line_starts(text))
+    finally:
+        yamlfast._STARTS_CHUNK = original
+    lines = text.split("\n")
+    assert len(starts) == len(lines) + 1
+    assert [text[a : b - 1] for a, b in itertools.pairwise(starts)] == lines
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_the_ascii_check_of_unread_characters_is_the_patterns(code: int) -> None:
+    for text in (chr(code), f"a: {chr(code)}\n", f"{chr(code)}真"):
+        assert _unread(text) == (_UNREAD.search(text) is not None), repr(text)
 
 
 def test_loading_restores_the_garbage_collector(tmp_path: Path) -> None:
@@ -115,6 +154,29 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
     models = {k: e.model for k, e in datasets["flow"].by_id.items()}
     for form in ("block", "csv", "parquet"):
         assert {k: e.model for k, e in datasets[form].by_id.items()} == models, form
+
+
+def test_the_generator_walks_the_real_provinces_shape(tmp_path: Path) -> None:
+    from guabao_rules.testing.world import SeededChooser, codes_under
+
+    generate = _generator()
+    writer = generate.Writer(tmp_path, "csv", None)
+    province = generate.Province(writer, SeededChooser(0), generate.Shape.province())
+    assert province.prefectures() == 16  # Yunnan's, with its 129 counties
+    places = [generate.Place("prefecture", f"53{n:02d}00", "530000", n) for n in range(16)]
+    counts = [province.counties_in(p) for p in places]
+    assert sum(counts) == 129 and set(counts) == {8, 9}
+    # A small world: every id unique (they come from positions), codes the walk's.
+    generate.generate(generate.Shape(villages=14), tmp_path / "d", form="csv")
+    dataset = load(tmp_path / "d")
+    assert len(dataset.by_id) == len(dataset.entries)
+    levels = {k: getattr(e.model, "level", None) for k, e in dataset.by_id.items()}
+    villages = sorted(k for k, level in levels.items() if level == "village")
+    township = codes_under("township", "530101")
+    assert villages[:13] == [
+        *codes_under("village", township[0])[:12],
+        codes_under("village", township[1])[0],
+    ]
 
 
 def test_generated_block_yaml_is_what_safe_dump_writes(tmp_path: Path) -> None:
@@ -366,3 +428,47 @@ def test_block_records_are_read_by_columns_with_lazy_positions() -> None:
     fast, slow = parse_both(text.encode("utf-8"))
     assert fast == slow
     assert nodes == slow.nodes
+
+
+def test_findings_in_block_records_point_where_pyyaml_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken records deep in runs read by columns: the same findings, file:line:column."""
+    households = [
+        {"id": f"HH-533323200201-{n:03d}", "village": "533323200201", "status": "poor"}
+        for n in range(300)
+    ]
+    households[7]["status"] = "rich"
+    households[250]["village"] = "533323200299"
+    del households[251]["status"]
+    households[299]["id"] = households[0]["id"]
+    reports = [
+        {
+            "id": f"R-{n}",
+            "reporter": "C-1",
+            "household": households[n]["id"],
+            "period": "2019-Q1" if n != 120 else "2019-Q5",
+            "date": "2019-04-09" if n != 121 else "2019-02-30",
+            "recipients": ["U-1", "C-1"],
+        }
+        for n in range(200)
+    ]
+    text = yaml.safe_dump(
+        {
+            "regions": [{"id": "533323200201", "name": "村", "level": "village"}],
+            "households": households,
+            "reports": reports,
+        },
+        allow_unicode=True,
+        sort_keys=False,
+    )
+    (tmp_path / "data.yaml").write_text(text, encoding="utf-8")
+
+    def findings() -> list[tuple[str, str | None, str]]:
+        report = check(load(tmp_path))
+        return [(d.rule, d.subject, str(d.location)) for d in report.diagnostics]
+
+    fast = findings()
+    monkeypatch.setattr(yamlsource, "FAST_PATH", False)
+    assert fast == findings()
+    assert {"D001", "D002", "D003"} <= {rule for rule, _, _ in fast}

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 import guabao_rules
 from guabao_rules.models import COLLECTIONS, TABLE_COLLECTIONS
 from guabao_rules.testing import SeededChooser, render_files, write_dataset
 from guabao_rules.testing._build import Shape, build_dataset
-from guabao_rules.testing.world import field_order, record_of, written_as
+from guabao_rules.testing.world import (
+    Place,
+    Places,
+    codes_under,
+    field_order,
+    household_id,
+    record_of,
+    walk,
+    written_as,
+)
 
 
 def test_a_record_has_the_models_field_order_and_leaves_none_out() -> None:
@@ -78,3 +90,106 @@ def test_the_builder_with_a_seeded_chooser_builds_a_clean_world(seed: int, tmp_p
     write_dataset(dataset, tmp_path)
     report = guabao_rules.check(guabao_rules.load(tmp_path), dataset.config())
     assert [(d.rule, d.subject, d.message) for d in report.diagnostics] == []
+
+
+def test_the_seeded_world_and_the_generator_import_without_hypothesis() -> None:
+    # The benchmark generator starts without Hypothesis (≈0.3 s of imports), and the
+    # lazy package still gives the function `violations`, even once its subpackage
+    # was imported by name first.
+    code = (
+        "import sys; sys.path.insert(0, 'bench'); import generate;"
+        "assert 'hypothesis' not in sys.modules, 'hypothesis imported';"
+        "import guabao_rules.testing.violations.base;"
+        "from guabao_rules.testing import violations;"
+        "import guabao_rules.testing as testing;"
+        "assert callable(violations) and testing.violations is violations"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+class _Recorder(Places):
+    """Records where the walk stands, with fixed counts."""
+
+    villages_per_township = 2
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def prefectures(self) -> int:
+        return 2
+
+    def province(self, place: Place) -> None:
+        self.seen.append((place.level, place.code))
+
+    prefecture = township = village = county = province
+
+    def top(self, prefectures: list[Place]) -> None:
+        self.seen.append(("top", ",".join(p.code for p in prefectures)))
+
+    def counties_in(self, prefecture: Place) -> int:
+        return 2 if prefecture.position == 0 else 1
+
+    def villages_in(self, county: Place) -> int:
+        return 3
+
+    def households_in(self, village: Place) -> int:
+        return village.position + 1
+
+    def households(self, village: Place, ids: list[str]) -> None:
+        self.seen.extend(("household", hid) for hid in ids)
+
+    def county_end(self, county: Place) -> None:
+        self.seen.append(("county_end", county.code))
+
+    def end(self) -> None:
+        self.seen.append(("end", ""))
+
+
+def test_the_walk_goes_county_by_county_with_codes_from_positions() -> None:
+    places = _Recorder()
+    yielded = []
+    for county in walk(places):
+        yielded.append(county.code)
+        assert places.seen[-1] == ("county_end", county.code)  # done before it is yielded
+    assert yielded == ["530101", "530102", "530301"]
+    assert places.seen[:4] == [
+        ("province", "530000"),
+        ("prefecture", "530100"),
+        ("prefecture", "530300"),
+        ("top", "530100,530300"),
+    ]
+    first = places.seen[4 : places.seen.index(("county_end", "530101")) + 1]
+    assert first == [
+        ("county", "530101"),
+        ("township", "530101100"),
+        ("village", "530101100200"),
+        ("household", "HH-530101100200-1"),
+        ("village", "530101100201"),
+        ("household", "HH-530101100201-1"),
+        ("household", "HH-530101100201-2"),
+        ("township", "530101101"),
+        ("village", "530101101200"),
+        ("household", "HH-530101101200-1"),
+        ("county_end", "530101"),
+    ]
+    assert places.seen[-1] == ("end", "")
+    codes = [code for what, code in places.seen if what not in ("top", "county_end", "end")]
+    assert len(codes) == len(set(codes))  # unique by construction: nothing remembered
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_world_built_from_nothing_has_the_walks_own_codes(seed: int) -> None:
+    # The builder numbers by the first free code: from nothing, the position's code.
+    dataset = build_dataset(SeededChooser(seed), SHAPE)
+    regions = dataset.records["regions"]
+    for level, child in (("prefecture", "county"), ("county", "township")):
+        for parent in (r["id"] for r in regions if r["level"] == level):
+            children = [r["id"] for r in regions if r.get("parent") == parent]
+            assert children == list(codes_under(child, parent)[: len(children)])
+    households = [h["id"] for h in dataset.records.get("households", [])]
+    for village in {h["village"] for h in dataset.records.get("households", [])}:
+        mine = [h for h in households if h.startswith(f"HH-{village}-")]
+        assert mine == [household_id(village, n) for n in range(len(mine))]
