@@ -115,7 +115,7 @@ RECORDS_PROVINCE = round(
 
 Format = Literal["csv", "parquet", "flow", "block"]
 
-QUARTERS = (("2019-Q1", "2019-04-09"), ("2019-Q2", "2019-07-09"))
+QUARTERS: tuple[tuple[str, str], ...] = (("2019-Q1", "2019-04-09"), ("2019-Q2", "2019-07-09"))
 QUARTERS += (("2019-Q3", "2019-10-09"), ("2019-Q4", "2019-12-24"))
 
 _PLAIN_TEXT = re.compile(r"[A-Za-z\u4e00-\u9fff][\w\-\u4e00-\u9fff]*")
@@ -493,7 +493,12 @@ def generate(
     )
 
 
-UNIT_KINDS = ("provincial_unit", "provincial_unit", "provincial_unit", "central_unit")
+UNIT_KINDS: tuple[str, ...] = (
+    "provincial_unit",
+    "provincial_unit",
+    "provincial_unit",
+    "central_unit",
+)
 UNIT_KINDS += ("provincial_soe",)
 """The kinds of a county's five linked units: three provincial, one central, one SOE."""
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from guabao_rules.diagnostics import SourceRef, Violation
 from guabao_rules.models import Record
@@ -21,10 +21,11 @@ from guabao_rules.sources.positions import Key, Mark, PositionTree, cell_name
 
 if TYPE_CHECKING:
     import networkx as nx
+    import pyarrow as pa
 
     from guabao_rules.graph import Index
 
-__all__ = ["Dataset", "LoadIssue", "RecordEntry", "paused_gc"]
+__all__ = ["Dataset", "Deferred", "LoadIssue", "RecordEntry", "paused_gc"]
 
 
 @dataclass(slots=True, eq=False)
@@ -88,6 +89,38 @@ class LoadIssue:
     record: SourceRef | None = None
 
 
+class Deferred(Protocol):
+    """Valid bulk rows kept as table rows, made into records only when asked."""
+
+    def count(self, collection: str | None = None) -> int:
+        """How many rows are deferred (of ``collection``, or in all)."""
+        ...
+
+    def collections(self) -> frozenset[str]:
+        """The collections whose rows are still deferred."""
+        ...
+
+    def table(self, collection: str) -> pa.Table:
+        """A deferred collection's table of rows (all valid, each the first of its id)."""
+        ...
+
+    def make(self, dataset: Dataset, collections: Iterable[str] | None, reason: str) -> bool:
+        """Make those collections' rows into the dataset's records; whether any was made."""
+        ...
+
+    def entry(self, record_id: str) -> RecordEntry | None:
+        """The deferred row of an id as a record (not entered in the dataset), or None."""
+        ...
+
+    def prefetch(self, ids: Sequence[str]) -> None:
+        """Find many ids at once, for :meth:`entry`."""
+        ...
+
+    def collections_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The collection of each of these ids that is a deferred row's (no record made)."""
+        ...
+
+
 class Dataset:
     """A loaded dataset: its records, where they came from, and what was wrong.
 
@@ -98,6 +131,11 @@ class Dataset:
             upper-case suffixes, CSV files no collection is named for).
         entries: Every record read, in file then document order.
         by_id: The first record of each id (later duplicates are D001 and ignored).
+        deferred: The valid bulk rows a query engine's reader left in its
+            tables (:class:`~guabao_rules.columnar.reading.DeferredRows`), or
+            None. ``entries`` and ``by_id`` make them into records first (all
+            at once, in reading order): code that can do without them uses
+            ``made``, :meth:`entry` and :meth:`make_records`.
         issues: Loader findings (D000, D001, D003, D007) in reading order.
     """
 
@@ -105,8 +143,11 @@ class Dataset:
         self.root = root
         self.files: list[str] = []
         self.skipped: list[str] = []
-        self.entries: list[RecordEntry] = []
-        self.by_id: dict[str, RecordEntry] = {}
+        self.made: list[RecordEntry] = []
+        """The records made so far, in reading order (all of them unless ``deferred``)."""
+        self.made_by_id: dict[str, RecordEntry] = {}
+        """The first made record of each id."""
+        self.deferred: Deferred | None = None
         self.issues: list[LoadIssue] = []
         self.encodings: dict[str, str] = {}
         """Files read in an encoding other than UTF-8 (the ``encoding`` setting)."""
@@ -119,13 +160,53 @@ class Dataset:
         """Ids of records listed under an unknown collection (never read), with
         where that collection's D003 points: a reference to one follows from it."""
 
+    @property
+    def entries(self) -> list[RecordEntry]:
+        """Every record read, in reading order (deferred bulk rows made into records first)."""
+        self.make_records()
+        return self.made
+
+    @property
+    def by_id(self) -> dict[str, RecordEntry]:
+        """The first record of each id (deferred bulk rows made into records first)."""
+        self.make_records()
+        return self.made_by_id
+
+    def make_records(
+        self, collections: Iterable[str] | None = None, reason: str = "the whole dataset"
+    ) -> None:
+        """Make the deferred rows of ``collections`` (None: every one) into records, in order.
+
+        ``reason`` says what needs them (a rule id, a report), for ``--statistics``.
+        The index is built again over them when next asked for.
+        """
+        if self.deferred is not None and self.deferred.make(self, collections, reason):
+            self.__dict__.pop("index", None)
+            self.__dict__.pop("graph", None)
+
+    def entry(self, record_id: str) -> RecordEntry | None:
+        """The first record of an id, a deferred row made for the asking (the rest stay rows)."""
+        found = self.made_by_id.get(record_id)
+        if found is None and self.deferred is not None:
+            return self.deferred.entry(record_id)
+        return found
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Look up many ids among the deferred rows at once, for :meth:`entry`."""
+        if self.deferred is not None:
+            self.deferred.prefetch([i for i in ids if i not in self.made_by_id])
+
     def records(self, collection: str) -> list[Record]:
         """The valid records of ``collection`` (first occurrence of each id), in order."""
         return [e.model for e in self.index.by_collection.get(collection, []) if e.model]
 
     @cached_property
     def index(self) -> Index:
-        """Typed adjacency of the records, built once, for the rules."""
+        """Typed adjacency of the records made so far, built once, for the rules.
+
+        With deferred rows, it covers the records made (the organisation and
+        the collections made on demand); an id of a deferred row still resolves.
+        """
         from guabao_rules.graph import Index
 
         with paused_gc():  # the index makes an object per reference and no garbage cycles
@@ -142,10 +223,12 @@ class Dataset:
         """
         from guabao_rules.graph import to_networkx
 
+        self.make_records(reason="the graph")  # every record is a node
         return to_networkx(self.index)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        """How many records were read (deferred rows included, none made for it)."""
+        return len(self.made) + (self.deferred.count() if self.deferred is not None else 0)
 
 
 @contextlib.contextmanager

@@ -11,10 +11,10 @@ someone asks for it (:attr:`Dataset.graph`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from guabao_rules.models import (
     LEVELS,
@@ -46,21 +46,82 @@ class BadReference:
     expected: str
 
 
+class RecordsById(Mapping[str, "RecordEntry"]):
+    """The first record of each id: the records made, then the deferred rows, looked up.
+
+    Walking all of it makes every deferred row a record first.
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+        self._made = dataset.made_by_id
+
+    def __getitem__(self, key: str) -> RecordEntry:
+        found = self._made.get(key)
+        if found is None:
+            found = self._dataset.entry(key)
+            if found is None:
+                raise KeyError(key)
+        return found
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The record of ``key``, else ``default``."""
+        found = self._made.get(key)
+        if found is None:
+            found = self._dataset.entry(key)
+        return default if found is None else found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dataset.by_id)
+
+    def __len__(self) -> int:
+        return len(self._dataset)
+
+
 class Index:
-    """Resolved references and typed adjacency over a dataset's valid records."""
+    """Resolved references and typed adjacency over a dataset's valid records.
+
+    With deferred bulk rows (:attr:`Dataset.deferred`) it covers the records
+    made: ``by_collection``, ``edges``, ``incoming`` and ``bad_references``
+    hold nothing of a deferred collection, while ``entries`` still finds its
+    ids. Whoever reads a collection's records makes them first
+    (:meth:`Dataset.make_records`).
+    """
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self.entries: dict[str, RecordEntry] = dataset.by_id
+        deferred = dataset.deferred is not None and bool(dataset.deferred.collections())
+        self.entries: Mapping[str, RecordEntry] = (
+            RecordsById(dataset) if deferred else dataset.made_by_id
+        )
         self.by_collection: dict[str, list[RecordEntry]] = defaultdict(list)
         self.edges: list[tuple[str, str, str]] = []
         self.incoming: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(
             lambda: defaultdict(list)
         )
         self.bad_references: dict[str, list[BadReference]] = {}
-        for entry in dataset.by_id.values():
+        for entry in dataset.made_by_id.values():
             if entry.model is not None:
                 self.by_collection[entry.collection].append(entry)
+        self._made = dataset.made_by_id
+        self._deferred_in: dict[str, str] = {}
+        """The collection of each deferred row the made records name (no record made)."""
+        if deferred:  # found in one pass over the deferred tables
+            assert dataset.deferred is not None
+            self._deferred_in = dataset.deferred.collections_of(
+                [
+                    value
+                    for entries in self.by_collection.values()
+                    for entry in entries
+                    if entry.model is not None
+                    for spec in reference_specs(entry.collection, entry.model)
+                    for value in reference_values(entry.model, spec)
+                    if value not in self._made
+                ]
+            )
         # Built under the dataset's paused_gc (see Dataset.index): millions of entries.
         for entries in self.by_collection.values():
             for entry in entries:
@@ -76,7 +137,7 @@ class Index:
         bad: list[BadReference] = []
         add_edge = self.edges.append
         incoming = self.incoming
-        entries = self.entries
+        entries = self._made  # a deferred row's id goes to _check_target: no record made
         specs = reference_specs(collection, record)
         for spec in specs:
             label = spec.label
@@ -108,7 +169,12 @@ class Index:
             self.bad_references[source] = bad
 
     def _check_target(self, spec: RefSpec, value: str) -> tuple[str, str] | None:
-        target = self.entries.get(value)
+        target = self._made.get(value)
+        if target is None and value in self._deferred_in:
+            # A deferred bulk row: valid, and never a region or a unit to check further.
+            if self._deferred_in[value] not in spec.targets:
+                return ("collection", spec.expected)
+            return None
         if target is None:
             return ("missing", spec.expected)
         if target.collection not in spec.targets:

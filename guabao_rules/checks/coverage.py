@@ -121,16 +121,17 @@ def _reason(ctx: RuleContext, rule: RuleSpec) -> _Reason | None:
     if selector is None or selector.collection is None:
         return None
     collection = selector.collection
-    written = ctx.extra["written"].get(collection, [])
-    if not written:
+    count, valid = ctx.extra["counts"].get(collection, (0, 0))
+    if not count:
         return None  # nothing of the kind in the data: nothing to check, honestly
-    valid = ctx.index.by_collection.get(collection, [])
     if not valid:
+        # No valid record: every record of it is an invalid one, and those are records.
+        written = ctx.extra["written"][collection]
         return _Reason(
             key=f"invalid:{collection}",
             text=Text(
-                zh=f"`{collection}` 的 {len(written)} 条记录都未通过格式校验(见 D003)",
-                en=f"none of the {len(written)} records of `{collection}` is valid (see D003)",
+                zh=f"`{collection}` 的 {count} 条记录都未通过格式校验(见 D003)",
+                en=f"none of the {count} records of `{collection}` is valid (see D003)",
             ),
             at=min(written, key=lambda e: (e.id or "", e.source.file)).source,
         )
@@ -158,15 +159,35 @@ def _reason(ctx: RuleContext, rule: RuleSpec) -> _Reason | None:
     return None
 
 
-@register("rules-checked-nothing", reads=None)  # every collection's records, written
+def _counts(ctx: RuleContext) -> tuple[dict[str, list[RecordEntry]], dict[str, tuple[int, int]]]:
+    """The records made, by collection, and how many records each collection has, and valid.
+
+    Deferred bulk rows (all valid, each the first of its id) are counted, not made.
+    """
+    dataset = ctx.dataset
+    written: dict[str, list[RecordEntry]] = {}
+    for entry in dataset.made:
+        written.setdefault(entry.collection, []).append(entry)
+    valid: dict[str, int] = {}
+    for entry in dataset.made_by_id.values():
+        if entry.model is not None:
+            valid[entry.collection] = valid.get(entry.collection, 0) + 1
+    counts = {c: (len(entries), valid.get(c, 0)) for c, entries in written.items()}
+    deferred = dataset.deferred
+    for collection in deferred.collections() if deferred is not None else ():
+        assert deferred is not None
+        rows = deferred.count(collection)
+        count, good = counts.get(collection, (0, 0))
+        counts[collection] = (count + rows, good + rows)
+    return written, counts
+
+
+@register("rules-checked-nothing", reads=["regions"])  # and every collection's counts
 def checked_nothing(ctx: RuleContext) -> Iterator[Violation]:
     """One finding per family whose rules applied to nothing for a reason the data shows."""
     applied: Mapping[str, int] = ctx.extra.get("applied", {})
     ran: tuple[RuleSpec, ...] = ctx.extra.get("rules", ())
-    written: dict[str, list[RecordEntry]] = {}
-    for entry in ctx.dataset.entries:
-        written.setdefault(entry.collection, []).append(entry)
-    ctx.extra["written"] = written
+    ctx.extra["written"], ctx.extra["counts"] = _counts(ctx)
     for family in FAMILIES:
         members = [r for r in ran if r.family == family]
         if not members:

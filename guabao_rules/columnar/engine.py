@@ -40,11 +40,11 @@ __all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose",
 AUTO_RECORDS: int | None = None
 """From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
 
-None until a measurement shows the query engine ahead. The bulk CSV tables
-are now read columnar (:mod:`guabao_rules.columnar.reading`), but every bulk
-row is still made into a Python record for the rules that run in Python and
-for the findings' places, and each compiled rule costs a fixed query time, so
-no crossover was measured yet (docs/performance.md).
+None until a measurement shows the query engine ahead. The bulk rows now stay
+Arrow rows unless a rule evaluated in Python reads their collection, but with
+every rule D005 (a Python check over every collection) still makes them all
+records, and without it ``duckdb`` took 1.5x the Python engine's time at
+3.2x10^5 CSV records (docs/performance.md, "Bulk rows left as rows").
 """
 
 
@@ -91,7 +91,7 @@ def choose(engine: str, dataset: Dataset) -> str:
         return engine
     if (
         AUTO_RECORDS is not None
-        and len(dataset.entries) >= AUTO_RECORDS
+        and len(dataset) >= AUTO_RECORDS
         and importlib.util.find_spec("duckdb") is not None
     ):
         return "duckdb"
@@ -219,16 +219,25 @@ class QueryEvaluator:
         session.createDataFrame(table).createOrReplaceTempView(view)
         return self._con.table(view)
 
+    def _in_python(self, ctx: RuleContext) -> list[Violation]:
+        """The rule evaluated in Python, after the deferred rows it reads are made records."""
+        rule = ctx.rule
+        self.in_python.append(rule.id)
+        deferred = self.dataset.deferred
+        if deferred is not None:
+            wanted = records_read(rule) & deferred.collections()
+            if wanted:
+                self.dataset.make_records(wanted, reason=rule.id)
+        return evaluate(ctx)
+
     def __call__(self, ctx: RuleContext) -> list[Violation]:
         """The rule's violations: from its query when its kind compiles, else from Python."""
         rule = ctx.rule
         if KINDS[rule.constraint.kind].compile is None:
-            self.in_python.append(rule.id)
-            return evaluate(ctx)
+            return self._in_python(ctx)
         ready = self._ready()
         if ready is None:
-            self.in_python.append(rule.id)
-            return evaluate(ctx)
+            return self._in_python(ctx)
         con, tables = ready
         try:
             # Compiling may run a query too (the members of fund cycles): the same
@@ -237,8 +246,7 @@ class QueryEvaluator:
                 query = compile_rule(rule, ctx.params, tables, ctx.as_of)
                 applied = _applied_query(rule, ctx.params, tables, ctx.as_of)
         except CompileError:
-            self.in_python.append(rule.id)
-            return evaluate(ctx)
+            return self._in_python(ctx)
         self.as_queries.append(rule.id)
         with _quiet_libraries():
             rows = con.to_pyarrow(query).to_pylist()
@@ -247,7 +255,7 @@ class QueryEvaluator:
             found = violations_of_rows(rule, ctx.params, rows, source)
         if getattr(rule.constraint, "select", None) is None:
             return found  # no selector: the kind's rows come in the evaluator's order
-        return sorted(found, key=_python_order(ctx, rule))
+        return sorted(found, key=_python_order(ctx, rule, found))
 
 
 @contextlib.contextmanager
@@ -281,7 +289,7 @@ def _applied_query(
     return selected(tables, selector, params).count()
 
 
-def _python_order(ctx: RuleContext, rule: Any) -> Any:
+def _python_order(ctx: RuleContext, rule: Any, found: list[Violation]) -> Any:
     """A sort key putting violations in the order the Python evaluator yields them.
 
     Subjects come in the selector's order: the listed ids, or the records of
@@ -296,9 +304,32 @@ def _python_order(ctx: RuleContext, rule: Any) -> Any:
 
         ids = param_value(selector.ids, ctx.params)
         listed = [ids] if isinstance(ids, str) else list(dict.fromkeys(ids or []))
-        rank = {subject: n for n, subject in enumerate(listed)}
+        rank: Mapping[str | None, int] = {subject: n for n, subject in enumerate(listed)}
     else:
-        entries = ctx.index.by_collection.get(selector.collection or "", ())
+        collection = selector.collection or ""
+        deferred = ctx.dataset.deferred
+        if deferred is not None and collection in deferred.collections():
+            table = deferred.table(collection)
+            return _ranked(_table_rank(table, [v.subject for v in found]), table.num_rows)
+        entries = ctx.index.by_collection.get(collection, ())
         rank = {e.id: n for n, e in enumerate(entries)}
-    last = len(rank)
+    return _ranked(rank, len(rank))
+
+
+def _ranked(rank: Mapping[str | None, int], last: int) -> Any:
+    """A violation's place by its subject's rank (the unranked last)."""
     return lambda v: rank.get(v.subject, last)
+
+
+def _table_rank(table: Any, subjects: list[str | None]) -> dict[str | None, int]:
+    """The places of these ids among a deferred collection's rows (the index's order)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = [s for s in dict.fromkeys(subjects) if s is not None]
+    places = pc.index_in(pa.array(wanted, pa.string()), value_set=table.column("id"))
+    return {
+        subject: place
+        for subject, place in zip(wanted, places.to_pylist(), strict=True)
+        if place is not None
+    }

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BulkRead",
     "ColumnarTables",
+    "DeferredRows",
     "FieldCheck",
     "FileRead",
     "RowLines",
@@ -927,29 +928,353 @@ def _maker(model: type[Record]) -> Any:
     return make
 
 
+def _row_values(table: pa.Table, model: type[Record], collection: str) -> list[dict[str, Any]]:
+    """The field values of a table's rows, as a record of ``model`` holds them.
+
+    Amounts and notes come from their text as written (``_text_<field>``):
+    pydantic's Decimal of an amount keeps the digits it was written with.
+    """
+    fields = list(model.model_fields)
+    texts = _text_fields(collection)
+    columns: list[list[Any]] = []
+    for name in fields:
+        if name == "notes":
+            values = table.column("_text_notes").to_pylist()
+        elif name in texts:
+            values = [
+                None if text is None else Decimal(text.strip())
+                for text in table.column(f"_text_{name}").to_pylist()
+            ]
+        else:
+            values = table.column(name).to_pylist()
+        columns.append(values)
+    return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+@dataclass(slots=True)
+class _DeferredFile:
+    """The valid rows of one file left as table rows.
+
+    Attributes:
+        read: What the reader found in the file.
+        rows: Each valid row's place among the file's data rows.
+        before: For each valid row, how many records the dataset held when
+            it would have been made (its place in reading order).
+    """
+
+    read: FileRead
+    rows: Any
+    before: Any
+    order: int = 0
+    entries: list[RecordEntry] | None = None
+
+
+class DeferredRows:
+    """Valid bulk rows kept as table rows, made into records only when something needs them.
+
+    The query engines read the bulk tables' valid rows from Arrow; the rules
+    evaluated in Python, the whole graph of references and the reports that
+    walk it need records. :meth:`make` makes one collection's rows into the
+    dataset's records, in their places in reading order, exactly as the
+    Python reader would have entered them; :meth:`entry` makes the record of
+    one id for a finding's place, and enters it nowhere.
+    """
+
+    def __init__(self, tables: ColumnarTables, files: dict[str, list[_DeferredFile]]) -> None:
+        self._tables = tables
+        self._files = files
+        self._chunks = sorted(
+            (c for chunks in files.values() for c in chunks), key=lambda c: c.order
+        )
+        self._base: list[RecordEntry] = []
+        self._cache: dict[str, RecordEntry | None] = {}
+        self.reasons: dict[str, list[str]] = {}
+        """What made each collection's rows into records (rules, or a consumer's name)."""
+
+    def attach(self, dataset: Dataset) -> None:
+        """Become the dataset's deferred rows (its records read so far are the base)."""
+        self._base = list(dataset.made)
+        dataset.deferred = self
+
+    def count(self, collection: str | None = None) -> int:
+        """How many rows are deferred (of ``collection``, or in all)."""
+        names = self._files if collection is None else [collection]
+        return sum(len(f.rows) for name in names for f in self._files.get(name, ()))
+
+    def collections(self) -> frozenset[str]:
+        """The collections whose rows are still deferred."""
+        return frozenset(self._files)
+
+    def table(self, collection: str) -> pa.Table:
+        """The collection's table (every row valid and the first of its id)."""
+        assert self._tables.read is not None
+        return self._tables.read.tables[collection]
+
+    def _entries(self, collection: str, chunk: _DeferredFile, table: pa.Table) -> list[RecordEntry]:
+        """Records of a file's rows, ``table`` being those rows of its collection's table."""
+        assert self._tables.read is not None
+        out = chunk.read
+        file = out.file
+        model = COLLECTIONS[collection]
+        make = _maker(model)
+        lines = self._tables.read.lines
+        made = []
+        for row, values in zip(
+            table.column("_row").to_pylist(), _row_values(table, model, collection), strict=True
+        ):
+            line = (
+                out.first_line + row if out.first_line is not None else lines.mark(file, row).line
+            )
+            entry = RecordEntry(
+                collection,
+                values["id"],
+                make(values),
+                SourceRef(file.rel, Mark(line, 1)),
+                _TablePositions(line, lines, file, out.columns),
+            )
+            if out.personal_possible:
+                entry.personal = out.personal.get(row, [])
+            made.append(entry)
+        return made
+
+    def make(self, dataset: Dataset, collections: Iterable[str] | None, reason: str) -> bool:
+        """Make those collections' rows into the dataset's records, in reading order.
+
+        ``reason`` (a rule id, or what else needs them) is kept for ``--statistics``.
+        """
+        names = sorted(self._files if collections is None else set(collections) & set(self._files))
+        if not names:
+            return False
+        import numpy as np
+
+        for name in names:
+            table = self.table(name)
+            for chunk in self._files.pop(name):
+                piece = table.slice(chunk.read.offset, chunk.read.valid)
+                chunk.entries = self._entries(name, chunk, piece)
+            self._tables.materialised[name] = self._tables.materialised.get(name, 0) + len(table)
+            self.reasons.setdefault(name, []).append(reason)
+        # Every made row in its place: after the ``before`` first records of the
+        # base, files in reading order (the chunks are).
+        pieces = [(c.before, c.entries) for c in self._chunks if c.entries is not None]
+        before = np.concatenate([np.asarray(b, dtype=np.int64) for b, _ in pieces])
+        rows = [entry for _, entries in pieces for entry in entries or ()]
+        order = np.argsort(before, kind="stable")
+        merged: list[RecordEntry] = []
+        at = 0
+        base = self._base
+        for place, n in zip(before[order].tolist(), order.tolist(), strict=True):
+            if place > at:
+                merged.extend(base[at:place])
+                at = place
+            merged.append(rows[n])
+        merged.extend(base[at:])
+        old = dataset.made_by_id
+        by_id: dict[str, RecordEntry] = {}
+        for entry in merged:
+            key = entry.id
+            if key is None or key in by_id:
+                continue
+            if key not in old or old[key] is entry:
+                by_id[key] = entry
+        dataset.made = merged
+        dataset.made_by_id = by_id
+        for key in [k for k, v in self._cache.items() if v is not None and k in by_id]:
+            del self._cache[key]
+        return True
+
+    def reader_rows(self, dataset: Dataset) -> dict[str, Any]:
+        """The ``_ids`` table and ``_personal``'s rows, with the deferred rows in their places.
+
+        The deferred rows' columns come straight from their tables (no Python
+        object per row); the records made bring their own.
+        """
+        import numpy as np
+        import pyarrow as pa
+
+        from guabao_rules.columnar.tables import ID_SCHEMA, json_path
+
+        assert self._tables.read is not None
+        lines = self._tables.read.lines
+        base = self._base
+        schema = ID_SCHEMA()
+        columns: dict[str, list[Any]] = {name: [] for name in schema.names if name != "_seq"}
+        for entry in base:
+            mark = entry.source.mark
+            columns["id"].append(entry.id)
+            columns["collection"].append(entry.collection)
+            columns["valid"].append(entry.model is not None)
+            columns["_file"].append(entry.source.file)
+            columns["_line"].append(mark.line if mark else None)
+            columns["_column"].append(mark.column if mark else None)
+            columns["_cell"].append(entry.source.cell)
+        pieces = [pa.table(columns, schema=schema.remove(schema.get_field_index("_seq")))]
+        # The total order: base record i after the rows deferred before it (``before`` <= i).
+        primary = [np.arange(len(base), dtype=np.int64)]
+        secondary = [np.ones(len(base), dtype=np.int64)]
+        tertiary = [np.zeros(len(base), dtype=np.int64)]
+        for chunk in self._chunks:
+            out = chunk.read
+            n = len(chunk.rows)
+            collection = out.file.collection
+            primary.append(np.asarray(chunk.before, dtype=np.int64))
+            secondary.append(np.zeros(n, dtype=np.int64))
+            tertiary.append(np.full(n, chunk.order, dtype=np.int64))
+            rows = np.asarray(chunk.rows, dtype=np.int64)
+            if out.first_line is not None:
+                line = pa.array(out.first_line + rows, pa.int64())
+            else:
+                line = pa.array(
+                    [lines.mark(out.file, row).line for row in rows.tolist()], pa.int64()
+                )
+            table = self.table(collection).slice(out.offset, out.valid)
+            pieces.append(
+                pa.table(
+                    {
+                        "id": table.column("id"),
+                        "collection": pa.repeat(collection, n),
+                        "valid": pa.repeat(True, n),
+                        "_file": pa.repeat(out.file.rel, n),
+                        "_line": line,
+                        "_column": pa.repeat(1, n).cast(pa.int64()),
+                        "_cell": pa.nulls(n, pa.string()),
+                    }
+                ).cast(pieces[0].schema)
+            )
+        everything = pa.concat_tables(pieces)
+        count = everything.num_rows
+        order = np.lexsort(
+            (
+                np.arange(count),
+                np.concatenate(tertiary),
+                np.concatenate(secondary),
+                np.concatenate(primary),
+            )
+        )
+        seq_of = np.empty(count, dtype=np.int64)
+        seq_of[order] = np.arange(count)
+        ids_table = everything.append_column("_seq", pa.array(seq_of)).select(schema.names)
+        ids_table = ids_table.take(pa.array(order)).cast(schema)
+        # The seq of each record made (base and made rows), for its personal data.
+        seq: dict[int, int] = {id(e): int(seq_of[i]) for i, e in enumerate(base)}
+        at = len(base)
+        personal: dict[str, list[Any]] = {
+            k: [] for k in ("id", "collection", "path", "kind", "_seq", "item")
+        }
+        deferred_personal: list[tuple[str, str, int, list[Any]]] = []
+        for chunk in self._chunks:
+            out = chunk.read
+            if chunk.entries is not None:
+                for k, entry in enumerate(chunk.entries):
+                    seq[id(entry)] = int(seq_of[at + k])
+            elif out.personal_possible and out.personal:
+                table = self.table(out.file.collection).slice(out.offset, out.valid)
+                ids = table.column("id")
+                for k, row in enumerate(chunk.rows.tolist()):
+                    found = out.personal.get(row)
+                    if found:
+                        deferred_personal.append(
+                            (ids[k].as_py(), out.file.collection, int(seq_of[at + k]), found)
+                        )
+            at += len(chunk.rows)
+        rows_of: list[tuple[str | None, str, int, list[Any]]] = [
+            (entry.id, collection, seq[id(entry)], entry.personal)
+            for collection, entries in dataset.index.by_collection.items()
+            for entry in entries
+            if entry.personal
+        ]
+        for record_id, collection, at_seq, found in [*rows_of, *deferred_personal]:
+            for item, (path, kind) in enumerate(found):
+                personal["id"].append(record_id)
+                personal["collection"].append(collection)
+                personal["path"].append(json_path(path))
+                personal["kind"].append(kind)
+                personal["_seq"].append(at_seq)
+                personal["item"].append(item)
+        return {"_ids": ids_table, "_personal": personal}
+
+    def entry(self, record_id: str) -> RecordEntry | None:
+        """The deferred row of an id as a record (entered nowhere), or None."""
+        if record_id not in self._cache:
+            self.prefetch([record_id])
+        return self._cache.get(record_id)
+
+    def collections_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The collection of each of these ids that is a deferred row's (no record made)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(list(dict.fromkeys(ids)), pa.string())
+        out: dict[str, str] = {}
+        if not len(wanted):
+            return out
+        for name in self._files:
+            column = self.table(name).column("id")
+            found = column.filter(pc.is_in(column, value_set=wanted))
+            out.update(dict.fromkeys(found.to_pylist(), name))
+        return out
+
+    def prefetch(self, ids: Sequence[str]) -> None:
+        """Find many ids among the deferred rows in one pass over each collection."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        if not wanted:
+            return
+        value_set = pa.array(wanted, pa.string())
+        for name, chunks in self._files.items():
+            table = self.table(name)
+            found = np.flatnonzero(
+                pc.is_in(table.column("id"), value_set=value_set).to_numpy(zero_copy_only=False)
+            )
+            if not found.size:
+                continue
+            starts = np.array([c.read.offset for c in chunks], dtype=np.int64)
+            owner = np.searchsorted(starts, found, side="right") - 1
+            # One take and one conversion per file: rows one by one cost a slice each.
+            for n in np.unique(owner).tolist():
+                piece = table.take(pa.array(found[owner == n]))
+                for entry in self._entries(name, chunks[n], piece):
+                    self._cache[str(entry.id)] = entry
+        for key in wanted:
+            self._cache.setdefault(key, None)
+
+
 class ColumnarTables:
     """The loader's bulk reader for the query engines (``load(bulk=ColumnarTables())``).
 
     It reads every bulk CSV table it can with :func:`read_bulk`, then gives
-    the loader each file's records made straight from the Arrow rows (no
-    parsing and no validation in Python: the SQL checks did it), its failing
-    rows as the Python reader read them, and its findings, so the dataset is
-    the one the Python reader would build. ``materialised`` counts the rows
-    made into Python records, by collection: today every rule that runs in
-    Python, the index and the findings' places need them.
+    the loader each file's failing rows as the Python reader read them, and
+    its findings. A collection whose every file DuckDB read, and whose every
+    valid row's id is that row's alone (no other record, valid or not, of any
+    collection has it), keeps its valid rows as table rows
+    (:class:`DeferredRows`): they become records only when something needs
+    them (a rule evaluated in Python that reads the collection, the whole
+    graph), so the dataset is still the one the Python reader would build.
+    The other collections' valid rows are made into records straight from
+    the Arrow rows (no parsing and no validation in Python: the SQL checks
+    did it). ``materialised`` counts the rows made into records, by collection.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, defer: bool = True) -> None:
         self.read: BulkRead | None = None
         self.materialised: dict[str, int] = {}
+        self.defer = defer
+        """Whether valid rows may stay table rows (off: every row a record, as before)."""
         self._kept: dict[str, list[bool]] = {}
         """Per collection, for each row of its table: whether it is the first of its id."""
+        self._deferring: frozenset[str] = frozenset()
+        self._deferred: dict[str, list[_DeferredFile]] = {}
+        self._files: list[str] | None = None
 
     def query_table(self, collection: str, records: int) -> pa.Table | None:
         """The collection's table of valid first records, as the query contract has it.
 
-        None unless its ``records`` valid records (the index's) are all rows
-        of the table: then they need not be made into a table again.
+        None unless its ``records`` valid records (the index's, and the
+        deferred rows) are all rows of the table: then they need not be made
+        into a table again.
         """
         import pyarrow as pa
 
@@ -966,14 +1291,78 @@ class ColumnarTables:
 
     def prepare(self, files: Sequence[tuple[str, Path, str, str]]) -> set[str]:
         """Read the tables DuckDB can read; the relative paths of those."""
-        self.read = read_bulk(
-            [TableFile(rel, path, collection, enc) for rel, path, collection, enc in files],
-            read_the_rest=False,
-        )
+        if self.read is None:  # a second reading of the dataset (see finish) reads none again
+            self.read = read_bulk(
+                [TableFile(rel, path, collection, enc) for rel, path, collection, enc in files],
+                read_the_rest=False,
+            )
+            if self.defer:
+                self._deferring = self._deferrable(files)
+        self._kept = {}
+        self._deferred = {}
+        self.materialised = {}
         return set(self.read.files)
+
+    def _deferrable(self, files: Sequence[tuple[str, Path, str, str]]) -> frozenset[str]:
+        """The collections whose valid rows may stay rows: all read here, ids their own."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        assert self.read is not None
+        read = self.read
+        whole = {c for c, t in read.tables.items() if t.num_rows} - {
+            collection for rel, _, collection, _ in files if rel not in read.files
+        }
+        if not whole:
+            return frozenset()
+        invalid = [e.id for f in read.files.values() for _, e, _ in f.invalid if e.id is not None]
+        ids = [t.column("id") for t in read.tables.values()]
+        everything = pa.chunked_array(
+            [*(chunk for column in ids for chunk in column.chunks), pa.array(invalid, pa.string())],
+            pa.string(),
+        )
+        counts = pc.value_counts(everything)
+        shared = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        if len(shared):
+            whole = {
+                c
+                for c in whole
+                if not pc.any(pc.is_in(read.tables[c].column("id"), shared)).as_py()
+            }
+        return frozenset(whole)
+
+    def finish(self, dataset: Dataset) -> bool:
+        """After the reading: keep the deferred rows, unless a record read here shares an id.
+
+        Returns False when the dataset must be read again with every row a
+        record (an id of a deferred row is another record's too: which of
+        them is first is a question of reading order).
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self._deferred:
+            return True
+        assert self.read is not None
+        if dataset.made_by_id:
+            others = pa.array(list(dataset.made_by_id), pa.string())
+            for collection in self._deferred:
+                column = self.read.tables[collection].column("id")
+                if pc.any(pc.is_in(column, value_set=others)).as_py():
+                    self.defer = False
+                    self._deferring = frozenset()
+                    return False
+        DeferredRows(self, self._deferred).attach(dataset)
+        # Records of a collection read from other files (YAML, a workbook) share its
+        # index and its query table with the rows: made now, in reading order.
+        elsewhere = {e.collection for e in dataset.made_by_id.values() if e.model is not None}
+        dataset.make_records(elsewhere & set(self._deferred), reason="records outside its tables")
+        return True
 
     def read_into(self, reader: Any, rel: str) -> None:
         """Enter one file's records, findings and ids into the loader's dataset, in row order."""
+        import numpy as np
+
         assert self.read is not None
         out = self.read.files[rel]
         file = out.file
@@ -983,34 +1372,34 @@ class ColumnarTables:
         reader.personal_possible = out.personal_possible
         dataset.issues.extend(out.header_issues)
         table = self.read.tables[collection].slice(out.offset, out.valid)
-        fields = list(model.model_fields)
-        texts = _text_fields(collection)
-        columns: list[list[Any]] = []
-        for name in fields:
-            if name == "notes":
-                values = table.column("_text_notes").to_pylist()
-            elif name in texts:  # an amount: pydantic's Decimal of the text as written
-                values = [
-                    None if text is None else Decimal(text.strip())
-                    for text in table.column(f"_text_{name}").to_pylist()
-                ]
-            else:
-                values = table.column(name).to_pylist()
-            columns.append(values)
-        ids = columns[fields.index("id")]
-        rows = table.column("_row").to_pylist()
-        invalid = iter([*out.invalid, (len(rows) + len(out.invalid), None, [])])
+        kept = self._kept.setdefault(collection, [])
+        register = reader.register
+        no_data: Any = list
+        if collection in self._deferring:
+            rows = np.asarray(table.column("_row").to_numpy(), dtype=np.int64)
+            bad = np.array([row for row, _, _ in out.invalid], dtype=np.int64)
+            before = len(dataset.made) + np.searchsorted(bad, rows, side="left")
+            for _, entry, issues in out.invalid:  # the failing rows, as Python read them
+                dataset.made.append(entry)
+                dataset.issues.extend(issues)
+                register(entry, no_data)
+            kept.extend([True] * len(rows))
+            order = sum(len(c) for c in self._deferred.values())
+            self._deferred.setdefault(collection, []).append(
+                _DeferredFile(out, rows, before, order)
+            )
+            return
+        ids = table.column("id").to_pylist()
+        rows_list = table.column("_row").to_pylist()
+        invalid = iter([*out.invalid, (len(rows_list) + len(out.invalid), None, [])])
         next_bad, bad_entry, bad_issues = next(invalid)
         personal = out.personal
         lines = self.read.lines
         first_line = out.first_line
         make = _maker(model)
-        entries = dataset.entries
-        register = reader.register
-        no_data: Any = list
-        kept = self._kept.setdefault(collection, [])
+        entries = dataset.made
         for valid_at, (row, values) in enumerate(
-            zip(rows, zip(*columns, strict=True), strict=True)
+            zip(rows_list, _row_values(table, model, collection), strict=True)
         ):
             while next_bad < row:  # the failing rows before this one, as Python read them
                 assert bad_entry is not None
@@ -1022,7 +1411,7 @@ class ColumnarTables:
             entry = RecordEntry(
                 collection,
                 ids[valid_at],
-                make(dict(zip(fields, values, strict=True))),
+                make(values),
                 SourceRef(rel, Mark(line, 1)),
                 _TablePositions(line, lines, file, out.columns),
             )
@@ -1035,4 +1424,4 @@ class ColumnarTables:
             dataset.issues.extend(bad_issues)
             register(bad_entry, no_data)
             next_bad, bad_entry, bad_issues = next(invalid)
-        self.materialised[collection] = self.materialised.get(collection, 0) + len(rows)
+        self.materialised[collection] = self.materialised.get(collection, 0) + len(rows_list)

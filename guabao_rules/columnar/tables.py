@@ -459,7 +459,12 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
         given: Any = getattr(bulk, "query_table", None)
         table = None
         if given is not None and model.bulk:
-            table = given(collection, sum(1 for e in entries if e.model is not None))
+            deferred = dataset.deferred.count(collection) if dataset.deferred is not None else 0
+            table = given(collection, sum(1 for e in entries if e.model is not None) + deferred)
+        if table is None and collection in getattr(dataset.deferred, "collections", set)():
+            # Its rows are not the table's alone (never expected): as records, then.
+            dataset.make_records([collection], reason="its query table")
+            entries = dataset.index.by_collection.get(collection, ())
         records: list[tuple[Record, str]] = []
         if table is None or item_lists(model):  # never for a bulk table read columnar
             records = [(e.model, e.source.file) for e in entries if e.model is not None]
@@ -504,7 +509,16 @@ def reader_tables(dataset: Dataset) -> dict[str, pa.Table]:
     ids: dict[str, list[Any]] = {
         k: [] for k in ("id", "collection", "valid", "_seq", "_file", "_line", "_column", "_cell")
     }
-    for n, entry in enumerate(dataset.entries):
+    rows = getattr(dataset.deferred, "reader_rows", None)
+    if rows is not None:  # deferred rows: their places in reading order, as columns
+        made = rows(dataset)
+        return {
+            "_ids": made["_ids"],
+            "_files": _files(dataset),
+            "_problems": _problems_table(dataset),
+            "_personal": pa.table(made["_personal"], schema=PERSONAL_SCHEMA()),
+        }
+    for n, entry in enumerate(dataset.made):
         seq[id(entry)] = n
         ids["id"].append(entry.id)
         ids["collection"].append(entry.collection)
@@ -514,8 +528,20 @@ def reader_tables(dataset: Dataset) -> dict[str, pa.Table]:
             ("_file", "_line", "_column", "_cell"), _place(entry.source), strict=True
         ):
             ids[name].append(value)
+    return {
+        "_ids": pa.table(ids, schema=ID_SCHEMA()),
+        "_files": _files(dataset),
+        "_problems": _problems_table(dataset),
+        "_personal": _personal_table(dataset.index.by_collection, seq),
+    }
+
+
+def ID_SCHEMA() -> pa.Schema:
+    """The schema of ``_ids``."""
+    import pyarrow as pa
+
     string, integer = pa.string(), pa.int64()
-    id_schema = pa.schema(
+    return pa.schema(
         [
             ("id", string),
             ("collection", string),
@@ -527,16 +553,15 @@ def reader_tables(dataset: Dataset) -> dict[str, pa.Table]:
             ("_cell", string),
         ]
     )
-    files = pa.table(
+
+
+def _files(dataset: Dataset) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table(
         {"file": dataset.files, "_seq": list(range(len(dataset.files)))},
-        schema=pa.schema([("file", string), ("_seq", integer)]),
+        schema=pa.schema([("file", pa.string()), ("_seq", pa.int64())]),
     )
-    return {
-        "_ids": pa.table(ids, schema=id_schema),
-        "_files": files,
-        "_problems": _problems_table(dataset),
-        "_personal": _personal_table(dataset.index.by_collection, seq),
-    }
 
 
 def _problems_table(dataset: Dataset) -> pa.Table:
@@ -608,8 +633,15 @@ def _personal_table(
                 rows["kind"].append(kind)
                 rows["_seq"].append(seq[id(entry)])
                 rows["item"].append(item)
+    return pa.table(rows, schema=PERSONAL_SCHEMA())
+
+
+def PERSONAL_SCHEMA() -> pa.Schema:
+    """The schema of ``_personal``."""
+    import pyarrow as pa
+
     string, integer = pa.string(), pa.int64()
-    schema = pa.schema(
+    return pa.schema(
         [
             ("id", string),
             ("collection", string),
@@ -619,4 +651,3 @@ def _personal_table(
             ("item", integer),
         ]
     )
-    return pa.table(rows, schema=schema)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -431,7 +431,7 @@ def locate(dataset: Dataset, violation: Violation) -> Location:
     """Where a violation points: its explicit place, its field, or its subject record."""
     if violation.at is not None:
         return _location(violation.at)
-    entry = dataset.by_id.get(violation.subject) if violation.subject is not None else None
+    entry = dataset.entry(violation.subject) if violation.subject is not None else None
     if entry is None:
         return Location(None, None, None)
     return _location(entry.locate(violation.field))
@@ -444,7 +444,7 @@ def stamp(
     related: list[Related] = []
     for item in violation.related:
         if isinstance(item, str):
-            entry = dataset.by_id.get(item)
+            entry = dataset.entry(item)
             related.append(Related(item, _location(entry.source if entry else None)))
         else:
             label, ref = item
@@ -485,6 +485,16 @@ def _at_setting(
     return diagnostic
 
 
+def _named(violations: Iterable[Violation]) -> Iterator[str]:
+    """The ids a rule's violations name: their subjects and related records."""
+    for violation in violations:
+        if violation.subject is not None:
+            yield violation.subject
+        for item in violation.related:
+            if isinstance(item, str):
+                yield item
+
+
 @paused_gc()  # rules make many long-lived objects and no garbage cycles: 4x faster
 def run(
     dataset: Dataset,
@@ -522,7 +532,10 @@ def run(
             ctx.extra.update(waivers=tuple(waivers), findings=tuple(diagnostics), ran=ran)
         seen: set[tuple[str, SourceRef | None]] = set()
         before = len(diagnostics)
-        for violation in evaluator(ctx):
+        violations = list(evaluator(ctx))
+        if dataset.deferred is not None:  # the places of deferred rows: found in one pass
+            dataset.prefetch(_named(violations))
+        for violation in violations:
             if violation.subject is not None:
                 # One finding per subject per rule; records that share an id
                 # (D001) are told apart by their explicit place.
@@ -540,6 +553,9 @@ def run(
     dumps = {r.id: r.constraint.model_dump(by_alias=True) for r in ordered}
     reads = {rule: collections_read(dump) for rule, dump in dumps.items()}
     whole = frozenset(rule for rule, dump in dumps.items() if selects_dataset(dump))
+    if any(d.rule in ("D000", "D003") for d in diagnostics):
+        # What causes what walks every reference: every record is needed.
+        dataset.make_records(reason="caused_by")
     diagnostics = mark_causes(dataset, diagnostics, reads, whole)
     stats.sort(key=lambda s: s.rule)
     kept, waived = apply_waivers(diagnostics, waivers, the_plan.as_of)
@@ -551,6 +567,13 @@ def run(
             "as_queries": sorted(getattr(evaluator, "as_queries", [])),
             "in_python": sorted(getattr(evaluator, "in_python", [])),
             "materialised": dict(getattr(bulk, "materialised", {})),
+            "made_for": dict(getattr(dataset.deferred, "reasons", {})),
+            "left_as_rows": {
+                name: dataset.deferred.count(name)
+                for name in sorted(dataset.deferred.collections())
+            }
+            if dataset.deferred is not None
+            else {},
             "out_of_range": getattr(evaluator, "out_of_range", None),
         }
     return Report(
@@ -560,7 +583,7 @@ def run(
         rules=stats,
         as_of=the_plan.as_of,
         files=len(dataset.files),
-        records=len(dataset.entries),
+        records=len(dataset),
         lang=the_plan.lang,
         skipped=list(dataset.skipped),
         settings=the_plan.settings,

@@ -180,6 +180,7 @@ class _Flow:
 
 
 def _flows(dataset: Dataset, counties: Counties) -> list[_Flow]:
+    dataset.make_records(["allocations"], reason="the money flows")
     index = dataset.index
     flows: dict[str, _Flow] = {}
     for record in index.records("projects"):

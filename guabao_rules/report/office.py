@@ -45,6 +45,8 @@ class Counties:
     """The county of each finding's subject, resolved once per subject."""
 
     def __init__(self, dataset: Dataset | None) -> None:
+        if dataset is not None:  # a fund's county is its allocations': their records
+            dataset.make_records(["allocations"], reason="the office report")
         self.index: Index | None = dataset.index if dataset is not None else None
         self.cache: dict[str, str | None] = {}
 

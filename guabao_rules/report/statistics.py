@@ -90,13 +90,26 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
     """What a query engine ran as queries, what in Python, and the bulk rows it made records of."""
     queries, python = engine["as_queries"], engine["in_python"]
     made = engine["materialised"]
-    rows = ", ".join(f"{name} {count}" for name, count in sorted(made.items())) or "-"
+    why: dict[str, list[str]] = engine.get("made_for", {})
+
+    def made_rows(by: str, sep: str) -> str:
+        return (
+            sep.join(
+                f"{name} {count}" + (f" ({by} {', '.join(why[name])})" if name in why else "")
+                for name, count in sorted(made.items())
+            )
+            or "-"
+        )
+
+    kept = engine.get("left_as_rows", {})
+    left = ", ".join(f"{name} {count}" for name, count in sorted(kept.items())) or "-"
     huge = engine.get("out_of_range")
     if zh:
         return [
             f"引擎 {engine['engine']}:{len(queries)} 条规则以查询运行,"
             f"{len(python)} 条在 Python 中运行" + (f"({', '.join(python)})" if python else ""),
-            f"  由列式读取的表格行转为 Python 记录:{rows}",
+            f"  由列式读取的表格行转为 Python 记录:{made_rows('因', ', ')}",
+            f"  仅作为表格行(未转为记录):{left}",
             *(
                 [f"  {huge['zh']} 超出查询的 decimal(38, 2):全部规则在 Python 中运行"]
                 if huge
@@ -106,7 +119,8 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
     return [
         f"engine {engine['engine']}: {len(queries)} rules ran as queries, {len(python)} in Python"
         + (f" ({', '.join(python)})" if python else ""),
-        f"  table rows read columnar and made into Python records: {rows}",
+        f"  table rows read columnar and made into Python records: {made_rows('for', ', ')}",
+        f"  table rows left as rows (never made into records): {left}",
         *(
             [f"  {huge['en']} does not fit a query's decimal(38, 2): every rule ran in Python"]
             if huge

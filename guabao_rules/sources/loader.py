@@ -586,7 +586,7 @@ class _FileReader:
             )
             record = None
         entry = RecordEntry(collection, record_id, record, source, tree)
-        self.dataset.entries.append(entry)
+        self.dataset.made.append(entry)
         problems.extend(((), text) for _, text in complex_keys)
         if problems:
             path = problems[0][0] if len(problems) == 1 and problems[0][0] else None
@@ -618,7 +618,7 @@ class _FileReader:
         source = entry.source
         if record_id is None:
             return False
-        first = self.dataset.by_id.get(record_id)
+        first = self.dataset.made_by_id.get(record_id)
         if first is not None:
             self.dataset.issues.append(
                 LoadIssue(
@@ -637,7 +637,7 @@ class _FileReader:
                 )
             )
             return False
-        self.dataset.by_id[record_id] = entry
+        self.dataset.made_by_id[record_id] = entry
         if entry.model is not None and self.personal_possible:
             entry.personal = personal()
         return True
@@ -785,6 +785,15 @@ def load(
     limit = int(max_file_mb * 1024 * 1024)
     with paused_gc():
         _read_files(dataset, ordered, limit, max_file_mb, progress, encoding, bulk)
+        finish = getattr(bulk, "finish", None)
+        if finish is not None and not finish(dataset):
+            # A deferred row's id is another record's too: which is first (and
+            # which is D001) is a question of reading order, so read again with
+            # every row a record (the tables themselves are not read again).
+            dataset = Dataset(root)
+            dataset.bulk = bulk
+            dataset.skipped = sorted(set(skipped))
+            _read_files(dataset, ordered, limit, max_file_mb, progress, encoding, bulk)
     return dataset
 
 
@@ -823,7 +832,7 @@ def _read_files(  # noqa: PLR0917 - one private call site
         handled = bulk.prepare(_bulk_tables(dataset.root, ordered, limit, encoding))
     for done, (rel, file) in enumerate(ordered):
         if progress is not None:
-            progress(done, len(ordered), rel, len(dataset.entries))
+            progress(done, len(ordered), rel, len(dataset))
         CURRENT_FILE = rel
         dataset.files.append(rel)
         reader = _FileReader(dataset, rel)
@@ -882,7 +891,7 @@ def _read_files(  # noqa: PLR0917 - one private call site
     CURRENT_FILE = None
     dataset.issues = one_per_subject(dataset.issues)
     if progress is not None:
-        progress(len(ordered), len(ordered), None, len(dataset.entries))
+        progress(len(ordered), len(ordered), None, len(dataset))
 
 
 def _encoding_of(rel: str, encoding: Sequence[tuple[str, str]]) -> str:

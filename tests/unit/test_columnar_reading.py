@@ -302,3 +302,58 @@ def test_a_columnar_load_is_the_python_load(name: str, tmp_path: Path) -> None:
         for e in columnar.entries
         if e.valid and e.source.file in bulk.read.files  # type: ignore[union-attr]
     )
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_deferred_rows_give_the_python_load_tables(name: str, tmp_path: Path) -> None:
+    """Rows left in the tables give the queries every table the Python load gives.
+
+    Nothing is made into a record first: the collections, ``_ids`` (every record
+    in its place in reading order) and ``_personal`` come from the deferred rows;
+    then making them records gives the Python load's records, in its order.
+    """
+    files = dict(CASES[name])
+    files["a.yaml"] = "units:\n  - {id: U, name: y, kind: other}\n"
+    files["z.yaml"] = "work_teams: []\n"
+    root = _write(tmp_path, files)
+    python = load(root)
+    bulk = ColumnarTables()
+    columnar = load(root, bulk=bulk)
+    try:
+        expected = dataset_tables(python)
+    except AmountOutOfRange:
+        with pytest.raises(AmountOutOfRange):
+            dataset_tables(columnar)
+        return
+    tables = dataset_tables(columnar)
+    assert sorted(tables) == sorted(expected)
+    for table in expected:
+        assert tables[table].equals(expected[table]), table
+    for entry in python.made:
+        if entry.id is not None and python.made_by_id.get(entry.id) is entry:
+            found = columnar.entry(entry.id)
+            assert found is not None
+            assert (found.collection, found.source, found.model, found.personal) == (
+                entry.collection,
+                entry.source,
+                entry.model,
+                entry.personal,
+            )
+    assert len(columnar) == len(python)
+    assert _entries(columnar) == _entries(python)
+    assert list(columnar.by_id) == list(python.by_id)
+
+
+def test_rows_stay_rows_until_asked_for(tmp_path: Path) -> None:
+    """A clean table's rows are no records until a collection is asked for, then that one only."""
+    root = _write(tmp_path, dict(CASES["clean"]))
+    columnar = load(root, bulk=(bulk := ColumnarTables()))
+    assert columnar.deferred is not None
+    deferred = set(columnar.deferred.collections())
+    assert deferred and not bulk.materialised
+    first = sorted(deferred)[0]
+    columnar.make_records([first], reason="a test")
+    assert set(bulk.materialised) == {first}
+    assert columnar.deferred.collections() == deferred - {first}
+    columnar.make_records()
+    assert set(bulk.materialised) == deferred
