@@ -146,3 +146,166 @@ DEEP = funds(
 )
 """A chain of 100 funds into a 40-fund cycle, and a tree 300 deep with every 7th fund
 before its parent."""
+
+
+DATES = """
+allocations:
+  - {id: AL-1, fund: F-1, project: PJ-1, amount: 1, date: 2020-01-01}
+  - {id: AL-2, fund: F-1, project: PJ-1, amount: 1, date: 2019-12-31}
+projects:
+  - id: PJ-1
+    name: 项目
+    county: "533323"
+    category: industry
+    year: 2019
+    budget: 1
+    status: implementing
+    updated: 2020-02-01
+    period: {start: 2019-06-01, end: 2019-05-31}
+    milestones: {proposed: 2020-01-01, in_library: 2019-12-31, accepted: 2021-03-01}
+    announcements:
+      - {stage: intake, start: 2019-03-01, end: 2019-02-28, place: 村委会}
+      - {stage: implementation, start: 2019-03-01, end: 2019-03-01, place: 村委会}
+      - {stage: completion, start: 2019-04-02, end: 2019-04-01, place: 村委会}
+    progress:
+      - {date: 2020-01-05, physical_pct: 10}
+      - {date: 2019-12-31, physical_pct: 20}
+      - {date: 2020-06-30, physical_pct: 30}
+  - {id: PJ-2, name: 项目, county: "533323", category: industry, year: 2019, budget: 1,
+     status: implementing, period: {start: 2019-06-01, end: 2019-06-01}}
+  - {id: PJ-3, name: 项目, county: "533323", category: industry, year: 2019, budget: 1,
+     status: implementing, milestones: {completed: 2020-01-01}}
+  - {id: PJ-BAD, name: 缺字段, updated: 2030-01-01}
+regions:
+  - {id: "533323", name: 福贡县, level: county, parent: "533300"}
+funds:
+  - {id: F-1, name: 一, source: county, year: 2019, amount: 10, received: 2020-01-01}
+  - {id: F-2, name: 二, source: county, year: 2019, amount: 10}
+pairings:
+  - {id: P-1, kind: household_help, helper: C-1, target: H-1, start: 2019-01-02, end: 2019-01-01}
+  - {id: P-2, kind: household_help, helper: C-1, target: H-1, start: 2019-01-02, end: 2019-01-02}
+  - {id: P-3, kind: household_help, helper: C-1, target: H-1, start: 2021-01-02}
+findings:
+  - {id: FD-1, county: "533323", raised_by: SG-1, date: 2020-01-02, deadline: 2020-01-01,
+     closed: 2020-02-01, summary: 问题}
+  - {id: FD-2, county: "533323", raised_by: SG-1, date: 2019-01-02, deadline: 2020-01-01,
+     summary: 问题}
+visits:
+  - {id: V-1, visitor: U-1, county: "533323", date: 2020-01-01}
+  - {id: V-1, visitor: U-1, county: "533323", date: 2021-01-01}
+  - {id: V-2, visitor: U-1, county: "533323", date: 2020-13-01}
+meetings:
+  - {id: M-1, county: "533323", convened_by: U-1, date: 2020-01-01}
+reports:
+  - {id: R-1, reporter: C-1, household: H-1, period: 2019-Q4, date: 2020-01-01}
+disbursements:
+  - {id: PAY-1, allocation: AL-1, amount: 1, date: 2020-01-01}
+work_teams:
+  - {id: WT-1, village: "533323200205", unit: U-1, members: [C-1], start: 2019-01-01,
+     end: 2018-12-31}
+"""
+"""Every dated field D005 checks, in and out of order, beside invalid and duplicate records."""
+
+
+def progress_project(project_id: str, *reports: tuple[str, str]) -> str:
+    """A project with progress reports ``(date, physical_pct)``, as a YAML list item."""
+    lines = [PROJECT.format(project_id, "budget: 1, status: implementing, progress: [{}]")]
+    items = ", ".join(f"{{date: {day}, physical_pct: {pct}}}" for day, pct in reports)
+    return lines[0].replace("progress: [{}]", f"progress: [{items}]")
+
+
+SPENDING = (
+    "projects:\n"
+    # 100 of 300 spent: 33.33...%; 3.333...3 (19 threes) is just over 30 points away,
+    # 3.333...34 just under.
+    + progress_project(
+        "PJ-THIRD",
+        ("2019-06-30", "3.3333333333333333333"),
+        ("2019-07-31", "3.33333333333333333334"),
+        ("2019-07-01", "-0.0"),
+    )
+    # 50 of 100 spent by the day itself: 50%; 20 is exactly 30 points away (fine), 19.99 is not.
+    + progress_project("PJ-HALF", ("2019-08-31", "20"), ("2019-08-31", "19.99"), ("2019-01-01", 0))
+    + progress_project("PJ-ZERO", ("2019-08-31", 90))  # allocations total 0: skipped
+    + progress_project("PJ-NONE", ("2019-08-31", 90))  # no allocations: skipped
+    + progress_project("PJ-MANY", ("2019-08-31", 100), ("2019-09-30", "100.000"))
+    + "  - {id: PJ-BAD, name: 缺字段, progress: [{date: 2019-08-31, physical_pct: 90}]}\n"
+    + """
+funds:
+  - {id: F-1, name: 一, source: county, year: 2019, amount: 1000000}
+allocations:
+  - {id: AL-T1, fund: F-1, project: PJ-THIRD, amount: 200, date: 2019-01-01}
+  - {id: AL-T2, fund: F-404, project: PJ-THIRD, amount: "100.00", date: 2019-01-01}
+  - {id: AL-H1, fund: F-1, project: PJ-HALF, amount: "100.0", date: 2019-01-01}
+  - {id: AL-Z1, fund: F-1, project: PJ-ZERO, amount: 0, date: 2019-01-01}
+  - {id: AL-B1, fund: F-1, project: PJ-BAD, amount: 5, date: 2019-01-01}
+  - {id: AL-F1, fund: F-1, project: F-1, amount: 5, date: 2019-01-01}
+"""
+    + "".join(
+        f"  - {{id: AL-M{n:02}, fund: F-1, project: PJ-MANY, amount: 1, date: 2019-01-01}}\n"
+        for n in range(22, 0, -1)
+    )
+    + """disbursements:
+  - {id: PAY-T1, allocation: AL-T1, amount: 60, date: 2019-02-01}
+  - {id: PAY-T2, allocation: AL-T2, amount: 40, date: 2019-06-30}
+  - {id: PAY-T3, allocation: AL-T2, amount: 40, date: 2019-12-01}
+  - {id: PAY-H1, allocation: AL-H1, amount: "50.00", date: 2019-08-31}
+  - {id: PAY-Z1, allocation: AL-Z1, amount: 5, date: 2019-02-01}
+  - {id: PAY-B1, allocation: AL-B1, amount: 5, date: 2019-02-01}
+  - {id: PAY-X1, allocation: AL-404, amount: 5, date: 2019-02-01}
+  - {id: PAY-M1, allocation: AL-M01, amount: 22, date: 2019-09-01}
+"""
+)
+"""Projects whose spending and physical progress meet T009's bound, on both sides of it."""
+
+
+def beneficiaries_project(project_id: str, status: str, extra: str) -> str:
+    """A project of county 533323 with ``extra`` fields, as a YAML list item."""
+    return PROJECT.format(project_id, f"budget: 1, status: {status}, {extra}").replace(
+        'county: "533323"', 'county: "533323"' if "county:" not in extra else ""
+    )
+
+
+_TARGET = "{indicator: 户数, value: 1, unit: 户}"
+_AWAY = [f"H-A{n:02}" for n in range(23)]
+
+PERFORMANCE = (
+    "projects:\n"
+    + beneficiaries_project("PJ-EMPTY", "in_library", "performance: {}")
+    + beneficiaries_project("PJ-PROPOSED", "proposed", "performance: {}")
+    + beneficiaries_project("PJ-CANCELLED", "cancelled", "performance: {}")
+    + beneficiaries_project(
+        "PJ-ZERO", "implementing", f"performance: {{targets: [{_TARGET}], poor_households: 0}}"
+    )
+    + beneficiaries_project(
+        "PJ-MIXED",
+        "completed",
+        "performance: {targets: ["
+        + _TARGET
+        + "], beneficiaries: [H-HOME, H-AWAY, H-AWAY, H-404, H-BAD, H-TOWN, H-LOST, H-HOME]}",
+    )
+    + beneficiaries_project(
+        "PJ-MANY",
+        "accepted",
+        f"performance: {{targets: [{_TARGET}], beneficiaries: [{', '.join(_AWAY)}]}}",
+    )
+    + '  - {id: PJ-NOWHERE, name: 项目, county: "533323200205", category: industry, year: 2019,'
+    + " budget: 1, status: accepted, performance: {poor_households: 3, beneficiaries: [H-AWAY]}}\n"
+    + """regions:
+  - {id: "533323", name: 福贡县, level: county, parent: "533300"}
+  - {id: "533323200", name: 匹河怒族乡, level: township, parent: "533323"}
+  - {id: "533323200205", name: 老姆登村, level: village, parent: "533323200"}
+  - {id: "533324", name: 贡山县, level: county, parent: "533300"}
+  - {id: "533324205", name: 独龙江乡, level: township, parent: "533324"}
+  - {id: "533324205201", name: 孔当村, level: village, parent: "533324205"}
+  - {id: "533325999201", name: 无乡村, level: village, parent: "533325999"}
+households:
+  - {id: H-HOME, village: "533323200205", status: poor}
+  - {id: H-AWAY, village: "533324205201", status: poor}
+  - {id: H-BAD, village: "533324205201", status: 未知}
+  - {id: H-TOWN, village: "533324205", status: poor}
+  - {id: H-LOST, village: "533325999201", status: poor}
+"""
+    + "".join(f'  - {{id: {h}, village: "533324205201", status: poor}}\n' for h in _AWAY)
+)
+"""Library projects with and without targets and poor beneficiaries, some living elsewhere."""

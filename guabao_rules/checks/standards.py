@@ -8,13 +8,15 @@ one violation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from itertools import pairwise
+from typing import Any
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds.python import register
+from guabao_rules.kinds.python import CheckQuery, register, register_query
+from guabao_rules.kinds.query import CompileError, Tables
 from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import (
     Announcement,
@@ -94,29 +96,56 @@ def milestone_order(ctx: RuleContext) -> Iterator[Violation]:
 # --- S501 带贫减贫绩效化 ------------------------------------------------------------
 
 
+def _performance_violation(
+    subject: str, county: str, *, no_targets: bool, no_poor: bool, outside: list[tuple[str, str]]
+) -> Violation | None:
+    """S501's violation of a project: its problems in order (None when it has none).
+
+    ``outside``: the beneficiary households living in another county, with that county.
+    """
+    problems: list[tuple[tuple[Key, ...] | None, Text]] = []
+    if no_targets:
+        problems.append(
+            (("performance", "targets"), Text(zh="没有绩效目标", en="no performance target"))
+        )
+    if no_poor:
+        problems.append(
+            (
+                ("performance", "poor_households"),
+                Text(
+                    zh="没有受益贫困户(带贫户数为 0 且无受益对象)",
+                    en="no benefiting poor households (poor_households 0, no beneficiaries)",
+                ),
+            )
+        )
+    if outside:
+        details = [f"{household} ({elsewhere})" for household, elsewhere in outside]
+        problems.append(
+            (
+                ("performance", "beneficiaries"),
+                Text(
+                    zh=f"受益户不在项目所在县 {county}:{'、'.join(details)}",
+                    en=f"beneficiary households outside county {county}: " + ", ".join(details),
+                ),
+            )
+        )
+    if not problems:
+        return None
+    return Violation(
+        subject,
+        {"problems": [t for _, t in problems]},
+        field=_single_field(problems),
+        related=tuple(household for household, _ in outside[:RELATED_CAP]),
+    )
+
+
 @register("poverty-performance", reads=["projects", "regions", "households"])
 def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
     """Library projects without targets, without poor beneficiaries, or helping elsewhere."""
     index = ctx.index
     for project in _projects(ctx, at_least="in_library"):
         performance = project.performance
-        problems: list[tuple[tuple[Key, ...] | None, Text]] = []
-        if not performance.targets:
-            problems.append(
-                (("performance", "targets"), Text(zh="没有绩效目标", en="no performance target"))
-            )
-        if not performance.poor_households and not performance.beneficiaries:
-            problems.append(
-                (
-                    ("performance", "poor_households"),
-                    Text(
-                        zh="没有受益贫困户(带贫户数为 0 且无受益对象)",
-                        en="no benefiting poor households (poor_households 0, no beneficiaries)",
-                    ),
-                )
-            )
-        outside: list[str] = []
-        details: list[str] = []
+        outside: list[tuple[str, str]] = []
         # A county that is not a county, a household that is missing, or its village
         # that is not a village, are D002's: skip what needs them.
         where = index.get(project.county, Region)
@@ -128,26 +157,117 @@ def poverty_performance(ctx: RuleContext) -> Iterator[Violation]:
                     continue
                 county = index.county_of(village.id)
                 if county is not None and county != project.county:
-                    outside.append(household_id)
-                    details.append(f"{household_id} ({county})")
-        if outside:
-            problems.append(
-                (
-                    ("performance", "beneficiaries"),
-                    Text(
-                        zh=f"受益户不在项目所在县 {project.county}:{'、'.join(details)}",
-                        en=f"beneficiary households outside county {project.county}: "
-                        + ", ".join(details),
-                    ),
-                )
-            )
-        if problems:
-            yield Violation(
-                project.id,
-                {"problems": [t for _, t in problems]},
-                field=_single_field(problems),
-                related=tuple(outside[:RELATED_CAP]),
-            )
+                    outside.append((household_id, county))
+        found = _performance_violation(
+            project.id,
+            project.county,
+            no_targets=not performance.targets,
+            no_poor=not performance.poor_households and not performance.beneficiaries,
+            outside=outside,
+        )
+        if found is not None:
+            yield found
+
+
+# S501 as a query: the library projects with their targets counted, and their
+# beneficiaries unnested (first place of each), resolved household -> village
+# -> county (the index's walk, kinds.reference.county_of_regions) and kept when
+# that county is another; a row per project at fault.
+
+
+def _library_projects(tables: Tables) -> Any:
+    from guabao_rules.kinds.query import where_filter
+    from guabao_rules.kinds.schema import AtLeast
+
+    projects = tables["projects"]
+    return where_filter(projects, {"status": AtLeast(at_least="in_library")}, {})
+
+
+def _performance_query(params: Mapping[str, Any], tables: Tables, as_of: date) -> Any:
+    """The library projects at fault, with what S501 says of each."""
+    import ibis
+
+    from guabao_rules.columnar.tables import item_table_name
+    from guabao_rules.kinds.reference import county_of_regions
+
+    targets_name = item_table_name("projects", "performance__targets")
+    for name in (targets_name, "households", "regions"):
+        if name not in tables:
+            raise CompileError(f"no table {name!r}")
+    projects = _library_projects(tables)
+    projects = projects.select(
+        _id=projects.id,
+        _ordinal=projects._ordinal,
+        _county=projects.county,
+        _poor=projects.performance__poor_households,
+        _listed=projects.performance__beneficiaries,
+    )
+    targets = tables[targets_name]
+    counted = targets.group_by(_t_owner=targets._owner).aggregate(_targets=targets.count())
+    # The beneficiaries of projects in a valid county, each at its first place.
+    regions = tables["regions"]
+    counties = regions.filter(regions.level == "county").select(_in=regions.id)
+    placed = projects.join(counties, projects._county == counties._in)
+    listed = placed.select(_owner=placed._id, _home=placed._county, _household=placed._listed)
+    listed = listed.unnest("_household", offset="_position")
+    listed = listed.filter(listed._household.notnull())
+    listed = listed.group_by(["_owner", "_home", "_household"]).aggregate(
+        _position=listed._position.cast("int64").min()
+    )
+    households = tables["households"].select(_h_id="id", _village="village")
+    villages = regions.filter(regions.level == "village").select(_v_id=regions.id)
+    walked = county_of_regions(tables)
+    lives = listed.join(households, listed._household == households._h_id)
+    lives = lives.join(villages, lives._village == villages._v_id)
+    lives = lives.join(walked, lives._village == walked._c_id)
+    away = lives.filter(lives._c_county.notnull() & (lives._c_county != lives._home))
+    away = away.group_by(_a_owner=away._owner).aggregate(
+        _outside=ibis.struct(
+            {"p": away._position, "h": away._household, "c": away._c_county}
+        ).collect()
+    )
+    rows = projects.left_join(counted, projects._id == counted._t_owner)
+    rows = rows.left_join(away, rows._id == away._a_owner)
+    rows = rows.mutate(
+        _no_targets=rows._targets.isnull(),
+        _no_poor=(rows._poor.isnull() | (rows._poor == 0))
+        & (rows._listed.isnull() | (rows._listed.length() == 0)),
+    )
+    failing = rows.filter(rows._no_targets | rows._no_poor | rows._outside.notnull())
+    return failing.select(
+        subject=failing._id,
+        _ordinal=failing._ordinal,
+        _county=failing._county,
+        _no_targets=failing._no_targets,
+        _no_poor=failing._no_poor,
+        _outside=failing._outside,
+    )
+
+
+def _performance_violations(
+    params: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[Violation]:
+    for row in sorted(rows, key=lambda row: row["_ordinal"]):
+        outside = sorted(row["_outside"] or (), key=lambda item: item["p"])
+        found = _performance_violation(
+            row["subject"],
+            row["_county"],
+            no_targets=bool(row["_no_targets"]),
+            no_poor=bool(row["_no_poor"]),
+            outside=[(item["h"], item["c"]) for item in outside],
+        )
+        if found is not None:
+            yield found
+
+
+def _performance_applied(params: Mapping[str, Any], tables: Tables, as_of: date) -> Any:
+    return _library_projects(tables).count()
+
+
+register_query(
+    "poverty-performance",
+    CheckQuery(_performance_query, _performance_violations, _performance_applied),
+)
 
 
 # --- S601 内外监督公开化 ------------------------------------------------------------

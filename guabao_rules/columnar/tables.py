@@ -61,7 +61,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from guabao_rules.models import COLLECTIONS, REFERENCES, Record, RefSpec
+from guabao_rules.models import (
+    COLLECTIONS,
+    REFERENCES,
+    Record,
+    RefSpec,
+    _validate_amount,
+    _validate_percent,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -69,8 +76,16 @@ if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset, RecordEntry
     from guabao_rules.diagnostics import SourceRef
 
-ColumnType = Literal["string", "date", "decimal", "int", "bool", "strings"]
+ColumnType = Literal["string", "date", "decimal", "percent", "int", "bool", "strings"]
 """A column's type in the contract, before it is an Arrow type."""
+
+PERCENT_SCALE = 35
+"""The fraction digits a percentage column holds: ``decimal(38, 35)`` holds 0 to 100 exactly.
+
+A percentage written with more fraction digits has a null there (its
+``_digits_`` column says how many it had), and a query that needs it does
+not compile (the rule runs in Python).
+"""
 
 
 def _column_type(annotation: Any) -> ColumnType | None:
@@ -99,14 +114,81 @@ def _column_type(annotation: Any) -> ColumnType | None:
     return None
 
 
+def _decimal_kind(metadata: Iterable[Any]) -> ColumnType | None:
+    """An amount or a percentage by its validator; another number (a target's value) has no type."""
+    for meta in metadata:
+        func = getattr(meta, "func", None)
+        if func is _validate_amount:
+            return "decimal"
+        if func is _validate_percent:
+            return "percent"
+    return None
+
+
 @functools.cache
 def columns_of(model: type[BaseModel]) -> dict[str, ColumnType]:
     """The flat fields of ``model`` and their contract types, in the model's order."""
     out: dict[str, ColumnType] = {}
     for name, info in model.model_fields.items():
         kind = _column_type(info.annotation)
+        if kind == "decimal":
+            kind = _decimal_kind(info.metadata)
         if kind is not None:
             out[name] = kind
+    return out
+
+
+def _nested(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The nested model of a field's annotation, and whether the field is a list of them."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        found = [_nested(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return found[0] if len(found) == 1 else (None, False)
+    if origin is list:
+        inner, many = _nested(typing.get_args(annotation)[0])
+        return (inner, True) if inner is not None and not many else (None, False)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+@functools.cache
+def nested_columns(model: type[BaseModel]) -> dict[str, tuple[tuple[str, ...], ColumnType]]:
+    """The flat fields inside ``model``'s nested models (not lists of them), by column.
+
+    A column is named by its path joined with ``__`` (``milestones__in_library``),
+    so a dotted path of a rule (``milestones.in_library``) names it.
+    """
+    out: dict[str, tuple[tuple[str, ...], ColumnType]] = {}
+    for name, info in model.model_fields.items():
+        inner, many = _nested(info.annotation)
+        if inner is None or many:
+            continue
+        for field, kind in columns_of(inner).items():
+            out[f"{name}__{field}"] = ((name, field), kind)
+        for column, (path, kind) in nested_columns(inner).items():
+            out[f"{name}__{column}"] = ((name, *path), kind)
+    return out
+
+
+@functools.cache
+def item_lists(model: type[BaseModel]) -> dict[str, tuple[tuple[str, ...], type[BaseModel]]]:
+    """The lists of nested models in ``model`` (also inside its nested models), by path suffix.
+
+    Each has a table of its own (:func:`item_tables`): a project's ``progress``
+    is ``projects__progress``, its ``performance.targets``
+    ``projects__performance__targets``.
+    """
+    out: dict[str, tuple[tuple[str, ...], type[BaseModel]]] = {}
+    for name, info in model.model_fields.items():
+        inner, many = _nested(info.annotation)
+        if inner is None:
+            continue
+        if many:
+            out[name] = ((name,), inner)
+            continue
+        for suffix, (path, item) in item_lists(inner).items():
+            out[f"{name}__{suffix}"] = ((name, *path), item)
     return out
 
 
@@ -118,6 +200,7 @@ def arrow_type(kind: ColumnType) -> pa.DataType:
         "string": pa.string(),
         "date": pa.date32(),
         "decimal": pa.decimal128(38, 2),
+        "percent": pa.decimal128(38, PERCENT_SCALE),
         "int": pa.int64(),
         "bool": pa.bool_(),
         "strings": pa.list_(pa.string()),
@@ -148,24 +231,73 @@ def fraction_digits(amount: Decimal | None) -> int | None:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def text_column(name: str) -> str:
+    """The column holding each percentage of column ``name`` as the messages print it."""
+    return f"_text_{name}"
+
+
+def _flat_columns(model: type[Record]) -> dict[str, tuple[tuple[str, ...], ColumnType]]:
+    """Every column of a collection's own fields: flat ones, then those of nested models.
+
+    A reference inside a nested model (:func:`nested_references`) is among
+    the nested columns; one inside a list of nested models has a column of
+    its own after them.
+    """
+    out: dict[str, tuple[tuple[str, ...], ColumnType]] = {
+        name: ((name,), kind) for name, kind in columns_of(model).items()
+    }
+    out.update(nested_columns(model))
+    for spec in nested_references(model):
+        column = reference_column(spec)
+        if column not in out:
+            out[column] = (spec.path, "strings" if spec.many else "string")
+    return out
+
+
+def _value_fields(kinds: Mapping[str, ColumnType]) -> list[pa.Field]:
+    """The columns of some values, then the digits (and texts) of their numbers."""
+    import pyarrow as pa
+
+    fields = [pa.field(name, arrow_type(kind)) for name, kind in kinds.items()]
+    fields += [
+        pa.field(digits_column(name), pa.int8())
+        for name, kind in kinds.items()
+        if kind in ("decimal", "percent")
+    ]
+    fields += [
+        pa.field(text_column(name), pa.string())
+        for name, kind in kinds.items()
+        if kind == "percent"
+    ]
+    return fields
+
+
 def arrow_schema(model: type[Record]) -> pa.Schema:
     """The Arrow schema of a collection's table.
 
-    Its flat fields, its nested references (:func:`reference_column`),
-    ``_file`` and ``_ordinal``.
+    Its flat fields, the flat fields of its nested models and its nested
+    references (``a__b``), the written digits of each amount, ``_file`` and
+    ``_ordinal``.
     """
     import pyarrow as pa
 
-    fields = [pa.field(name, arrow_type(kind)) for name, kind in columns_of(model).items()]
-    fields += [
-        pa.field(reference_column(spec), arrow_type("strings" if spec.many else "string"))
-        for spec in nested_references(model)
-    ]
-    fields += [
-        pa.field(digits_column(name), pa.int8())
-        for name, kind in columns_of(model).items()
-        if kind == "decimal"
-    ]
+    kinds = {name: kind for name, (_, kind) in _flat_columns(model).items()}
+    fields = _value_fields(kinds)
+    fields += [pa.field("_file", pa.string()), pa.field("_ordinal", pa.int64())]
+    return pa.schema(fields)
+
+
+def item_schema(item: type[BaseModel]) -> pa.Schema:
+    """The Arrow schema of a table of nested items (:func:`item_tables`).
+
+    ``_owner`` (the record's id), ``_item`` (the item's place in its list),
+    the item's flat fields with their digits, and the record's ``_file`` and
+    ``_ordinal``.
+    """
+    import pyarrow as pa
+
+    fields = [pa.field("_owner", pa.string()), pa.field("_item", pa.int64())]
+    fields += _value_fields(columns_of(item))
     fields += [pa.field("_file", pa.string()), pa.field("_ordinal", pa.int64())]
     return pa.schema(fields)
 
@@ -232,27 +364,77 @@ def table_of(model: type[Record], records: Iterable[tuple[Record, str]]) -> pa.T
     """
     import pyarrow as pa
 
-    kinds = columns_of(model)
-    nested = {reference_column(spec): spec.path for spec in nested_references(model)}
-    amounts = [name for name, kind in kinds.items() if kind == "decimal"]
-    digits = {name: digits_column(name) for name in amounts}
-    values: dict[str, list[Any]] = {
-        name: [] for name in (*kinds, *nested, *digits.values(), "_file", "_ordinal")
-    }
+    schema = arrow_schema(model)
+    columns = _flat_columns(model)
+    values: dict[str, list[Any]] = {name: [] for name in schema.names}
     for ordinal, (record, file) in enumerate(records):
-        for name in kinds:
-            values[name].append(getattr(record, name))
-        for name, path in nested.items():
-            values[name].append(_path_value(record, path))
-        for name, column in digits.items():
-            amount = getattr(record, name)
-            if amount is not None and amount.copy_abs() >= QUERY_AMOUNT_LIMIT:  # exact: no context
-                where = f"{model.__name__}.{name} = {amount}"
-                raise AmountOutOfRange(zh=f"金额 {where}", en=f"the amount {where}")
-            values[column].append(fraction_digits(amount))
+        for name, (path, kind) in columns.items():
+            _append(values, name, kind, _path_value(record, path), model.__name__)
         values["_file"].append(file)
         values["_ordinal"].append(ordinal)
-    return pa.table(values, schema=arrow_schema(model))
+    return pa.table(values, schema=schema)
+
+
+def _append(
+    values: dict[str, list[Any]], name: str, kind: ColumnType, value: Any, owner: str
+) -> None:
+    """One value into its column, with its digits (and text) for a number."""
+    if kind == "decimal":
+        if value is not None and value.copy_abs() >= QUERY_AMOUNT_LIMIT:  # exact: no context
+            where = f"{owner}.{name} = {value}"
+            raise AmountOutOfRange(zh=f"金额 {where}", en=f"the amount {where}")
+        values[digits_column(name)].append(fraction_digits(value))
+    elif kind == "percent":
+        digits = fraction_digits(value)
+        fits = digits is not None and digits <= PERCENT_SCALE
+        values[digits_column(name)].append(None if digits is None else min(digits, 127))
+        values[text_column(name)].append(f"{value:f}" if fits else None)
+        value = value if fits else None
+    values[name].append(value)
+
+
+def item_table_name(collection: str, suffix: str) -> str:
+    """The table of a list of nested models in a collection's records: ``projects__progress``.
+
+    One row per item: ``_owner`` (the record's id), ``_item`` (the item's
+    place in its list), the item's flat fields, the record's ``_file`` and
+    ``_ordinal`` (:func:`item_tables`). ``suffix``
+    is the list's path joined with ``__`` (``performance__targets``).
+    """
+    return f"{collection}__{suffix}"
+
+
+def item_tables(
+    collection: str, model: type[Record], records: Iterable[tuple[Record, str]]
+) -> dict[str, pa.Table]:
+    """The tables of the lists of nested models of some records, one row per item.
+
+    Rows come by record (its ``_ordinal``, as in :func:`table_of`), then by
+    the item's place in its list.
+    """
+    import pyarrow as pa
+
+    lists = item_lists(model)
+    if not lists:
+        return {}
+    schemas = {suffix: item_schema(item) for suffix, (_, item) in lists.items()}
+    values: dict[str, dict[str, list[Any]]] = {
+        suffix: {n: [] for n in schema.names} for suffix, schema in schemas.items()
+    }
+    for ordinal, (record, file) in enumerate(records):
+        for suffix, (path, item) in lists.items():
+            out: dict[str, list[Any]] = values[suffix]
+            for place, element in enumerate(_path_value(record, path) or ()):
+                out["_owner"].append(record.id)
+                out["_item"].append(place)
+                for name, kind in columns_of(item).items():
+                    _append(out, name, kind, getattr(element, name), item.__name__)
+                out["_file"].append(file)
+                out["_ordinal"].append(ordinal)
+    return {
+        item_table_name(collection, suffix): pa.table(values[suffix], schema=schemas[suffix])
+        for suffix in lists
+    }
 
 
 def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
@@ -283,12 +465,14 @@ def dataset_tables(dataset: Dataset) -> Mapping[str, pa.Table]:
             # Its rows are not the table's alone (never expected): as records, then.
             dataset.make_records([collection], reason="its query table")
             entries = dataset.index.by_collection.get(collection, ())
+        records: list[tuple[Record, str]] = []
+        if table is None or item_lists(model):  # never for a bulk table read columnar
+            records = [(e.model, e.source.file) for e in entries if e.model is not None]
         if table is None:
-            table = table_of(
-                model, ((e.model, e.source.file) for e in entries if e.model is not None)
-            )
+            table = table_of(model, records)
         _check_totals(collection, table)
         out[collection] = table
+        out.update(item_tables(collection, model, records))
     out.update(reader_tables(dataset))
     return out
 

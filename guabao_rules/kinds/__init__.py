@@ -142,7 +142,15 @@ KINDS: dict[str, Kind] = {
             periodic.violations,
             periodic.compile_applied,
         ),
-        Kind("python", python.PythonConstraint, python.evaluate, "a registered Python check"),
+        Kind(
+            "python",
+            python.PythonConstraint,
+            python.evaluate,
+            "a registered Python check",
+            python.compile_query,
+            python.violations,
+            python.compile_applied,
+        ),
     )
 }
 """Every constraint kind by name."""

@@ -350,16 +350,20 @@ class _Query:
         self.frame = frame
 
     def column(self, path: str) -> ir.Value:
+        """The column of a dotted path: a field, or one inside a nested model (``a__b``).
+
+        A path through a list of nested models has no column (it does not compile).
+        """
         head, _, rest = path.partition(".")
         if head in self.joins and rest:
-            if rest not in self.joins[head]:
-                raise CompileError(
-                    f"{path!r} is not a flat joined field (nested paths do not compile)"
-                )
-            return self.frame[f"_j_{head}__{rest}"]
-        if path not in self.frame.columns:
-            raise CompileError(f"{path!r} is not a flat field (nested paths do not compile)")
-        return self.frame[path]
+            name = rest.replace(".", "__")
+            if name not in self.joins[head]:
+                raise CompileError(f"{path!r} is not a joined field with a column")
+            return self.frame[f"_j_{head}__{name}"]
+        name = path.replace(".", "__")
+        if name not in self.frame.columns or name.startswith("_"):
+            raise CompileError(f"{path!r} is not a field with a column")
+        return self.frame[name]
 
     def literal(self, operand: Operand) -> Any:
         if isinstance(operand, AsOf):

@@ -8,11 +8,13 @@ reports: rule, subject, message, location, related records, statistics.
 from __future__ import annotations
 
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from compiled_cases import agree_exactly, rule_of
 from helpers import EXAMPLES, SMALL
-from hypothesis import given, note
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from prop_support import scaled
 
@@ -22,6 +24,7 @@ from guabao_rules.columnar.reading import ColumnarTables
 from guabao_rules.config import Config
 from guabao_rules.engine.core import catalogue
 from guabao_rules.report import OutputOptions, load_formatters
+from guabao_rules.sources.loader import load_text
 from guabao_rules.testing import VIOLATIONS, GeneratedDataset, files_text, layouts, render_files
 from guabao_rules.testing import violations as violation_of
 
@@ -94,3 +97,42 @@ def test_duckdb_agrees_with_a_violation_of_each_rule(rule: str, data: st.DataObj
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_duckdb_agrees_on_the_examples(name: str, lang: str) -> None:
     reports_agree(EXAMPLES / name, Config(as_of="2019-12-31", lang=lang))
+
+
+@st.composite
+def _spending(draw: st.DrawFn) -> tuple[str, Decimal]:
+    """One funded project whose reports lie at, just inside or just outside the gap."""
+    allocated = draw(st.sampled_from([100, 300, 700, 12345678]))
+    gap = draw(st.sampled_from([Decimal(0), Decimal(30), Decimal("12.5"), Decimal("0.001")]))
+    days = ["2019-03-31", "2019-06-30", "2019-09-30"]
+    paid = draw(st.lists(st.integers(0, allocated), min_size=3, max_size=3))
+    reports = []
+    spent = 0
+    for day, amount in zip(days, paid, strict=True):
+        spent = min(allocated, spent + amount)
+        share = Decimal(100 * spent) / Decimal(allocated)  # 28 digits: near the bound
+        step = draw(st.sampled_from([Decimal(0), Decimal("1e-6"), Decimal("-1e-6")]))
+        side = draw(st.sampled_from([gap, -gap]))
+        pct = (share + side + step).quantize(Decimal("1e-6"))
+        reports.append(f"{{date: {day}, physical_pct: {min(max(pct, Decimal(0)), Decimal(100))}}}")
+    disbursed = "".join(
+        f"  - {{id: PAY-{n}, allocation: AL-1, amount: {amount}, date: {day}}}\n"
+        for n, (day, amount) in enumerate(zip(days, paid, strict=True))
+    )
+    data = (
+        'projects:\n  - {id: PJ-1, name: 项目, county: "533323", category: industry, year: 2019,'
+        f" budget: 1, status: implementing, progress: [{', '.join(reports)}]}}\n"
+        "allocations:\n"
+        f"  - {{id: AL-1, fund: F-1, project: PJ-1, amount: {allocated}, date: 2019-01-01}}\n"
+        f"disbursements:\n{disbursed}"
+    )
+    return data, gap
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=_spending())
+def test_t009_decides_at_the_gap_as_python(case: tuple[str, Decimal]) -> None:
+    """T009's exact decimal comparison on DuckDB gives the Python check's answer at the bound."""
+    data, gap = case
+    note(data)
+    agree_exactly(load_text(data), rule_of("T009"), max_progress_gap_pct=gap)

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from compiled_cases import LINEAGE, MONEY, agree_exactly, rule_of
+from compiled_cases import DATES, LINEAGE, MONEY, PERFORMANCE, SPENDING, agree_exactly, rule_of
 from helpers import EXAMPLES, SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,3 +84,23 @@ def test_spark_sums_and_lineage_agree_exactly(rule: str, name: str, spark: Spark
     """Spark's decimal sums (their type and scale) and joins give the evaluator's findings."""
     data = {"MONEY": MONEY, "LINEAGE": LINEAGE}[name]
     assert agree_exactly(load_text(data), rule_of(rule), "spark", spark)
+
+
+@pytest.mark.parametrize(
+    ("rule", "name"),
+    [("D005", "DATES"), ("T009", "SPENDING"), ("S501", "PERFORMANCE"), ("T006", "T006")],
+)
+def test_spark_query_forms_agree_exactly(rule: str, name: str, spark: SparkSettings) -> None:
+    """The registered checks' query forms and T006's nested path, on Spark's types and joins."""
+    if name == "T006":
+        (example,) = rule_of(rule).examples.fail
+        data = example.data
+    else:
+        data = {"DATES": DATES, "SPENDING": SPENDING, "PERFORMANCE": PERFORMANCE}[name]
+    assert agree_exactly(load_text(data), rule_of(rule), "spark", spark)
+
+
+def test_spark_spending_with_whole_percentages(spark: SparkSettings) -> None:
+    """T009 where the percentages are whole (the narrowest decimal types), and at the gap."""
+    (example,) = rule_of("T009").examples.fail
+    assert agree_exactly(load_text(example.data), rule_of("T009"), "spark", spark)

@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compiled_cases import DEEP, LINEAGE, MONEY, agree_exactly, funds, rule_of
+from compiled_cases import (
+    DATES,
+    DEEP,
+    LINEAGE,
+    MONEY,
+    PERFORMANCE,
+    SPENDING,
+    agree_exactly,
+    funds,
+    rule_of,
+)
 from helpers import EXAMPLES, SMALL, run_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +40,7 @@ from guabao_rules.engine.context import RuleContext
 from guabao_rules.engine.core import catalogue, plan
 from guabao_rules.engine.render import render
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
+from guabao_rules.kinds.python import QUERIES
 from guabao_rules.kinds.query import CompileError, QuerySource
 from guabao_rules.packs import RuleSpec
 from guabao_rules.sources.loader import load, load_text
@@ -38,15 +49,20 @@ from guabao_rules.testing import VIOLATIONS, render_files, violations
 ibis = pytest.importorskip("ibis")
 pa = pytest.importorskip("pyarrow")
 
-NOT_YET = {"Q008": "a dataset selector", "T006": "a nested path", "M006": "a distinct count"}
+NOT_YET = {"Q008": "a dataset selector", "M006": "a distinct count"}
 NOT_YET |= {"M007": "a served term", "S101": "a nested path"}
 """Rules of a compiled kind using a shape the compiler does not take (the engine runs Python)."""
 
-COMPILED = [
-    r
-    for r in catalogue().rules
-    if KINDS[r.constraint.kind].compile is not None and r.id not in NOT_YET
-]
+
+def _compiles(rule: RuleSpec) -> bool:
+    """Whether the rule's kind compiles it (a registered check: when it has a query form)."""
+    constraint = rule.constraint
+    if KINDS[constraint.kind].compile is None or rule.id in NOT_YET:
+        return False
+    return constraint.kind != "python" or getattr(constraint, "check", None) in QUERIES
+
+
+COMPILED = [r for r in catalogue().rules if _compiles(r)]
 
 
 def tables_of(dataset: Dataset) -> dict[str, Any]:
@@ -99,9 +115,11 @@ def test_the_compiled_kinds() -> None:
     assert {"count", "forbidden", "periodic", "compare", "sum", "lineage"} <= kinds
     assert {"reader", "reference"} <= kinds
     # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
-    # the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000, D001,
-    # D003, D006, D007 and the reference kind's D002
-    assert len(COMPILED) == 33
+    # T006, the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000,
+    # D001, D003, D006, D007, the reference kind's D002 and the query forms of the
+    # registered checks D005, T009 and S501
+    assert len(COMPILED) == 37
+    assert {r.id for r in COMPILED if r.constraint.kind == "python"} == {"D005", "T009", "S501"}
     assert {r.id for r in COMPILED if r.constraint.kind in ("reader", "reference")} == {
         "D000",
         "D001",
@@ -121,6 +139,7 @@ def test_the_compiled_kinds() -> None:
         "M008",
         "S301",
         "T002",
+        "T006",
         "T007",
     }
 
@@ -531,3 +550,108 @@ disbursements:
 """
     (found,) = agree_exactly(load_text(data), rule_of("T007"))
     assert found.related == ("AL-1", "PJ-1")
+
+
+def test_a_compare_reads_a_nested_field_of_a_joined_record() -> None:
+    """T006 reads ``project.milestones.in_library``: a column of the projects' table."""
+    project = (
+        '{{id: {}, name: 项目, county: "533323", category: industry, year: 2019, budget: 1, '
+        "status: implementing{}}}"
+    )
+    allocation = "{{id: {}, fund: F-1, project: {}, amount: 1, date: {}}}"
+    data = f"""
+projects:
+  - {project.format("PJ-LATE", ", milestones: {in_library: 2019-05-21}")}
+  - {project.format("PJ-SAME", ", milestones: {in_library: 2019-05-20}")}
+  - {project.format("PJ-NONE", ", milestones: {}")}
+  - {project.format("PJ-NOMS", "")}
+  - {project.format("PJ-NULL", ", milestones: {in_library: null, reviewed: 2019-01-01}")}
+  - {{id: PJ-BAD, name: 缺字段, milestones: {{in_library: 2020-01-01}}}}
+funds:
+  - {{id: F-1, name: 一, source: county, year: 2019, amount: 10}}
+allocations:
+  - {allocation.format("AL-1", "PJ-LATE", "2019-05-20")}
+  - {allocation.format("AL-2", "PJ-SAME", "2019-05-20")}
+  - {allocation.format("AL-3", "PJ-NONE", "2019-05-20")}
+  - {allocation.format("AL-4", "PJ-NOMS", "2019-05-20")}
+  - {allocation.format("AL-5", "PJ-NULL", "2019-05-20")}
+  - {allocation.format("AL-6", "PJ-BAD", "2019-05-20")}
+  - {allocation.format("AL-7", "PJ-404", "2019-05-20")}
+  - {allocation.format("AL-8", "F-1", "2019-05-20")}
+"""
+    found = agree_exactly(load_text(data), rule_of("T006"))
+    assert [v.subject for v in found] == ["AL-1", "AL-3", "AL-4", "AL-5"]
+    assert found[0].related == ("PJ-LATE", "F-1")
+
+
+def test_a_path_through_a_list_of_nested_models_does_not_compile() -> None:
+    rule = rule_of("T006")
+    checks = [{"test": {"present": "project.progress.date"}, "field": "date"}]
+    constraint = rule.constraint.model_copy(
+        update={
+            "checks": type(rule.constraint)
+            .model_validate({**rule.constraint.model_dump(by_alias=True), "checks": checks})
+            .checks
+        }
+    )
+    changed = rule.model_copy(update={"constraint": constraint})
+    tables = tables_of(load(EXAMPLES / "yunnan-sanqu-sanzhou"))
+    with pytest.raises(CompileError, match=r"project\.progress\.date"):
+        compile_rule(changed, {}, tables, date(2019, 12, 31))
+
+
+def test_dates_in_order_agree_on_every_dated_field() -> None:
+    """D005's query form: spans, events, a project's nested dates, several problems a record."""
+    found = agree_exactly(load_text(DATES), rule_of("D005"))
+    subjects = [v.subject for v in found]
+    assert subjects[:4] == ["AL-1", "PJ-1", "PJ-3", "F-1"]
+    assert {"P-1", "FD-1", "V-1", "M-1", "R-1", "PAY-1", "WT-1"} <= set(subjects)
+    assert "P-3" not in subjects  # a start may lie ahead
+    assert "PJ-2" not in subjects and "PJ-BAD" not in subjects and "FD-2" not in subjects
+    assert len(found[1].args["problems"]) == 8 and found[1].field is None
+    assert found[2].field == ("milestones", "completed")
+
+
+def test_dates_in_order_on_no_records() -> None:
+    assert agree_exactly(load_text("regions: []\n"), rule_of("D005")) == []
+
+
+def test_spending_against_progress_agrees_at_the_bound() -> None:
+    """T009's query form decides exactly as the Python check, on either side of the gap."""
+    dataset = load_text(SPENDING)
+    found = agree_exactly(dataset, rule_of("T009"))
+    assert [v.subject for v in found] == ["PJ-THIRD", "PJ-HALF", "PJ-MANY"]
+    third, half, many = found
+    assert [t.en.split(":")[0] for t in third.args["reports"]] == ["2019-06-30", "2019-07-01"]
+    assert "physical -0.0%" in third.args["reports"][1].en
+    assert half.field == ("progress", 1) and "19.99%" in half.args["reports"][0].en
+    assert len(many.related) == 20 and many.related[0] == "AL-M22"
+    assert many.field == ("progress", 0)  # 100.000% on 2019-09-30 is all 22 spent
+
+
+@pytest.mark.parametrize("gap", [0, -1, 0.5, Decimal("29.99999999999999999999"), 100, 10**6])
+def test_spending_against_progress_agrees_for_any_gap(gap: object) -> None:
+    agree_exactly(load_text(SPENDING), rule_of("T009"), max_progress_gap_pct=gap)
+
+
+def test_spending_against_progress_too_wide_for_exact_decimals_runs_in_python() -> None:
+    rule = rule_of("T009")
+    tables = tables_of(load_text(SPENDING))
+    params = {"max_progress_gap_pct": Decimal("1e-30")}
+    with pytest.raises(CompileError, match="too wide"):
+        compile_rule(rule, params, tables, date(2019, 12, 31))
+
+
+def test_poverty_performance_agrees_on_every_kind_of_beneficiary() -> None:
+    """S501's query form: targets, poor households, and households resolved to their county."""
+    found = agree_exactly(load_text(PERFORMANCE), rule_of("S501"))
+    by_subject = {v.subject: v for v in found}
+    assert list(by_subject) == ["PJ-EMPTY", "PJ-ZERO", "PJ-MIXED", "PJ-MANY", "PJ-NOWHERE"]
+    # Its county is a village: where its households live is not looked at.
+    assert by_subject["PJ-NOWHERE"].field == ("performance", "targets")
+    assert by_subject["PJ-EMPTY"].field is None
+    assert by_subject["PJ-ZERO"].field == ("performance", "poor_households")
+    mixed = by_subject["PJ-MIXED"]
+    assert mixed.related == ("H-AWAY",) and mixed.field == ("performance", "beneficiaries")
+    assert len(by_subject["PJ-MANY"].related) == 20
+    assert "H-A22 (533324)" in by_subject["PJ-MANY"].args["problems"][0].en
