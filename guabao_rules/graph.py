@@ -52,22 +52,21 @@ class RecordsById(Mapping[str, "RecordEntry"]):
     Walking all of it makes every deferred row a record first.
     """
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, index: Index) -> None:
         self._dataset = dataset
         self._made = dataset.made_by_id
+        self._index = index
 
     def __getitem__(self, key: str) -> RecordEntry:
-        found = self._made.get(key)
+        found: RecordEntry | None = self.get(key)
         if found is None:
-            found = self._dataset.entry(key)
-            if found is None:
-                raise KeyError(key)
+            raise KeyError(key)
         return found
 
     def get(self, key: str, default: Any = None) -> Any:
         """The record of ``key``, else ``default``."""
         found = self._made.get(key)
-        if found is None:
+        if found is None and not self._index.known_missing(key):
             found = self._dataset.entry(key)
         return default if found is None else found
 
@@ -78,7 +77,8 @@ class RecordsById(Mapping[str, "RecordEntry"]):
         return iter(self._dataset.by_id)
 
     def __len__(self) -> int:
-        return len(self._dataset)
+        deferred = self._dataset.deferred
+        return len(self._made) + (deferred.count() if deferred is not None else 0)
 
 
 class Index:
@@ -95,7 +95,7 @@ class Index:
         self.dataset = dataset
         deferred = dataset.deferred is not None and bool(dataset.deferred.collections())
         self.entries: Mapping[str, RecordEntry] = (
-            RecordsById(dataset) if deferred else dataset.made_by_id
+            RecordsById(dataset, self) if deferred else dataset.made_by_id
         )
         self.by_collection: dict[str, list[RecordEntry]] = defaultdict(list)
         self.edges: list[tuple[str, str, str]] = []
@@ -109,19 +109,10 @@ class Index:
         self._made = dataset.made_by_id
         self._deferred_in: dict[str, str] = {}
         """The collection of each deferred row the made records name (no record made)."""
+        self._looked_up: set[str] = set()
+        """The ids the made records name outside them, all looked up among the deferred rows."""
         if deferred:  # found in one pass over the deferred tables
-            assert dataset.deferred is not None
-            self._deferred_in = dataset.deferred.collections_of(
-                [
-                    value
-                    for entries in self.by_collection.values()
-                    for entry in entries
-                    if entry.model is not None
-                    for spec in reference_specs(entry.collection, entry.model)
-                    for value in reference_values(entry.model, spec)
-                    if value not in self._made
-                ]
-            )
+            self._look_up_named(self.by_collection.values())
         # Built under the dataset's paused_gc (see Dataset.index): millions of entries.
         for entries in self.by_collection.values():
             for entry in entries:
@@ -139,7 +130,7 @@ class Index:
         dataset = self.dataset
         self._made = dataset.made_by_id
         if isinstance(self.entries, RecordsById):
-            self.entries = RecordsById(dataset)
+            self.entries = RecordsById(dataset, self)
         names = set(collections)
         added: dict[str, list[RecordEntry]] = defaultdict(list)
         first: dict[str, int] = {}
@@ -154,22 +145,34 @@ class Index:
         ordered = sorted(self.by_collection, key=lambda c: first.get(c, len(first)))
         self.by_collection = defaultdict(list, {c: self.by_collection[c] for c in ordered})
         if dataset.deferred is not None:  # what they name among the rows still deferred
-            self._deferred_in.update(
-                dataset.deferred.collections_of(
-                    [
-                        value
-                        for entries in added.values()
-                        for entry in entries
-                        if entry.model is not None
-                        for spec in reference_specs(entry.collection, entry.model)
-                        for value in reference_values(entry.model, spec)
-                        if value not in self._made
-                    ]
-                )
-            )
+            self._look_up_named(added.values())
         for entries in added.values():
             for entry in entries:
                 self._resolve(entry)
+
+    def _look_up_named(self, groups: Iterable[list[RecordEntry]]) -> None:
+        """Find, in one pass over the deferred tables, the ids these records name outside made."""
+        deferred = self.dataset.deferred
+        assert deferred is not None
+        named = [
+            value
+            for entries in groups
+            for entry in entries
+            if entry.model is not None
+            for spec in reference_specs(entry.collection, entry.model)
+            for value in reference_values(entry.model, spec)
+            if value not in self._made
+        ]
+        self._looked_up.update(named)
+        self._deferred_in.update(deferred.collections_of(named))
+
+    def known_missing(self, key: str) -> bool:
+        """Whether ``key`` is named by a made record and is no deferred row's id either.
+
+        Such a key (a dangling reference, typically) is answered without a
+        pass over the deferred tables: one per distinct id would be a nested scan.
+        """
+        return key in self._looked_up and key not in self._deferred_in and key not in self._made
 
     # --- building ---------------------------------------------------------------
 

@@ -357,3 +357,38 @@ def test_rows_stay_rows_until_asked_for(tmp_path: Path) -> None:
     assert columnar.deferred.collections() == deferred - {first}
     columnar.make_records()
     assert set(bulk.materialised) == deferred
+
+
+def test_dangling_ids_are_answered_without_a_pass_over_the_deferred_rows(
+    tmp_path: Path,
+) -> None:
+    """A reference to no record is known missing at once: a pass per id would be a nested scan.
+
+    The index looks up every id the made records name among the deferred rows in
+    one pass; asking it again for one of those that is no row's id costs nothing.
+    """
+    dangling = [f"HH-X{n}" for n in range(30)]
+    root = _write(
+        tmp_path,
+        {
+            "households.csv": H + "HH-1,533323200205,poor\n",
+            "projects.yaml": (
+                "projects:\n  - {id: P1, name: p, county: '533323', category: industry,"
+                " year: 2019, budget: '1.00', status: proposed,"
+                f" performance: {{beneficiaries: [HH-1, {', '.join(dangling)}]}}}}\n"
+            ),
+        },
+    )
+    dataset = load(root, bulk=ColumnarTables())
+    assert dataset.deferred is not None and dataset.deferred.collections() == {"households"}
+    index = dataset.index
+    passes: list[int] = []
+    prefetch = dataset.deferred.prefetch
+    dataset.deferred.prefetch = lambda ids: passes.append(len(ids)) or prefetch(ids)  # type: ignore[method-assign]
+    assert all(index.entries.get(i) is None and i not in index.entries for i in dangling)
+    assert passes == []
+    found = index.entries.get("HH-1")  # a deferred row: one lookup, made for the asking
+    assert found is not None and found.collection == "households"
+    assert passes == [1]
+    assert dataset.deferred.collections() == {"households"}  # nothing entered as records
+    assert len(index.entries) == 2  # the project and the household
