@@ -185,18 +185,28 @@ def _funded(allocations: Any) -> Any:
     return totals.filter(totals._allocated > 0)
 
 
-def _widths(tables: Tables, gap: Decimal) -> tuple[str, str]:
-    """The decimal types of the amounts and of ``P +- G`` that keep T009's products exact.
+def _percent_digits(tables: Tables) -> int:
+    """The most fraction digits a progress report's percentage is written with.
 
     Raises:
-        CompileError: A percentage the table does not hold, or products wider than 38 digits.
+        CompileError: A percentage the table does not hold exactly (nor its text, which
+            the message prints), whatever the gap.
     """
     from guabao_rules.columnar.tables import PERCENT_SCALE, digits_column, item_table_name
 
     progress = tables[item_table_name("projects", "progress")]
-    written = progress[digits_column("physical_pct")].max().to_pyarrow().as_py() or 0
+    written = int(progress[digits_column("physical_pct")].max().to_pyarrow().as_py() or 0)
     if written > PERCENT_SCALE:
         raise CompileError(f"a percentage has more than {PERCENT_SCALE} fraction digits")
+    return written
+
+
+def _widths(tables: Tables, gap: Decimal, written: int) -> tuple[str, str]:
+    """The decimal types of the amounts and of ``P +- G`` that keep T009's products exact.
+
+    Raises:
+        CompileError: Products wider than 38 digits.
+    """
     # Amounts are never negative: no project's sum exceeds a whole column's.
     totals = [tables[c].amount.sum().to_pyarrow().as_py() for c in ("allocations", "disbursements")]
     amount = _integer_digits(max((Decimal(t or 0) for t in totals), default=Decimal(0)))
@@ -219,6 +229,7 @@ def _lags_query(params: Mapping[str, Any], tables: Tables, as_of: date) -> Any:
     if name not in tables:
         raise CompileError(f"no table {name!r} of the projects' progress reports")
     gap = _gap_decimal(params["max_progress_gap_pct"])
+    written = _percent_digits(tables)  # before the gap's sign: a negative gap prints them too
     allocations, disbursements = _project_money(tables)
     reports = tables[name]
     funded = _funded(allocations)
@@ -232,7 +243,7 @@ def _lags_query(params: Mapping[str, Any], tables: Tables, as_of: date) -> Any:
     if gap < 0:
         fails: Any = ibis.literal(True)  # |x| > a negative gap: every report
     else:
-        money, share = _widths(tables, gap)
+        money, share = _widths(tables, gap, written)
         physical = rows.physical_pct.cast(share)
         bound = ibis.literal(f"{gap:f}").cast(share)  # from its text: a literal decimal may round
         allocated = rows._allocated.cast(money)

@@ -642,6 +642,17 @@ def test_spending_against_progress_too_wide_for_exact_decimals_runs_in_python() 
         compile_rule(rule, params, tables, date(2019, 12, 31))
 
 
+@pytest.mark.parametrize("gap", [-1, 30])
+def test_a_percentage_the_tables_cannot_hold_runs_t009_in_python_for_any_gap(gap: int) -> None:
+    """36 fraction digits: its text is not in the table, so the message could not print it."""
+    long = "50." + "0" * 35 + "1"
+    data = SPENDING.replace("physical_pct: 3.3333333333333333333}", f"physical_pct: {long}}}")
+    assert long in data
+    tables = tables_of(load_text(data))
+    with pytest.raises(CompileError, match="fraction digits"):
+        compile_rule(rule_of("T009"), {"max_progress_gap_pct": gap}, tables, date(2019, 12, 31))
+
+
 def test_poverty_performance_agrees_on_every_kind_of_beneficiary() -> None:
     """S501's query form: targets, poor households, and households resolved to their county."""
     found = agree_exactly(load_text(PERFORMANCE), rule_of("S501"))
