@@ -41,10 +41,10 @@ AUTO_RECORDS: int | None = None
 """From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
 
 None until a measurement shows the query engine ahead. The bulk rows now stay
-Arrow rows unless a rule evaluated in Python reads their collection, but with
-every rule D005 (a Python check over every collection) still makes them all
-records, and without it ``duckdb`` took 1.5x the Python engine's time at
-3.2x10^5 CSV records (docs/performance.md, "Bulk rows left as rows").
+Arrow rows unless a rule evaluated in Python reads their collection (with
+every rule, only the pairings are made, for Q008), but ``duckdb`` still took
+1.2x the Python engine's time at 3.2x10^5 CSV records: the fixed cost of the
+compiled queries (docs/performance.md, "Bulk rows left as rows").
 """
 
 
