@@ -1267,7 +1267,6 @@ class ColumnarTables:
         """Per collection, for each row of its table: whether it is the first of its id."""
         self._deferring: frozenset[str] = frozenset()
         self._deferred: dict[str, list[_DeferredFile]] = {}
-        self._files: list[str] | None = None
 
     def query_table(self, collection: str, records: int) -> pa.Table | None:
         """The collection's table of valid first records, as the query contract has it.

@@ -109,7 +109,7 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
             f"引擎 {engine['engine']}:{len(queries)} 条规则以查询运行,"
             f"{len(python)} 条在 Python 中运行" + (f"({', '.join(python)})" if python else ""),
             f"  由列式读取的表格行转为 Python 记录:{made_rows('因', ', ')}",
-            f"  仅作为表格行(未转为记录):{left}",
+            f"  仅作为表格行(未录入为记录):{left}",
             *(
                 [f"  {huge['zh']} 超出查询的 decimal(38, 2):全部规则在 Python 中运行"]
                 if huge
@@ -120,7 +120,7 @@ def engine_lines(engine: dict[str, Any], zh: bool) -> list[str]:
         f"engine {engine['engine']}: {len(queries)} rules ran as queries, {len(python)} in Python"
         + (f" ({', '.join(python)})" if python else ""),
         f"  table rows read columnar and made into Python records: {made_rows('for', ', ')}",
-        f"  table rows left as rows (never made into records): {left}",
+        f"  table rows left as rows (not entered as records): {left}",
         *(
             [f"  {huge['en']} does not fit a query's decimal(38, 2): every rule ran in Python"]
             if huge

@@ -234,7 +234,7 @@ def test_statistics_say_what_was_made_into_records_and_for_what() -> None:
     }
     en = "\n".join(engine_lines(engine, zh=False))
     assert "made into Python records: pairings 12 (for Q008)" in en
-    assert "left as rows (never made into records): reports 40, visits 3" in en
+    assert "left as rows (not entered as records): reports 40, visits 3" in en
     zh = "\n".join(engine_lines(engine, zh=True))
     assert "pairings 12 (因 Q008)" in zh
-    assert "仅作为表格行(未转为记录):reports 40, visits 3" in zh
+    assert "仅作为表格行(未录入为记录):reports 40, visits 3" in zh
