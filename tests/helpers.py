@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from guabao_rules.testing import datasets
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+BENCH = ROOT / "bench"
 
 
 FUGONG_REGIONS = """\
@@ -48,6 +50,16 @@ rules:
       pass: {data: "units: []"}
 """
 """A one-rule pack; replace ``CONSTRAINT`` with a constraint (pack and usage-error tests)."""
+
+
+def bench_generator() -> Any:
+    """``bench/generate.py`` as a module (the benchmark's folder is not a package)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(BENCH))
+    return generate
 
 
 def check_path(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import gc
 import itertools
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from helpers import bench_generator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +21,6 @@ from guabao_rules.sources.loader import load, long_digit_runs, may_hold_personal
 from guabao_rules.sources.yamlfast import _UNREAD, _unread, line_starts, parse_plain
 from guabao_rules.sources.yamlsource import parse_yaml
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # Digits, signs and the characters around numbers, so personal data turns up often.
@@ -126,17 +124,8 @@ def test_loading_restores_the_garbage_collector(tmp_path: Path) -> None:
         gc.enable()
 
 
-def _generator() -> Any:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(BENCH))
-    return generate
-
-
 def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> None:
-    generate = _generator()
+    generate = bench_generator()
     shape = generate.Shape(villages=2)
     written = {
         form: generate.generate(
@@ -159,7 +148,7 @@ def test_generated_dataset_is_valid_and_loads_every_record(tmp_path: Path) -> No
 def test_the_generator_walks_the_real_provinces_shape(tmp_path: Path) -> None:
     from guabao_rules.testing.world import SeededChooser, codes_under
 
-    generate = _generator()
+    generate = bench_generator()
     writer = generate.Writer(tmp_path, "csv", None)
     province = generate.Province(writer, SeededChooser(0), generate.Shape.province())
     assert province.prefectures() == 16  # Yunnan's, with its 129 counties
@@ -180,7 +169,7 @@ def test_the_generator_walks_the_real_provinces_shape(tmp_path: Path) -> None:
 
 
 def test_generated_block_yaml_is_what_safe_dump_writes(tmp_path: Path) -> None:
-    generate = _generator()
+    generate = bench_generator()
     generate.generate(
         generate.Shape(villages=1), tmp_path / "d", form="block", json_root=tmp_path / "j"
     )
@@ -203,7 +192,7 @@ def test_generated_block_yaml_is_what_safe_dump_writes(tmp_path: Path) -> None:
 def test_generated_world_is_its_seeds_and_its_tables_are_the_models(tmp_path: Path) -> None:
     from guabao_rules.models import TABLE_COLLECTIONS
 
-    generate = _generator()
+    generate = bench_generator()
     assert generate.TABLE_COLLECTIONS is TABLE_COLLECTIONS  # no second copy
 
     def files(seed: int, name: str) -> dict[str, bytes]:
@@ -325,7 +314,7 @@ def test_fast_reader_equals_pyyaml_on_odd_text(lines: list[str]) -> None:
 
 
 def test_fast_reader_reads_the_bundled_and_generated_data(tmp_path: Path) -> None:
-    generate = _generator()
+    generate = bench_generator()
     for form in ("flow", "block"):
         generate.generate(generate.Shape(villages=2), tmp_path / form, form=form)
     files = [*tmp_path.rglob("*.yaml"), *(EXAMPLES / "yunnan-sanqu-sanzhou").rglob("*.yaml")]
