@@ -1283,7 +1283,9 @@ class ColumnarTables:
         if sum(kept) != records or len(kept) != self.read.tables[collection].num_rows:
             return None
         model = COLLECTIONS[collection]
-        table = self.read.tables[collection].filter(pa.array(kept, pa.bool_()))
+        table = self.read.tables[collection]
+        if not all(kept):  # a filter copies every column, even when it keeps every row
+            table = table.filter(pa.array(kept, pa.bool_()))
         table = table.select(arrow_schema(model).names)
         ordinal = pa.array(range(table.num_rows), pa.int64())
         return table.set_column(table.schema.get_field_index("_ordinal"), "_ordinal", ordinal)
