@@ -51,6 +51,18 @@ rules:
 """
 """A one-rule pack; replace ``CONSTRAINT`` with a constraint (pack and usage-error tests)."""
 
+COUNT = (
+    "{kind: count, select: {collection: regions}, "
+    "checks: [{relation: {collection: pairings, via: target}, min: {param: limit}}]}"
+)
+"""A constraint for :data:`RULE` that every pack check accepts."""
+
+
+def rule_pack(constraint: str = COUNT, extra: str = "", clause: str = "(一)") -> bytes:
+    """:data:`RULE` with this constraint and source clause, ``extra`` lines after it."""
+    text = RULE.replace("CONSTRAINT", constraint).replace("clause: (一)", f"clause: {clause}")
+    return (text + extra).encode()
+
 
 def bench_generator() -> Any:
     """``bench/generate.py`` as a module (the benchmark's folder is not a package)."""

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         layouts,
         render_files,
         write_dataset,
+        write_files,
     )
     from guabao_rules.testing.generated import SHARED, GeneratedDataset, Record, dump_yaml
     from guabao_rules.testing.strategies import datasets, joined_with_unrelated
@@ -57,7 +58,16 @@ if TYPE_CHECKING:
     from guabao_rules.testing.world import Chooser, DrawChooser, SeededChooser
 
 _HOMES = {
-    "files": ("STYLES", "Layout", "files_text", "layouts", "render_files", "write_dataset"),
+    "files": (
+        "STYLES",
+        "Layout",
+        "files_text",
+        "layouts",
+        "render_files",
+        "write_dataset",
+        "write_files",
+        "write_files",
+    ),
     "generated": ("SHARED", "GeneratedDataset", "Record", "dump_yaml"),
     "strategies": ("datasets", "joined_with_unrelated"),
     "violations": ("VIOLATIONS", "Violated", "violations"),
@@ -84,6 +94,7 @@ __all__ = [
     "render_files",
     "violations",
     "write_dataset",
+    "write_files",
 ]
 
 

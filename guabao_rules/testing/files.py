@@ -226,14 +226,21 @@ def write_dataset(
     Returns:
         The relative paths written, with ``/`` separators.
     """
+    return write_files(render_files(dataset, layout), root)
+
+
+def write_files(files: dict[str, bytes], root: str | os.PathLike[str]) -> list[str]:
+    """Write rendered files (:func:`render_files`) below ``root`` (made when missing).
+
+    Returns:
+        The relative paths written, with ``/`` separators.
+    """
     base = Path(root)
-    written = []
-    for name, data in render_files(dataset, layout).items():
+    for name, data in files.items():
         target = base / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        written.append(name)
-    return written
+    return list(files)
 
 
 def files_text(files: dict[str, bytes]) -> str:

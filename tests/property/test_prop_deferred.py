@@ -25,7 +25,14 @@ from guabao_rules.columnar.reading import ColumnarTables
 from guabao_rules.config import Config
 from guabao_rules.models import COLLECTIONS
 from guabao_rules.report import OutputOptions, load_formatters
-from guabao_rules.testing import VIOLATIONS, GeneratedDataset, Layout, files_text, render_files
+from guabao_rules.testing import (
+    VIOLATIONS,
+    GeneratedDataset,
+    Layout,
+    files_text,
+    render_files,
+    write_files,
+)
 from guabao_rules.testing import violations as violation_of
 
 pytest.importorskip("ibis")
@@ -43,11 +50,8 @@ ONE = settings(max_examples=1, deadline=None, suppress_health_check=list(HealthC
 
 def _write(files: dict[str, bytes], folder: str) -> Path:
     note(files_text(files))
-    root = Path(folder)
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
-    return root
+    write_files(files, folder)
+    return Path(folder)
 
 
 def _report(root: Path, config: Config) -> tuple[str, Any]:

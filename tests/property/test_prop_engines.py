@@ -25,7 +25,14 @@ from guabao_rules.config import Config
 from guabao_rules.engine.core import catalogue
 from guabao_rules.report import OutputOptions, load_formatters
 from guabao_rules.sources.loader import load_text
-from guabao_rules.testing import VIOLATIONS, GeneratedDataset, files_text, layouts, render_files
+from guabao_rules.testing import (
+    VIOLATIONS,
+    GeneratedDataset,
+    files_text,
+    layouts,
+    render_files,
+    write_files,
+)
 from guabao_rules.testing import violations as violation_of
 
 pytest.importorskip("ibis")
@@ -64,11 +71,8 @@ def _fields(config: Config) -> dict[str, object]:
 def _written(dataset: GeneratedDataset, folder: str, layout: object = None) -> Path:
     files = render_files(dataset, layout)  # type: ignore[arg-type]
     note(files_text(files))
-    root = Path(folder)
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
-    return root
+    write_files(files, folder)
+    return Path(folder)
 
 
 @scaled(0.25, least=6)

@@ -36,7 +36,7 @@ from guabao_rules.kinds import evaluate
 from guabao_rules.kinds.python import EVERY_COLLECTION, READS, REGISTRY, register
 from guabao_rules.models import COLLECTIONS
 from guabao_rules.packs import RuleSpec
-from guabao_rules.testing import VIOLATIONS, render_files
+from guabao_rules.testing import VIOLATIONS, write_dataset
 from guabao_rules.testing import violations as violation_of
 
 BULK = frozenset(name for name, model in COLLECTIONS.items() if model.bulk)
@@ -198,9 +198,7 @@ def test_each_check_reads_what_it_declares_on_its_violations(rule: str, data: An
     violated = data.draw(violation_of(rule, dataset), label="violation")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        for name, content in render_files(violated.dataset).items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_bytes(content)
+        write_dataset(violated.dataset, root)
         config = dataclasses.replace(violated.dataset.config(), select=[rule])
         assert undeclared(guabao_rules.load(root), config) == {}
 

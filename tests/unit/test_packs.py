@@ -12,16 +12,8 @@ from guabao_rules.cli import main
 from guabao_rules.config import Config, ConfigError
 from guabao_rules.engine.core import assemble, catalogue, plan
 from guabao_rules.packs import Pack, PackError, RuleSpec, parse_pack, validate_rule
-from tests.helpers import EXAMPLES, RULE
-
-COUNT = (
-    "{kind: count, select: {collection: regions}, "
-    "checks: [{relation: {collection: pairings, via: target}, min: {param: limit}}]}"
-)
-
-
-def pack(constraint: str = COUNT, extra: str = "") -> bytes:
-    return (RULE.replace("CONSTRAINT", constraint) + extra).encode()
+from tests.helpers import COUNT, EXAMPLES
+from tests.helpers import rule_pack as pack
 
 
 def only_rule(data: bytes) -> RuleSpec:

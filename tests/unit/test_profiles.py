@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES, ROOT
+from helpers import EXAMPLES, ROOT, rule_pack
 
 from guabao_rules.config import Config
 from guabao_rules.engine.core import catalogue, plan, run
@@ -86,32 +86,10 @@ def test_a_profile_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
 # --- citing the policy text ------------------------------------------------------------
 
 
-PACK = """
-pack: {name: test, description: {zh: 测试, en: test}}
-rules:
-  - id: X001
-    name: test-rule
-    title: {zh: 标题, en: title}
-    message: {zh: 消息, en: message}
-    severity: error
-    subject: {zh: 县, en: county}
-    description: {zh: 说明, en: description}
-    rationale: {zh: 理由, en: rationale}
-    source: {clause: CLAUSE, quote: 引文}
-    constraint:
-      kind: count
-      select: {collection: regions}
-      checks: [{relation: {collection: pairings, via: target}, min: 1}]
-    examples:
-      fail: {data: "units: []", expect: [{subject: null}]}
-      pass: {data: "units: []"}
-"""
-
-
 @pytest.mark.parametrize("clause", ["(9)", "seed (一)", "一"])
 def test_a_seed_clause_must_be_a_section_of_the_seed(clause: str) -> None:
     with pytest.raises(PackError, match="no section"):
-        parse_pack(PACK.replace("CLAUSE", clause).encode(), "test.yaml")
+        parse_pack(rule_pack(clause=clause), "test.yaml")
 
 
 def _seed_sections(text: str) -> dict[str, str]:
