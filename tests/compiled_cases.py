@@ -309,3 +309,32 @@ households:
     + "".join(f'  - {{id: {h}, village: "533324205201", status: poor}}\n' for h in _AWAY)
 )
 """Library projects with and without targets and poor beneficiaries, some living elsewhere."""
+
+
+UNIT_LINKS = """\
+regions:
+  - {id: "533300", name: 怒江州, level: prefecture}
+  - {id: "533323", name: 福贡县, level: county, parent: "533300", tags: [deep_poverty]}
+  - {id: "533323101", name: 上帕镇, level: township, parent: "533323"}
+  - {id: "533323101201", name: 腊竹底村, level: village, parent: "533323101"}
+  - {id: "533324", name: 贡山县, level: county, parent: "533300"}
+units:
+  - {id: U-1, name: 财政厅, kind: provincial_unit}
+  - {id: U-2, name: 水利厅, kind: provincial_unit}
+  - {id: U-3, name: 交通厅, kind: provincial_unit}
+  - {id: U-4, name: 农业厅, kind: provincial_unit}
+leaders:
+  - {id: L-1, name: 甲, position: 副省长}
+pairings:
+  - {id: P-1, kind: county_link, helper: U-1, target: "533323", start: 2018-01-01}
+  - {id: P-2, kind: county_link, helper: U-1, target: "533323", start: 2019-01-01}
+  - {id: P-3, kind: county_link, helper: U-2, target: "533324", start: 2018-01-01}
+  - {id: P-4, kind: county_link, helper: U-3, target: "533323101201", start: 2018-01-01}
+  - {id: P-5, kind: county_link, helper: U-4, target: "533323", start: 2018-01-01, end: 2019-06-30}
+  - {id: P-6, kind: county_link, helper: L-1, target: "533323", start: 2018-01-01}
+  - {id: P-7, kind: village_package, helper: U-2, target: "533323101201", start: 2018-01-01}
+  - {id: P-8, kind: county_link, helper: U-9, target: "533323", start: 2018-01-01}
+  - {id: P-9, kind: county_link, helper: U-3, target: "533323", start: 2020-01-01}
+"""
+"""Q008: units linked to counties; only U-1 counts (a leader, a village, a county out of
+scope, a dangling helper, an ended and a future link do not)."""

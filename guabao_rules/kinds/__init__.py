@@ -71,6 +71,7 @@ KINDS: dict[str, Kind] = {
             "bounds on related records",
             count.compile_query,
             count.violations,
+            count.compile_applied,
         ),
         Kind(
             "presence",

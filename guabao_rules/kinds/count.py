@@ -15,7 +15,7 @@ from pydantic import Field
 
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
-from guabao_rules.kinds.query import Tables, bound_value, related_table, selected
+from guabao_rules.kinds.query import CompileError, Tables, bound_value, related_table, selected
 from guabao_rules.kinds.schema import Bilingual, Bound, Relation, Selector, Strict
 from guabao_rules.kinds.select import bound, related, select
 
@@ -108,6 +108,8 @@ def compile_query(
     """The subjects out of bounds, with one count column per check (``count_0``, …)."""
     import ibis
 
+    if constraint.select.dataset:
+        return _dataset_query(constraint, params, tables, as_of)
     subjects = selected(tables, constraint.select, params).select("subject")
     # One long table (key, check, n) for every check, pivoted: the subjects are
     # joined once, however many checks there are.
@@ -133,6 +135,50 @@ def compile_query(
     joined = subjects.left_join(pivot, subjects.subject == pivot.key)
     names = [f"count_{i}" for i in range(len(parts))]
     out = joined.select(joined.subject, **{name: ibis.coalesce(joined[name], 0) for name in names})
+    return _out_of_bounds(out, constraint, params)
+
+
+def _dataset_query(
+    constraint: CountConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Table:
+    """The dataset as the one subject (``subject`` null): each check counts every related record.
+
+    The checks' counts are one long table aggregated without groups, so the
+    row is there when nothing is related (every count 0).
+    """
+    import ibis
+
+    parts = []
+    for position, check in enumerate(constraint.checks):
+        relation = check.relation
+        if relation.via is not None:  # the dataset is referred to by no record
+            raise CompileError("a relation via a field of the dataset does not compile")
+        records = related_table(tables, relation, params, as_of, whole=True)
+        if relation.distinct is None:
+            counted = records.aggregate(n=records.count())
+        else:
+            counted = records.aggregate(n=records[relation.distinct].nunique())
+        parts.append(
+            counted.select(check=ibis.literal(position, "int64"), n=counted.n.cast("int64"))
+        )
+    long = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    out = long.aggregate(
+        subject=ibis.null("string"),
+        **{
+            f"count_{i}": ibis.coalesce(ibis.cases((long.check == i, long.n), else_=0).sum(), 0)
+            for i in range(len(parts))
+        },
+    )
+    return _out_of_bounds(out, constraint, params)
+
+
+def _out_of_bounds(
+    out: ir.Table, constraint: CountConstraint, params: Mapping[str, Any]
+) -> ir.Table:
+    """The rows of ``out`` (``subject, count_0, …``) with a count out of its check's bounds."""
+    import ibis
+
+    names = [f"count_{i}" for i in range(len(constraint.checks))]
     failing = []
     for name, check in zip(names, constraint.checks, strict=True):
         low, high = bound_value(check.min, params), bound_value(check.max, params)
@@ -146,6 +192,18 @@ def compile_query(
     for more in failing[1:]:
         condition = condition | more
     return out.filter(condition)
+
+
+def compile_applied(
+    constraint: CountConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
+) -> ir.Scalar:
+    """The number of subjects: the selector's rows, or one for the dataset."""
+    import ibis
+
+    del as_of
+    if constraint.select.dataset:
+        return ibis.literal(1, "int64")
+    return selected(tables, constraint.select, params).count()
 
 
 def violations(

@@ -273,16 +273,29 @@ def cycle_members(table: ir.Table, parent: str) -> ir.Table:
 
 
 def related_table(
-    tables: Tables, relation: Relation, params: Mapping[str, Any], as_of: date
+    tables: Tables,
+    relation: Relation,
+    params: Mapping[str, Any],
+    as_of: date,
+    *,
+    whole: bool = False,
 ) -> ir.Table:
-    """The records of a relation (``via`` a scalar reference), filtered; never self-referring."""
-    if relation.via is None or relation.through is not None:
+    """The records of a relation (``via`` a scalar reference), filtered; never self-referring.
+
+    With ``whole`` (the dataset as subject) a relation without ``via`` is every
+    record of its collection that meets its conditions, as
+    :func:`~guabao_rules.kinds.select.related` has it for the dataset.
+    """
+    if relation.through is not None or (relation.via is None and not whole):
         raise CompileError("only a relation via a reference field compiles")
     table = tables[relation.collection].view()  # a check may use the same table twice
-    if relation.via not in table.columns or table[relation.via].type().is_array():
+    if relation.via is not None and (
+        relation.via not in table.columns or table[relation.via].type().is_array()
+    ):
         raise CompileError(f"{relation.via!r} is not a scalar reference column")
     table = where_filter(table, relation.where, params)
-    table = table.filter(table[relation.via] != table.id)
+    if relation.via is not None:
+        table = table.filter(table[relation.via] != table.id)
     if relation.active:
         start_ok = (
             table.start.isnull() | (table.start <= as_of) if "start" in table.columns else True
@@ -290,9 +303,10 @@ def related_table(
         end_ok = table.end.isnull() | (table.end >= as_of) if "end" in table.columns else True
         table = table.filter(start_ok).filter(end_ok)
     for end in relation.ends:
-        if end.in_scope:
-            raise CompileError("an in_scope relation end does not compile")
         targets = where_filter(tables[end.collection].view(), end.where, params)
+        if end.in_scope:  # the target's county carries the scope tag (select.in_scope)
+            scope = in_scope_ids(tables, str(params.get("scope_tag") or "deep_poverty"))
+            targets = targets.semi_join(scope, targets.id == scope.id)
         targets = targets.select(_target="id")
         table = table.semi_join(targets, table[end.field] == targets._target)
     return table

@@ -12,7 +12,16 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from compiled_cases import DATES, LINEAGE, MONEY, PERFORMANCE, SPENDING, agree_exactly, rule_of
+from compiled_cases import (
+    DATES,
+    LINEAGE,
+    MONEY,
+    PERFORMANCE,
+    SPENDING,
+    UNIT_LINKS,
+    agree_exactly,
+    rule_of,
+)
 from helpers import EXAMPLES, SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,16 +97,25 @@ def test_spark_sums_and_lineage_agree_exactly(rule: str, name: str, spark: Spark
 
 @pytest.mark.parametrize(
     ("rule", "name"),
-    [("D005", "DATES"), ("T009", "SPENDING"), ("S501", "PERFORMANCE"), ("T006", "T006")],
+    [
+        ("D005", "DATES"),
+        ("T009", "SPENDING"),
+        ("S501", "PERFORMANCE"),
+        ("T006", "T006"),
+        ("Q008", "UNIT_LINKS"),
+    ],
 )
 def test_spark_query_forms_agree_exactly(rule: str, name: str, spark: SparkSettings) -> None:
-    """The registered checks' query forms and T006's nested path, on Spark's types and joins."""
+    """The registered checks' query forms, T006's nested path and Q008's count of the
+    dataset, on Spark's types and joins."""
+    params = {"total_units": 2} if rule == "Q008" else {}
     if name == "T006":
         (example,) = rule_of(rule).examples.fail
         data = example.data
     else:
-        data = {"DATES": DATES, "SPENDING": SPENDING, "PERFORMANCE": PERFORMANCE}[name]
-    assert agree_exactly(load_text(data), rule_of(rule), "spark", spark)
+        texts = {"DATES": DATES, "SPENDING": SPENDING, "PERFORMANCE": PERFORMANCE}
+        data = {**texts, "UNIT_LINKS": UNIT_LINKS}[name]
+    assert agree_exactly(load_text(data), rule_of(rule), "spark", spark, **params)
 
 
 def test_spark_spending_with_whole_percentages(spark: SparkSettings) -> None:

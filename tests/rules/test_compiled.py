@@ -25,6 +25,7 @@ from compiled_cases import (
     MONEY,
     PERFORMANCE,
     SPENDING,
+    UNIT_LINKS,
     agree_exactly,
     funds,
     rule_of,
@@ -49,7 +50,7 @@ from guabao_rules.testing import VIOLATIONS, render_files, violations
 ibis = pytest.importorskip("ibis")
 pa = pytest.importorskip("pyarrow")
 
-NOT_YET = {"Q008": "a dataset selector", "M006": "a distinct count"}
+NOT_YET = {"M006": "a distinct count"}
 NOT_YET |= {"M007": "a served term", "S101": "a nested path"}
 """Rules of a compiled kind using a shape the compiler does not take (the engine runs Python)."""
 
@@ -114,11 +115,11 @@ def test_the_compiled_kinds() -> None:
     kinds = {r.constraint.kind for r in COMPILED}
     assert {"count", "forbidden", "periodic", "compare", "sum", "lineage"} <= kinds
     assert {"reader", "reference"} <= kinds
-    # 12 counts, M004, D008, the periodic M001-M003, compare's M008, S301, T002, T007,
-    # T006, the sums T003, T004, T005, T010, S401, the lineage T008, the reader's D000,
-    # D001, D003, D006, D007, the reference kind's D002 and the query forms of the
-    # registered checks D005, T009 and S501
-    assert len(COMPILED) == 37
+    # 13 counts (Q008's subject the dataset), M004, D008, the periodic M001-M003,
+    # compare's M008, S301, T002, T007, T006, the sums T003, T004, T005, T010, S401,
+    # the lineage T008, the reader's D000, D001, D003, D006, D007, the reference
+    # kind's D002 and the query forms of the registered checks D005, T009 and S501
+    assert len(COMPILED) == 38
     assert {r.id for r in COMPILED if r.constraint.kind == "python"} == {"D005", "T009", "S501"}
     assert {r.id for r in COMPILED if r.constraint.kind in ("reader", "reference")} == {
         "D000",
@@ -666,3 +667,16 @@ def test_poverty_performance_agrees_on_every_kind_of_beneficiary() -> None:
     assert mixed.related == ("H-AWAY",) and mixed.field == ("performance", "beneficiaries")
     assert len(by_subject["PJ-MANY"].related) == 20
     assert "H-A22 (533324)" in by_subject["PJ-MANY"].args["problems"][0].en
+
+
+@pytest.mark.parametrize("total", [0, 1, 2, 36])
+def test_the_total_of_pairing_units_agrees(total: int) -> None:
+    """Q008's query: distinct units, active links, in-scope counties; a leader, a village,
+    a dangling helper, an ended and a future link are not counted (only U-1 is)."""
+    found = agree_exactly(load_text(UNIT_LINKS), rule_of("Q008"), total_units=total)
+    assert [(v.subject, v.args["count"]) for v in found] == ([] if total == 1 else [(None, 1)])
+
+
+def test_the_total_of_pairing_units_with_no_pairings_agrees() -> None:
+    found = agree_exactly(load_text("regions: []\n"), rule_of("Q008"), total_units=36)
+    assert [(v.subject, v.args["count"]) for v in found] == [(None, 0)]
