@@ -208,7 +208,7 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     if config.engine in QUERY_ENGINES and "bulk" not in options:
         from guabao_rules.columnar.reading import ColumnarTables
 
-        options["bulk"] = ColumnarTables()
+        options["bulk"] = ColumnarTables(duckdb=config.duckdb)
     return loader.load(
         paths if len(paths) > 1 else paths[0],
         exclude=config.exclude,

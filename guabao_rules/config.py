@@ -49,6 +49,33 @@ class SparkSettings:
     session: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class DuckDBSettings:
+    """The ``[duckdb]`` table: what the embedded DuckDB may use.
+
+    Attributes:
+        memory_limit: DuckDB's own memory limit (``"4GB"``); beyond it a join or
+            an aggregate spills to ``temp_directory``. None: DuckDB's default (80 %
+            of the machine's memory). The dataset's Arrow tables are not counted
+            in it: they are the process's, shared with DuckDB.
+        temp_directory: Where DuckDB spills. None: a fresh temporary folder,
+            removed after the check (never the working directory, DuckDB's own
+            default).
+    """
+
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+
+    def connection_config(self, spill: str) -> dict[str, str | bool | int | float | list[str]]:
+        """DuckDB's ``config`` for a connection (``spill``: the temporary folder made for it)."""
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "temp_directory": self.temp_directory or spill
+        }
+        if self.memory_limit is not None:
+            config["memory_limit"] = self.memory_limit
+        return config
+
+
 @dataclass(slots=True)
 class Config:
     """Settings for one check.
@@ -70,6 +97,7 @@ class Config:
         engine: ``auto``, ``python``, ``duckdb`` or ``spark``
             (:mod:`guabao_rules.columnar.engine`).
         spark: Where the ``spark`` engine runs.
+        duckdb: What the ``duckdb`` engine may use.
     """
 
     profile: str | None = None
@@ -85,6 +113,7 @@ class Config:
     path: Path | None = None
     engine: str = "auto"
     spark: SparkSettings = field(default_factory=SparkSettings)
+    duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
     origins: dict[str, str] = field(default_factory=dict)
     """Where settings came from when not from ``path`` (``{"as_of": "--as-of"}``)."""
     positions: PositionTree | None = None
@@ -155,6 +184,28 @@ class SparkTable(BaseModel):
     conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
+_MEMORY = re.compile(r"[0-9]+(\.[0-9]+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
+
+
+def _memory_size(value: str) -> str:
+    if not _MEMORY.fullmatch(value.strip()):
+        raise bilingual_error(
+            "memory_limit",
+            zh=f'应为内存大小,如 "4GB" 或 "512MiB",不是 {value!r}',
+            en=f'must be a size of memory such as "4GB" or "512MiB", not {value!r}',
+        )
+    return value.strip()
+
+
+class DuckDBTable(BaseModel):
+    """The ``[duckdb]`` table as written: ``memory_limit`` and ``temp_directory``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    memory_limit: Annotated[str, AfterValidator(_memory_size)] | None = None
+    temp_directory: str | None = None
+
+
 class Settings(BaseModel):
     """The settings of a configuration file, as written (the schema it is validated against)."""
 
@@ -173,6 +224,7 @@ class Settings(BaseModel):
     )
     engine: Literal["auto", "python", "duckdb", "spark"] = "auto"
     spark: SparkTable = Field(default_factory=SparkTable)
+    duckdb: DuckDBTable = Field(default_factory=DuckDBTable)
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -234,7 +286,18 @@ def from_mapping(
                 for key, value in settings.spark.conf.items()
             },
         ),
+        duckdb=DuckDBSettings(
+            memory_limit=settings.duckdb.memory_limit,
+            temp_directory=_relative_to(base, settings.duckdb.temp_directory),
+        ),
     )
+
+
+def _relative_to(base: Path | None, path: str | None) -> str | None:
+    """A path written in the config file: relative ones start at the file's folder."""
+    if path is None or base is None or Path(path).is_absolute():
+        return path
+    return str(base / path)
 
 
 def _toml_type(value: Any) -> Text:

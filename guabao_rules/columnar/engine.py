@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from guabao_rules.config import ENGINES, SparkSettings
+from guabao_rules.config import ENGINES, DuckDBSettings, SparkSettings
 from guabao_rules.diagnostics import BilingualError, Violation
 from guabao_rules.engine.causes import collections_read
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
@@ -98,8 +100,15 @@ def choose(engine: str, dataset: Dataset) -> str:
     return "python"
 
 
-def _backend(engine: str, spark: SparkSettings | None) -> Any:
-    """The ibis backend of a query engine."""
+def _duckdb(settings: DuckDBSettings, spill: str) -> Any:
+    """An embedded DuckDB that spills to ``spill``, within the memory it is given."""
+    import ibis
+
+    return ibis.duckdb.connect(**settings.connection_config(spill))
+
+
+def _backend(engine: str, spark: SparkSettings | None, duckdb: DuckDBSettings, spill: str) -> Any:
+    """The ibis backend of a query engine (``spill``: DuckDB's temporary folder)."""
     try:
         import ibis
     except ImportError:  # pragma: no cover - ibis is a dependency
@@ -109,7 +118,7 @@ def _backend(engine: str, spark: SparkSettings | None) -> Any:
             engine=engine,
         ) from None
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        return _duckdb(duckdb, spill)
     settings = spark or SparkSettings()
     session = settings.session
     if session is None:
@@ -155,13 +164,25 @@ class QueryEvaluator:
         as_queries: The rules that ran as queries.
     """
 
-    def __init__(self, dataset: Dataset, engine: str, spark: SparkSettings | None = None) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        engine: str,
+        spark: SparkSettings | None = None,
+        duckdb: DuckDBSettings | None = None,
+    ) -> None:
         self.dataset = dataset
         self.engine = engine
         self.in_python: list[str] = []
         self.as_queries: list[str] = []
+        # DuckDB's own default is ./.tmp: a check never writes into the folder it runs in.
+        self._spill = tempfile.mkdtemp(prefix="guabao-duckdb-") if engine == "duckdb" else None
         # Connect now: an engine that cannot start is a usage error before any rule runs.
-        self._con = _backend(engine, spark)
+        try:
+            self._con = _backend(engine, spark, duckdb or DuckDBSettings(), self._spill or "")
+        except BaseException:
+            self._remove_spill()
+            raise
         self._tables: dict[str, Any] | None = None
         self.out_of_range: dict[str, str] | None = None
         """What sent every rule to Python (zh, en): too large for a query's decimal."""
@@ -201,6 +222,12 @@ class QueryEvaluator:
             return
         with contextlib.suppress(Exception):  # already closed: nothing to free
             self._con.disconnect()
+        self._remove_spill()
+
+    def _remove_spill(self) -> None:
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
 
     def _register(self, name: str, table: pa.Table) -> Any:
         """An Arrow table as an ibis table of the backend.

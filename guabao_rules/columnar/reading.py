@@ -31,6 +31,8 @@ import csv
 import functools
 import itertools
 import re
+import shutil
+import tempfile
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -48,6 +50,7 @@ from guabao_rules.columnar.tables import (
     digits_column,
     table_of,
 )
+from guabao_rules.config import DuckDBSettings
 from guabao_rules.dataset import Dataset, LoadIssue, RecordEntry
 from guabao_rules.diagnostics import SourceRef
 from guabao_rules.models import (
@@ -633,7 +636,12 @@ def _read_groups(
     return done, failed
 
 
-def read_bulk(files: Iterable[TableFile], *, read_the_rest: bool = True) -> BulkRead:
+def read_bulk(
+    files: Iterable[TableFile],
+    *,
+    read_the_rest: bool = True,
+    duckdb_settings: DuckDBSettings | None = None,
+) -> BulkRead:
     """Read the bulk table files into Arrow tables and the Python reader's findings.
 
     Args:
@@ -641,6 +649,8 @@ def read_bulk(files: Iterable[TableFile], *, read_the_rest: bool = True) -> Bulk
             each a regular file the loader has vetted.
         read_the_rest: Read the files DuckDB cannot read with the Python
             reader too; False leaves them to the caller (``python_files``).
+        duckdb_settings: The memory DuckDB may use, and where it spills
+            (default: DuckDB's limit, a temporary folder).
 
     Returns:
         The tables, issues, invalid rows and personal data (:class:`BulkRead`).
@@ -668,7 +678,8 @@ def read_bulk(files: Iterable[TableFile], *, read_the_rest: bool = True) -> Bulk
         out = per_file[index] = FileRead(file, plan.columns, personal_possible=plan.personal)
         if plan.header_problems:
             out.header_issues = _header_issues(plan, data.decode("utf-8").removeprefix("\ufeff"))
-    con = duckdb.connect()
+    spill = tempfile.mkdtemp(prefix="guabao-duckdb-")  # never DuckDB's default, ./.tmp
+    con = duckdb.connect(config=(duckdb_settings or DuckDBSettings()).connection_config(spill))
     try:
         for collection, collection_plans in plans.items():
             model = COLLECTIONS[collection]
@@ -680,6 +691,7 @@ def read_bulk(files: Iterable[TableFile], *, read_the_rest: bool = True) -> Bulk
                 _split_group(result, group, table, model, checks, per_file, pieces, python)
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     for index in python:
         per_file.pop(index, None)
         pieces.pop(index, None)
@@ -1258,7 +1270,9 @@ class ColumnarTables:
     did it). ``materialised`` counts the rows made into records, by collection.
     """
 
-    def __init__(self, *, defer: bool = True) -> None:
+    def __init__(self, *, defer: bool = True, duckdb: DuckDBSettings | None = None) -> None:
+        self.duckdb = duckdb
+        """The memory DuckDB may use while reading, and where it spills."""
         self.read: BulkRead | None = None
         self.materialised: dict[str, int] = {}
         self.defer = defer
@@ -1296,6 +1310,7 @@ class ColumnarTables:
             self.read = read_bulk(
                 [TableFile(rel, path, collection, enc) for rel, path, collection, enc in files],
                 read_the_rest=False,
+                duckdb_settings=self.duckdb,
             )
             if self.defer:
                 self._deferring = self._deferrable(files)

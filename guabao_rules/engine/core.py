@@ -636,7 +636,9 @@ def evaluator_for(
     engine = choose(config.engine if config is not None else "auto", dataset)
     if engine == "python":
         return evaluate
-    return QueryEvaluator(dataset, engine, config.spark if config is not None else None)
+    if config is None:
+        return QueryEvaluator(dataset, engine)
+    return QueryEvaluator(dataset, engine, config.spark, config.duckdb)
 
 
 def rules_known() -> frozenset[str]:

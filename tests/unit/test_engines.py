@@ -40,11 +40,53 @@ def test_the_config_names_the_engine_and_spark() -> None:
         ({"spark": "local"}, "spark"),
         ({"spark": {"workers": 3}}, "workers"),
         ({"spark": {"conf": {"a": [1]}}}, "a"),
+        ({"duckdb": {"memory_limit": "lots"}}, "memory_limit.*4GB"),
+        ({"duckdb": {"memory_limit": 4}}, "memory_limit"),
+        ({"duckdb": {"threads": 4}}, "threads"),
     ],
 )
 def test_a_bad_engine_setting_is_a_config_error(table: dict[str, object], key: str) -> None:
     with pytest.raises(ConfigError, match=f"t.toml: .*{key}"):
         from_mapping(table, "t.toml")
+
+
+def test_the_duckdb_table_sets_its_memory_and_where_it_spills(tmp_path: Path) -> None:
+    config = from_mapping(
+        {"duckdb": {"memory_limit": "1.5GiB", "temp_directory": "spill"}}, "t.toml", base=tmp_path
+    )
+    assert config.duckdb.memory_limit == "1.5GiB"
+    assert config.duckdb.temp_directory == str(tmp_path / "spill")  # beside the config file
+    assert from_mapping({}, "t.toml").duckdb.memory_limit is None
+
+
+def test_duckdb_gets_its_memory_limit_and_spills_in_a_folder_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never DuckDB's default ./.tmp, in the folder the check runs in; removed after."""
+    pytest.importorskip("ibis")
+    import duckdb
+
+    from guabao_rules.config import Config, DuckDBSettings
+
+    monkeypatch.chdir(tmp_path)
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))
+    settings = DuckDBSettings(memory_limit="1GB")
+    evaluator = evaluator_for(load(EXAMPLES / "broken"), Config(engine="duckdb", duckdb=settings))
+    assert isinstance(evaluator, QueryEvaluator)
+    setting = "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    limit, spill = evaluator._con.con.execute(setting).fetchone()  # type: ignore[attr-defined]
+    (expected,) = duckdb.connect(config={"memory_limit": "1GB"}).execute(setting).fetchone()[:1]
+    assert limit == expected
+    assert Path(spill).parent == temporary
+    evaluator.close()
+    assert list(temporary.iterdir()) == []
+    # The command, reading the tables columnar too, leaves nothing behind.
+    args = ["check", str(EXAMPLES / "broken"), "--engine", "duckdb", "-q", "--as-of", "2019-12-31"]
+    assert main(args) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["temporary"]
+    assert list(temporary.iterdir()) == []
 
 
 def test_auto_keeps_a_small_dataset_on_python() -> None:
