@@ -9,6 +9,7 @@ the findings located in those files (see :func:`scope`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from guabao_rules.columnar.engine import auto_reads_columnar
 from guabao_rules.config import (
     ENGINES,
     Config,
@@ -205,7 +207,10 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     tables are read columnar (:class:`~guabao_rules.columnar.reading.ColumnarTables`).
     """
     paths = the_scope.load
-    if config.engine in QUERY_ENGINES and "bulk" not in options:
+    if "bulk" not in options and (
+        config.engine in QUERY_ENGINES
+        or (config.engine == "auto" and auto_reads_columnar(_table_bytes(paths)))
+    ):
         from guabao_rules.columnar.reading import ColumnarTables
 
         options["bulk"] = ColumnarTables(duckdb=config.duckdb)
@@ -216,6 +221,21 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
         max_file_mb=float(the_plan.params.get("max_file_mb") or 64),
         **options,
     )
+
+
+def _table_bytes(paths: Sequence[PathArg]) -> int:
+    """The bytes of the CSV tables under ``paths`` (``exclude`` not applied: an estimate)."""
+    total = 0
+    for path in paths:
+        found = Path(path)
+        if found.is_file():
+            files: Iterable[Path] = [found] if found.suffix == ".csv" else []
+        else:
+            files = found.rglob("*.csv")
+        for file in files:
+            with contextlib.suppress(OSError):
+                total += file.stat().st_size
+    return total
 
 
 def in_scope(file: str | None, only: frozenset[str]) -> bool:

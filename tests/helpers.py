@@ -166,7 +166,7 @@ def bulk_files(root: Path, encoding: str = "utf-8") -> list[Any]:
 def columnar_mismatches(files: list[Any]) -> list[str]:
     """How the columnar reader's result differs from the Python reader's on ``files`` (none: [])."""
     from guabao_rules.columnar.reading import read_bulk
-    from guabao_rules.columnar.tables import table_of
+    from guabao_rules.columnar.tables import decoded, table_of
     from guabao_rules.models import COLLECTIONS
     from guabao_rules.personal import scan_personal_data
     from guabao_rules.sources.csvsource import read_table
@@ -211,8 +211,9 @@ def columnar_mismatches(files: list[Any]) -> list[str]:
         out.append(f"invalid rows differ: {got_invalid[:3]} != {invalid[:3]}")
     for collection, table in result.tables.items():
         records = rows.get(collection, [])
-        expected = table_of(COLLECTIONS[collection], ((m, f) for m, f, _ in records))
-        got = table.drop_columns(
+        # Compared by value: each file's ``_file`` is a dictionary of its own.
+        expected = decoded(table_of(COLLECTIONS[collection], ((m, f) for m, f, _ in records)))
+        got = decoded(table).drop_columns(
             [n for n in table.column_names if n.startswith(("_row", "_text_"))]
         )
         if not got.equals(expected):

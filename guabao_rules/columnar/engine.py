@@ -7,7 +7,7 @@ tables of the collections, and turn the query's rows into the violations the
 Python evaluator yields; a rule whose kind (or whose use of it) does not
 compile yet is evaluated in Python on the same records, and is listed in
 :attr:`QueryEvaluator.in_python` (never skipped). ``auto`` takes ``duckdb``
-from :data:`AUTO_RECORDS` records, else ``python``.
+when the bulk tables come to :data:`AUTO_TABLE_BYTES`, else ``python``.
 
 duckdb, ibis and pyspark are imported only when a query engine runs.
 """
@@ -37,16 +37,21 @@ if TYPE_CHECKING:
     from guabao_rules.dataset import Dataset
     from guabao_rules.engine.context import RuleContext
 
-__all__ = ["AUTO_RECORDS", "ENGINES", "EngineError", "QueryEvaluator", "choose", "records_read"]
+__all__ = [
+    "AUTO_TABLE_BYTES",
+    "ENGINES",
+    "EngineError",
+    "QueryEvaluator",
+    "auto_reads_columnar",
+    "choose",
+    "records_read",
+]
 
-AUTO_RECORDS: int | None = None
-"""From this many records, ``auto`` runs the compiled rules on DuckDB; None: never.
+AUTO_TABLE_BYTES: int | None = 30 * 2**20
+"""From this many bytes of bulk tables (CSV), ``auto`` reads them columnar and runs DuckDB.
 
-None until a measurement shows the query engine ahead. The bulk rows now stay
-Arrow rows unless a rule evaluated in Python reads their collection (with
-every rule, only the pairings are made, for Q008), but ``duckdb`` still took
-1.2x the Python engine's time at 3.2x10^5 CSV records: the fixed cost of the
-compiled queries (docs/performance.md, "Bulk rows left as rows").
+Measured on the benchmark's province shape (docs/performance.md, "auto"):
+DUCKDB_CROSSOVER. None: ``auto`` always takes ``python``.
 """
 
 
@@ -87,15 +92,31 @@ class EngineError(BilingualError):
     """An engine that cannot run here (not installed, no Java): a usage error."""
 
 
+def auto_reads_columnar(table_bytes: int) -> bool:
+    """Whether ``auto`` reads bulk tables of this many bytes columnar (and then runs DuckDB).
+
+    Decided before reading, from the files' sizes: the columnar reader must
+    read the tables for DuckDB to be worth its start.
+    """
+    return (
+        AUTO_TABLE_BYTES is not None
+        and table_bytes >= AUTO_TABLE_BYTES
+        and importlib.util.find_spec("duckdb") is not None
+        and importlib.util.find_spec("ibis") is not None
+    )
+
+
 def choose(engine: str, dataset: Dataset) -> str:
-    """The engine that runs: ``engine`` itself, or what ``auto`` picks for this dataset."""
+    """The engine that runs: ``engine`` itself, or what ``auto`` picks for this dataset.
+
+    ``auto`` takes ``duckdb`` for a dataset whose bulk tables were read
+    columnar (:func:`auto_reads_columnar`, or a caller's ``bulk`` reader), else
+    ``python``.
+    """
     if engine != "auto":
         return engine
-    if (
-        AUTO_RECORDS is not None
-        and len(dataset) >= AUTO_RECORDS
-        and importlib.util.find_spec("duckdb") is not None
-    ):
+    read = getattr(getattr(dataset, "bulk", None), "read", None)
+    if read is not None and read.files and importlib.util.find_spec("ibis") is not None:
         return "duckdb"
     return "python"
 
@@ -239,11 +260,14 @@ class QueryEvaluator:
         """
         import ibis
 
+        from guabao_rules.columnar.tables import decoded
+
         if self.engine != "spark":
             return ibis.memtable(table)
         session = self._con._session
         view = f"guabao_{self._views}_{name.lstrip('_')}"
-        session.createDataFrame(table).createOrReplaceTempView(view)
+        frame = session.createDataFrame(decoded(table))  # Spark takes no dictionaries
+        frame.createOrReplaceTempView(view)
         return self._con.table(view)
 
     def _in_python(self, ctx: RuleContext) -> list[Violation]:

@@ -48,6 +48,7 @@ from guabao_rules.columnar.tables import (
     arrow_schema,
     columns_of,
     digits_column,
+    file_column,
     table_of,
 )
 from guabao_rules.config import DuckDBSettings
@@ -873,9 +874,7 @@ def _split_group(  # noqa: PLR0917 - one private call site
                     out.personal[row] = found
         ok_mask = mine.column("_ok").combine_chunks()
         piece = mine.filter(ok_mask).select(keep)
-        piece = piece.append_column(
-            "_file", pa.array([plan.file.rel] * piece.num_rows, pa.string())
-        )
+        piece = piece.append_column("_file", file_column(plan.file.rel, piece.num_rows))
         piece = piece.append_column("_ordinal", pa.array(np.zeros(piece.num_rows, np.int64)))
         piece = piece.append_column("_row", pa.array(row_number).filter(ok_mask))
         for name in texts:
@@ -1146,7 +1145,7 @@ class DeferredRows:
                         "id": table.column("id"),
                         "collection": pa.repeat(collection, n),
                         "valid": pa.repeat(True, n),
-                        "_file": pa.repeat(out.file.rel, n),
+                        "_file": file_column(out.file.rel, n),
                         "_line": line,
                         "_column": pa.repeat(1, n).cast(pa.int64()),
                         "_cell": pa.nulls(n, pa.string()),

@@ -7,16 +7,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES
+from helpers import EXAMPLES, bench_generator
 
 from guabao_rules.cli import main
-from guabao_rules.columnar.engine import AUTO_RECORDS, QueryEvaluator, choose
+from guabao_rules.columnar.engine import (
+    AUTO_TABLE_BYTES,
+    QueryEvaluator,
+    auto_reads_columnar,
+    choose,
+)
 from guabao_rules.columnar.tables import arrow_schema, columns_of
 from guabao_rules.config import ConfigError, from_mapping
 from guabao_rules.engine.core import evaluator_for
 from guabao_rules.kinds import evaluate
 from guabao_rules.models import Pairing, Project, Report
-from guabao_rules.sources.loader import load, load_text
+from guabao_rules.sources.loader import load
 
 
 def test_the_config_names_the_engine_and_spark() -> None:
@@ -91,17 +96,33 @@ def test_duckdb_gets_its_memory_limit_and_spills_in_a_folder_of_its_own(
 
 def test_auto_keeps_a_small_dataset_on_python() -> None:
     dataset = load(EXAMPLES / "yunnan-sanqu-sanzhou")
-    assert AUTO_RECORDS is None or len(dataset.entries) < AUTO_RECORDS
+    tables = sum(p.stat().st_size for p in (EXAMPLES / "yunnan-sanqu-sanzhou").rglob("*.csv"))
+    assert AUTO_TABLE_BYTES is None or tables < AUTO_TABLE_BYTES
+    assert not auto_reads_columnar(tables)
     assert choose("auto", dataset) == "python"
     assert choose("duckdb", dataset) == "duckdb"
     assert evaluator_for(dataset, None) is evaluate
 
 
-def test_auto_takes_duckdb_for_a_large_dataset(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("duckdb")
-    dataset = load_text("units: []")
-    monkeypatch.setattr("guabao_rules.columnar.engine.AUTO_RECORDS", 0)
-    assert choose("auto", dataset) == "duckdb"
+def test_auto_takes_duckdb_when_the_tables_are_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decided before reading, from the tables' bytes: read columnar, then run on DuckDB."""
+    pytest.importorskip("ibis")
+    generate = bench_generator()
+    generate.generate(generate.Shape(villages=2), tmp_path, form="csv")
+    tables = sum(p.stat().st_size for p in tmp_path.rglob("*.csv"))
+    monkeypatch.setattr("guabao_rules.columnar.engine.AUTO_TABLE_BYTES", tables)
+    assert auto_reads_columnar(tables) and not auto_reads_columnar(tables - 1)
+    args = ["check", str(tmp_path), "--format", "json"]
+    assert main([*args, "--engine", "python"]) == 1
+    python = capsys.readouterr().out
+    assert main(args) == 1  # engine = "auto"
+    assert capsys.readouterr().out == python
+    assert main([*args[:-2], "--statistics"]) == 1
+    assert "engine duckdb:" in capsys.readouterr().out
+    monkeypatch.setattr("guabao_rules.columnar.engine.AUTO_TABLE_BYTES", None)
+    assert not auto_reads_columnar(10**12)
 
 
 def test_the_query_engine_lists_the_rules_it_ran_in_python() -> None:
