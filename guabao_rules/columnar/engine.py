@@ -47,11 +47,15 @@ __all__ = [
     "records_read",
 ]
 
-AUTO_TABLE_BYTES: int | None = 30 * 2**20
-"""From this many bytes of bulk tables (CSV), ``auto`` reads them columnar and runs DuckDB.
+AUTO_TABLE_BYTES: int | None = 25 * 10**6
+"""From this many bytes of bulk CSV tables, ``auto`` reads them columnar and runs DuckDB.
 
-Measured on the benchmark's province shape (docs/performance.md, "auto"):
-DUCKDB_CROSSOVER. None: ``auto`` always takes ``python``.
+Measured on the benchmark's province shape (bench/engines.py, 3 December 2026,
+docs/performance.md): 10^5 records (9.2 MB of tables) python 4.7 s / 271 MiB,
+duckdb 9.0 s / 368 MiB; 3.2x10^5 (29.4 MB) 13.5 s / 773 MiB against
+12.5 s / 555 MiB; 10^6 (91.8 MB) 40.6 s / 2.3 GiB against 22.0 s / 1.1 GiB.
+The engines cross near 3x10^5 records, where DuckDB already holds less
+memory. None: ``auto`` always takes ``python``.
 """
 
 
