@@ -209,7 +209,7 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     paths = the_scope.load
     if "bulk" not in options and (
         config.engine in QUERY_ENGINES
-        or (config.engine == "auto" and auto_reads_columnar(_table_bytes(paths)))
+        or (config.engine == "auto" and auto_reads_columnar(_table_bytes(paths, config.exclude)))
     ):
         from guabao_rules.columnar.reading import ColumnarTables
 
@@ -223,18 +223,16 @@ def load_for(config: Config, the_plan: Plan, the_scope: Scope, **options: Any) -
     )
 
 
-def _table_bytes(paths: Sequence[PathArg]) -> int:
-    """The bytes of the CSV tables under ``paths`` (``exclude`` not applied: an estimate)."""
+def _table_bytes(paths: Sequence[PathArg], exclude: Sequence[str]) -> int:
+    """The bytes of the CSV tables the loader will read under ``paths`` (its own walk)."""
     total = 0
     for path in paths:
         found = Path(path)
-        if found.is_file():
-            files: Iterable[Path] = [found] if found.suffix == ".csv" else []
-        else:
-            files = found.rglob("*.csv")
+        files = [found] if found.is_file() else loader.discover(found, exclude)
         for file in files:
-            with contextlib.suppress(OSError):
-                total += file.stat().st_size
+            if file.suffix == ".csv":
+                with contextlib.suppress(OSError):
+                    total += file.stat().st_size
     return total
 
 
