@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -617,7 +617,7 @@ def _read_groups(
         groups.setdefault((plan.columns, plan.skip), []).append(plan)
     done: list[tuple[list[_Plan], pa.Table]] = []
     failed: list[_Plan] = []
-    pending = list(groups.values())
+    pending = [chunk for group in groups.values() for chunk in _chunks(group)]
     while pending:
         group = pending.pop(0)
         enum = f"_files_{next(_SERIAL)}"
@@ -635,6 +635,33 @@ def _read_groups(
             table = table.read_all()
         done.append((group, table))
     return done, failed
+
+
+READ_CHUNK_BYTES: Final = 64 * 2**20
+"""At most this many bytes of files in one query of the reader (one file may be more).
+
+A province's reports are 6.8x10^6 rows in 129 files with one header: read as
+one query, its whole result and the pieces cut from it were in memory at
+once, three times what the rows keep.
+"""
+
+
+def _chunks(group: list[_Plan]) -> Iterator[list[_Plan]]:
+    """The files of a group in runs of at most :data:`READ_CHUNK_BYTES`, in order."""
+    chunk: list[_Plan] = []
+    size = 0
+    for plan in group:
+        try:
+            grows = plan.file.path.stat().st_size
+        except OSError:
+            grows = 0
+        if chunk and size + grows > READ_CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(plan)
+        size += grows
+    if chunk:
+        yield chunk
 
 
 def read_bulk(

@@ -142,6 +142,23 @@ def test_edge_cases_read_alike(name: str, tmp_path: Path) -> None:
     assert columnar_mismatches(bulk_files(_write(tmp_path, CASES[name]))) == []
 
 
+@pytest.mark.parametrize("name", ["folders of parts", "bad values", "clean"])
+def test_files_read_a_few_at_a_time_read_alike(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files of one header read in runs of a bounded size (each file alone here): the same."""
+    monkeypatch.setattr("guabao_rules.columnar.reading.READ_CHUNK_BYTES", 1)
+    assert columnar_mismatches(bulk_files(_write(tmp_path, CASES[name]))) == []
+    root = _write(
+        tmp_path / "more",
+        {
+            f"reports/{n}.csv": CASES["folders of parts"]["reports/a.csv"].replace("R-1", f"R-{n}")
+            for n in range(5)
+        },
+    )
+    assert columnar_mismatches(bulk_files(root)) == []
+
+
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
 def test_an_encoding_setting_reads_alike(encoding: str, tmp_path: Path) -> None:
     files = {
