@@ -338,6 +338,8 @@ def check_path(
     try:
         waivers = read_waivers(dataset.root, rules_known())
         report = run(dataset, the_plan, waivers, progress, evaluator)
+    except EngineError as error:  # out of memory: a setting to change
+        raise ConfigError(text=error.text) from None
     finally:
         close = getattr(evaluator, "close", None)  # a query engine's tables
         if close is not None:

@@ -331,6 +331,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(text=error.text) from None
         try:
             report = run(dataset, the_plan, waivers, progress.rule if progress else None, evaluator)
+        except EngineError as error:  # out of memory: a setting to change, not a crash
+            raise UsageError(text=error.text) from None
         finally:
             close = getattr(evaluator, "close", None)  # a query engine's tables
             if close is not None:

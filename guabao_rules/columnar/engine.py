@@ -25,7 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from guabao_rules.config import ENGINES, DuckDBSettings, SparkSettings
-from guabao_rules.diagnostics import BilingualError, Violation
+from guabao_rules.diagnostics import BilingualError, Text, Violation
 from guabao_rules.engine.causes import collections_read
 from guabao_rules.kinds import KINDS, compile_rule, evaluate, violations_of_rows
 from guabao_rules.kinds.python import EVERY_COLLECTION, READS
@@ -200,11 +200,12 @@ class QueryEvaluator:
         self.engine = engine
         self.in_python: list[str] = []
         self.as_queries: list[str] = []
+        self._duckdb = duckdb or DuckDBSettings()
         # DuckDB's own default is ./.tmp: a check never writes into the folder it runs in.
         self._spill = tempfile.mkdtemp(prefix="guabao-duckdb-") if engine == "duckdb" else None
         # Connect now: an engine that cannot start is a usage error before any rule runs.
         try:
-            self._con = _backend(engine, spark, duckdb or DuckDBSettings(), self._spill or "")
+            self._con = _backend(engine, spark, self._duckdb, self._spill or "")
         except BaseException:
             self._remove_spill()
             raise
@@ -274,6 +275,26 @@ class QueryEvaluator:
         frame.createOrReplaceTempView(view)
         return self._con.table(view)
 
+    @contextlib.contextmanager
+    def _within_memory(self) -> Iterator[None]:
+        """DuckDB out of the memory it may use, as an :class:`EngineError` (one line, exit 2)."""
+        try:
+            yield
+        except Exception as error:
+            # duckdb.OutOfMemoryException, or Arrow's OSError when it struck mid-stream.
+            if "Out of Memory Error" not in str(error):
+                raise
+            limit = self._duckdb.memory_limit
+            raise EngineError(
+                zh="DuckDB 内存不足({limit}):请调高 guabao-rules.toml 的 [duckdb] memory_limit,"
+                "或在内存更大的机器上检查",
+                en="DuckDB ran out of memory ({limit}): raise [duckdb] memory_limit in "
+                "guabao-rules.toml, or check on a machine with more memory",
+                limit=Text(zh=f"memory_limit = {limit}", en=f"memory_limit = {limit}")
+                if limit
+                else Text(zh="DuckDB 的默认上限", en="DuckDB's default limit"),
+            ) from None
+
     def _in_python(self, ctx: RuleContext) -> list[Violation]:
         """The rule evaluated in Python, after the deferred rows it reads are made records."""
         rule = ctx.rule
@@ -297,13 +318,13 @@ class QueryEvaluator:
         try:
             # Compiling may run a query too (the members of fund cycles): the same
             # libraries' warnings as the queries below.
-            with _quiet_libraries():
+            with _quiet_libraries(), self._within_memory():
                 query = compile_rule(rule, ctx.params, tables, ctx.as_of)
                 applied = _applied_query(rule, ctx.params, tables, ctx.as_of)
         except CompileError:
             return self._in_python(ctx)
         self.as_queries.append(rule.id)
-        with _quiet_libraries():
+        with _quiet_libraries(), self._within_memory():
             rows = con.to_pyarrow(query).to_pylist()
             ctx.applied += int(con.to_pyarrow(applied).as_py())  # Arrow, never pandas
             source = QuerySource(tables, con.to_pyarrow)

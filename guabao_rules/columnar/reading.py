@@ -625,14 +625,14 @@ def _read_groups(
         con.execute(f"CREATE TYPE {enum} AS ENUM ({names})")
         try:
             table = con.sql(_group_sql(group, checks, enum)).arrow()
-        except duckdb.Error:
+            if hasattr(table, "read_all"):  # a stream: DuckDB may fail while it is read
+                table = table.read_all()
+        except (duckdb.Error, OSError):  # OSError: Arrow's word for DuckDB's failure mid-stream
             if len(group) == 1:
                 failed.extend(group)
             else:  # one file broke the read: read each alone
                 pending[:0] = [[p] for p in group]
             continue
-        if hasattr(table, "read_all"):
-            table = table.read_all()
         done.append((group, table))
     return done, failed
 

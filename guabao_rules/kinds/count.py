@@ -121,7 +121,7 @@ def compile_query(
         if relation.distinct is None:
             counted = records.group_by(key).aggregate(n=records.count())
         else:
-            counted = records.group_by(key).aggregate(n=records[relation.distinct].nunique())
+            counted = records.group_by(key).aggregate(n=_distinct(records, relation.distinct))
         parts.append(
             counted.select("key", check=ibis.literal(position, "int64"), n=counted.n.cast("int64"))
         )
@@ -136,6 +136,14 @@ def compile_query(
     names = [f"count_{i}" for i in range(len(parts))]
     out = joined.select(joined.subject, **{name: ibis.coalesce(joined[name], 0) for name in names})
     return _out_of_bounds(out, constraint, params)
+
+
+def _distinct(records: ir.Table, field: str) -> ir.IntegerScalar:
+    """The number of distinct values of ``field``, null one of them (as :func:`count_related`)."""
+    import ibis
+
+    column = records[field]
+    return column.nunique() + ibis.ifelse(column.isnull().any(), 1, 0)
 
 
 def _dataset_query(
@@ -157,7 +165,7 @@ def _dataset_query(
         if relation.distinct is None:
             counted = records.aggregate(n=records.count())
         else:
-            counted = records.aggregate(n=records[relation.distinct].nunique())
+            counted = records.aggregate(n=_distinct(records, relation.distinct))
         parts.append(
             counted.select(check=ibis.literal(position, "int64"), n=counted.n.cast("int64"))
         )

@@ -680,3 +680,27 @@ def test_the_total_of_pairing_units_agrees(total: int) -> None:
 def test_the_total_of_pairing_units_with_no_pairings_agrees() -> None:
     found = agree_exactly(load_text("regions: []\n"), rule_of("Q008"), total_units=36)
     assert [(v.subject, v.args["count"]) for v in found] == [(None, 0)]
+
+
+@pytest.mark.parametrize("selector", ["dataset", "county"])
+def test_a_distinct_count_counts_a_missing_value_once(selector: str) -> None:
+    """Python counts the distinct values of a field with None among them; so does the query."""
+    rule = rule_of("Q008")
+    relation = rule.constraint.checks[0].relation.model_copy(update={"distinct": "end"})
+    if selector == "county":  # the same count for each county the pairings target
+        relation = relation.model_copy(update={"via": "target", "ends": relation.ends[:1]})
+        select = rule.constraint.select.model_copy(
+            update={"dataset": False, "collection": "regions", "where": {"level": "county"}}
+        )
+    else:
+        select = rule.constraint.select
+    check = rule.constraint.checks[0].model_copy(update={"relation": relation})
+    constraint = rule.constraint.model_copy(update={"checks": [check], "select": select})
+    changed = rule.model_copy(update={"constraint": constraint})
+    data = UNIT_LINKS.replace(
+        'helper: U-1, target: "533323", start: 2019-01-01}',
+        'helper: U-1, target: "533323", start: 2019-01-01, end: 2020-12-31}',
+    )
+    assert "end: 2020-12-31" in data
+    found = agree_exactly(load_text(data), changed, total_units=5)
+    assert [v.args["count"] for v in found][:1] == [2]  # 2020-12-31, and no end

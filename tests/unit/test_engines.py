@@ -94,6 +94,24 @@ def test_duckdb_gets_its_memory_limit_and_spills_in_a_folder_of_its_own(
     assert list(temporary.iterdir()) == []
 
 
+def test_duckdb_out_of_its_memory_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("ibis")
+    generate = bench_generator()
+    generate.generate(generate.Shape(villages=8), tmp_path, form="csv")
+    with (tmp_path / "guabao-rules.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[duckdb]\nmemory_limit = "2MB"\n')
+    assert main(["check", str(tmp_path), "--engine", "duckdb", "--lang", "en"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert "DuckDB ran out of memory (memory_limit = 2MB): raise [duckdb] memory_limit" in (
+        captured.err
+    )
+    assert "Traceback" not in captured.err and "internal error" not in captured.err
+
+
 def test_auto_keeps_a_small_dataset_on_python() -> None:
     dataset = load(EXAMPLES / "yunnan-sanqu-sanzhou")
     tables = sum(p.stat().st_size for p in (EXAMPLES / "yunnan-sanqu-sanzhou").rglob("*.csv"))
