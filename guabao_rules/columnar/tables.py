@@ -275,8 +275,9 @@ def _value_fields(kinds: Mapping[str, ColumnType]) -> list[pa.Field]:
 def file_type() -> pa.DataType:
     """The type of every ``_file`` column: each file's path once, not once a row.
 
-    A province's rows name 1,810 files: as plain strings the paths took a
-    quarter of the bulk tables' memory. DuckDB and ibis read the column as text.
+    A province's rows name 1,810 files: as plain strings the paths took about
+    a fifth of the bulk tables' memory (152 -> 124 MiB at 10^6 records).
+    DuckDB and ibis read the column as text.
     """
     import pyarrow as pa
 
