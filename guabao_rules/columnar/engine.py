@@ -287,9 +287,9 @@ class QueryEvaluator:
             limit = self._duckdb.memory_limit
             raise EngineError(
                 zh="DuckDB 内存不足({limit}):请调高 guabao-rules.toml 的 [duckdb] memory_limit,"
-                "或在内存更大的机器上检查",
+                "或在内存更大的机器上检查,或用 --engine python",
                 en="DuckDB ran out of memory ({limit}): raise [duckdb] memory_limit in "
-                "guabao-rules.toml, or check on a machine with more memory",
+                "guabao-rules.toml, check on a machine with more memory, or use --engine python",
                 limit=Text(zh=f"memory_limit = {limit}", en=f"memory_limit = {limit}")
                 if limit
                 else Text(zh="DuckDB 的默认上限", en="DuckDB's default limit"),
