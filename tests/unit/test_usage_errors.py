@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, bench_generator
 from helpers import RULE as PACK_RULE
 
 from guabao_rules import diagnostics
@@ -180,6 +180,16 @@ def _config(tmp: Path, text: str, name: str = "guabao-rules.toml") -> list[str]:
     return ["check", str(root)]
 
 
+def _out_of_memory(tmp: Path) -> list[str]:
+    """Bulk tables DuckDB cannot check within the memory the config gives it."""
+    generate = bench_generator()
+    root = tmp / "tables"
+    generate.generate(generate.Shape(villages=8), root, form="csv")
+    with (root / "guabao-rules.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[duckdb]\nmemory_limit = "2MB"\n')
+    return ["check", str(root), "--engine", "duckdb"]
+
+
 def _config_bytes(tmp: Path, data: bytes) -> list[str]:
     root = _data(tmp)
     (root / "guabao-rules.toml").write_bytes(data)
@@ -279,6 +289,7 @@ CASES = [
     Case("no-data", lambda t, m: ["check", str((t / "empty").mkdir() or t / "empty")]),
     Case("no-pyspark", lambda t, m: (_no_module(m, "pyspark"), _check(t, "--engine", "spark"))[1]),
     Case("no-ibis", lambda t, m: (_no_module(m, "ibis"), _check(t, "--engine", "duckdb"))[1]),
+    Case("duckdb-memory", lambda t, m: _out_of_memory(t)),
     Case("unknown-rule", lambda t, m: ["explain", "X999"]),
     Case("schema-not-dir", lambda t, m: ["schema", "-o", str(_data(t) / "regions.yaml")], False),
     Case("schema-cannot", lambda t, m: ["schema", "-o", "/proc/guabao-rules"], flag=False),
