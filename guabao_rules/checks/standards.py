@@ -16,7 +16,7 @@ from typing import Any
 from guabao_rules.diagnostics import Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.kinds.python import CheckQuery, register, register_query
-from guabao_rules.kinds.query import CompileError, Tables
+from guabao_rules.kinds.query import CompileError, Tables, unnest_positions
 from guabao_rules.kinds.select import RELATED_CAP
 from guabao_rules.models import (
     Announcement,
@@ -209,7 +209,7 @@ def _performance_query(params: Mapping[str, Any], tables: Tables, as_of: date) -
     counties = regions.filter(regions.level == "county").select(_in=regions.id)
     placed = projects.join(counties, projects._county == counties._in)
     listed = placed.select(_owner=placed._id, _home=placed._county, _household=placed._listed)
-    listed = listed.unnest("_household", offset="_position")
+    listed = unnest_positions(listed, "_household", "_position")
     listed = listed.filter(listed._household.notnull())
     listed = listed.group_by(["_owner", "_home", "_household"]).aggregate(
         _position=listed._position.cast("int64").min()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from guabao_rules.diagnostics import SourceRef, Text, Violation
 from guabao_rules.engine.context import RuleContext
 from guabao_rules.i18n import field_name
-from guabao_rules.kinds.query import Tables, collection_ranks, first_records
+from guabao_rules.kinds.query import Tables, collection_ranks, repeated_ids, valid_records
 from guabao_rules.kinds.schema import Strict
 from guabao_rules.sources.positions import Key, Mark
 
@@ -112,7 +112,8 @@ def compile_query(
     finding = constraint.finding
     if finding == "duplicate-id":
         ids = tables["_ids"]
-        ids = ids.filter(ids.id.notnull())
+        repeated = repeated_ids(tables)  # few: numbered one by one, not every id read
+        ids = ids.semi_join(repeated, ids.id == repeated._d_id)
         by_id = ibis.window(group_by=ids.id)
         numbered = ids.mutate(
             _n=ibis.row_number().over(group_by=ids.id, order_by=ids._seq),
@@ -141,8 +142,7 @@ def compile_applied(
     """What the rule counts as looked at: every file, every record, or every valid record."""
     del params, as_of
     if constraint.finding == "personal-data":
-        firsts = first_records(tables)
-        return firsts.filter(firsts.valid).count()
+        return valid_records(tables)
     _code, per_file = LOADER_CODES[constraint.finding]
     return tables["_files" if per_file else "_ids"].count()
 

@@ -7,8 +7,12 @@ each once. A record with bad references is one violation naming each.
 Compiled (:func:`compile_query`), every reference column of every table
 (:data:`REFERENCE_FIELDS`: the ``To`` fields of each collection, and a
 pairing's two ends by its kind; list columns unnested with their positions)
-becomes one long table of ``(record, field, position, value)``, joined once
-to the first record of each id (``_ids``, so bulk tables and organisation
+becomes one long table of ``(record, field, position, value)``. A value
+that is the id of a valid record of a collection the field may name (of
+its level or unit kinds), and of no other record read, is good: nearly all
+are, and the anti-join that finds the rest builds no larger table than its
+targets' ids. Those rest (and every reference to a repeated id) are joined
+to the first record of their ids (``_ids``, so bulk tables and organisation
 point at each other in both directions and an invalid target still
 resolves), to the regions' levels and to the units' kinds; the rows whose
 reason is set are the bad references. A project's village is walked up the
@@ -31,11 +35,15 @@ from guabao_rules.engine.context import RuleContext
 from guabao_rules.graph import BadReference, Index
 from guabao_rules.i18n import field_name
 from guabao_rules.kinds.query import (
+    RECORD_IDS,
     CompileError,
     QuerySource,
     Tables,
     collection_ranks,
     first_records,
+    repeated_ids,
+    unnest_positions,
+    valid_records,
 )
 from guabao_rules.kinds.schema import Strict
 from guabao_rules.models import COLLECTIONS, LEVELS, PAIRING_ENDS, REFERENCES, Pairing, RefSpec
@@ -174,8 +182,7 @@ def _values(tables: Tables, number: int, collection: str, kind: str | None) -> i
         _within=table[spec.within] if spec.within else ibis.null("string"),
     )
     if spec.many:
-        rows = rows.unnest("_value", offset="_position")
-        rows = rows.mutate(_position=rows._position.cast("int64"))
+        rows = unnest_positions(rows, "_value", "_position")
     else:
         rows = rows.mutate(_position=ibis.literal(0, "int64"))
     rows = rows.filter(rows._value.notnull())
@@ -227,6 +234,73 @@ def county_of_regions(tables: Tables) -> ir.Table:
     return walk.select(_c_id=walk._i0, _c_county=ibis.cases(*branches, else_=nothing))
 
 
+def _target_ids(tables: Tables, spec: RefSpec) -> ir.Table:
+    """The valid records a reference of ``spec`` may name: its targets, of its level or kinds."""
+    import ibis
+
+    parts = []
+    for target in spec.targets:
+        table = tables[target]
+        if target == "regions" and spec.level:
+            table = table.filter(table.level == spec.level)
+        if target == "units" and spec.unit_kinds:
+            table = table.filter(table.kind.isin(list(spec.unit_kinds)))
+        parts.append(table.select(_g_id=table.id))
+    return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+
+def _suspects(tables: Tables) -> ir.Table:
+    """The references that may be bad: those not naming a valid target whose id is its own.
+
+    A reference to a valid record of a collection it may name, of the level
+    or kinds it asks, resolves there with no problem when no other record
+    has that id (the record is then the first of its id). Those are nearly
+    all, and each is found in its targets' tables (the largest is the
+    households), so no table of every id read is built; the rest, and the
+    references to a repeated id, are resolved against the first records.
+    Each field's values are read once (a table read twice would be held
+    whole in memory between the two).
+    """
+    import ibis
+
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for number, (_c, _k, spec) in enumerate(REFERENCE_FIELDS):
+        groups.setdefault((spec.targets, spec.level, spec.unit_kinds), []).append(number)
+    parts = []
+    for numbers in groups.values():
+        rows = ibis.union(
+            *(_values(tables, n, *REFERENCE_FIELDS[n][:2]) for n in numbers), distinct=False
+        )
+        good = _target_ids(tables, REFERENCE_FIELDS[numbers[0]][2])
+        # Left joins, not `NOT IN` in a disjunction, which Spark runs as a
+        # nested loop. Each right side holds an id once: no row is repeated.
+        rows = rows.left_join(good, rows._value == good._g_id)
+        parts.append(rows.mutate(_good=rows._g_id.notnull()).drop("_g_id"))
+    every = ibis.union(*parts, distinct=False)
+    repeated = repeated_ids(tables)
+    every = every.left_join(repeated, every._value == repeated._d_id)  # once: a join's
+    # right side is not shared between joins, and the ids read would be counted again
+    suspects = every.filter(~every._good | every._d_id.notnull())
+    return suspects.drop("_good", "_d_id")
+
+
+def _with_first_records(tables: Tables, suspects: ir.Table) -> ir.Table:
+    """Each suspect with the first record of its value: ``_t_collection, _t_valid`` (null: none).
+
+    The suspects are few and read once (a table read twice is computed twice):
+    joined to every record of their ids, then each keeps its value's first.
+    """
+    ids = tables[RECORD_IDS]
+    ids = ids.select(
+        _t_id=ids.id, _t_collection=ids.collection, _t_valid=ids.valid, _t_seq=ids._seq
+    )
+    joined = suspects.left_join(ids, suspects._value == ids._t_id)
+    return joined.group_by(list(suspects.columns)).aggregate(
+        _t_collection=joined._t_collection.argmin(joined._t_seq),
+        _t_valid=joined._t_valid.argmin(joined._t_seq),
+    )
+
+
 def compile_query(
     constraint: ReferenceConstraint, params: Mapping[str, Any], tables: Tables, as_of: date
 ) -> ir.Table:
@@ -239,15 +313,10 @@ def compile_query(
     import ibis
 
     del constraint, params, as_of  # every reference of every record, always
-    long = ibis.union(
-        *(_values(tables, n, c, k) for n, (c, k, _s) in enumerate(REFERENCE_FIELDS)),
-        distinct=False,
-    )
-    firsts = first_records(tables)
-    firsts = firsts.select(_t_id=firsts.id, _t_collection=firsts.collection, _t_valid=firsts.valid)
+    suspects = _suspects(tables)
     levels = tables["regions"].select(_r_id="id", _r_level="level")
     kinds = tables["units"].select(_u_id="id", _u_kind="kind")
-    resolved = long.left_join(firsts, long._value == firsts._t_id)
+    resolved = _with_first_records(tables, suspects)
     resolved = resolved.left_join(levels, resolved._value == levels._r_id)
     resolved = resolved.left_join(kinds, resolved._value == kinds._u_id)
     collection, valid = resolved._t_collection, resolved._t_valid
@@ -317,8 +386,7 @@ def compile_applied(
 ) -> ir.Scalar:
     """The records whose references are looked at: the valid first record of each id."""
     del constraint, params, as_of
-    firsts = first_records(tables)
-    return firsts.filter(firsts.valid).count()
+    return valid_records(tables)
 
 
 def _expected(spec: RefSpec, reason: str, row_expected: str | None) -> str:
