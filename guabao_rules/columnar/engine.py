@@ -399,13 +399,16 @@ def _ranked(rank: Mapping[str | None, int], last: int) -> Any:
 
 def _table_rank(table: Any, subjects: list[str | None]) -> dict[str | None, int]:
     """The places of these ids among a deferred collection's rows (the index's order)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     wanted = [s for s in dict.fromkeys(subjects) if s is not None]
-    places = pc.index_in(pa.array(wanted, pa.string()), value_set=table.column("id"))
-    return {
-        subject: place
-        for subject, place in zip(wanted, places.to_pylist(), strict=True)
-        if place is not None
-    }
+    # The few ids hashed, the column scanned: a hash of every row's id cost more.
+    found = pc.index_in(table.column("id"), value_set=pa.array(wanted, pa.string()))
+    hit = found.is_valid()
+    rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    rank: dict[str | None, int] = {}
+    for which, row in zip(pc.filter(found, hit).to_pylist(), rows.tolist(), strict=True):
+        rank.setdefault(wanted[which], row)
+    return rank
