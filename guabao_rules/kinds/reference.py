@@ -10,8 +10,8 @@ pairing's two ends by its kind; list columns unnested with their positions)
 becomes one long table of ``(record, field, position, value)``. A value
 that is the id of a valid record of a collection the field may name (of
 its level or unit kinds), and of no other record read, is good: nearly all
-are, and the anti-join that finds the rest builds no larger table than its
-targets' ids. Those rest (and every reference to a repeated id) are joined
+are, and the left join that finds the rest builds no larger table than its
+targets' ids. The rest (and every reference to a repeated id) are joined
 to the first record of their ids (``_ids``, so bulk tables and organisation
 point at each other in both directions and an invalid target still
 resolves), to the regions' levels and to the units' kinds; the rows whose
