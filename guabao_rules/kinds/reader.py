@@ -114,12 +114,7 @@ def compile_query(
         ids = tables["_ids"]
         repeated = repeated_ids(tables)  # few: numbered one by one, not every id read
         ids = ids.semi_join(repeated, ids.id == repeated._d_id)
-        by_id = ibis.window(group_by=ids.id)
-        numbered = ids.mutate(
-            _n=ibis.row_number().over(group_by=ids.id, order_by=ids._seq),
-            _count=ids._seq.count().over(by_id),
-        )
-        shared = numbered.filter(numbered._count > 1)
+        shared = ids.mutate(_n=ibis.row_number().over(group_by=ids.id, order_by=ids._seq))
         second = shared.filter(shared._n == 1).select(_s_id="id", _order="_seq")
         out = shared.join(second, shared.id == second._s_id)
         out = out.select("_order", "_n", "_file", "_line", "_column", "_cell", subject=out.id)

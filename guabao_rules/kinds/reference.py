@@ -9,10 +9,10 @@ Compiled (:func:`compile_query`), every reference column of every table
 pairing's two ends by its kind; list columns unnested with their positions)
 becomes one long table of ``(record, field, position, value)``. A value
 that is the id of a valid record of a collection the field may name (of
-its level or unit kinds), and of no other record read, is good: nearly all
-are, and the left join that finds the rest builds no larger table than its
-targets' ids. The rest (and every reference to a repeated id) are joined
-to the first record of their ids (``_ids``, so bulk tables and organisation
+its level or unit kinds) is good, since the tables hold only the first
+record of each id: nearly all are, and the anti-join that finds the rest
+builds no larger table than its targets' ids. The rest are joined to the
+first record of their ids (``_ids``, so bulk tables and organisation
 point at each other in both directions and an invalid target still
 resolves), to the regions' levels and to the units' kinds; the rows whose
 reason is set are the bad references. A project's village is walked up the
@@ -41,7 +41,6 @@ from guabao_rules.kinds.query import (
     Tables,
     collection_ranks,
     first_records,
-    repeated_ids,
     unnest_positions,
     valid_records,
 )
@@ -250,16 +249,15 @@ def _target_ids(tables: Tables, spec: RefSpec) -> ir.Table:
 
 
 def _suspects(tables: Tables) -> ir.Table:
-    """The references that may be bad: those not naming a valid target whose id is its own.
+    """The references that may be bad: those not naming a valid record they may name.
 
-    A reference to a valid record of a collection it may name, of the level
-    or kinds it asks, resolves there with no problem when no other record
-    has that id (the record is then the first of its id). Those are nearly
-    all, and each is found in its targets' tables (the largest is the
-    households), so no table of every id read is built; the rest, and the
-    references to a repeated id, are resolved against the first records.
-    Each field's values are read once (a table read twice would be held
-    whole in memory between the two).
+    A collection's table holds the valid first record of each id, so a
+    reference found in its targets' tables (of the level or kinds it asks)
+    resolves there with no problem, whatever other records share the id.
+    Those are nearly all; the anti-join that finds the rest builds no larger
+    table than its targets' ids (the largest is the households'), and only
+    the rest are resolved against every record read. Each field's values are
+    read once (a table read twice is computed twice).
     """
     import ibis
 
@@ -272,16 +270,8 @@ def _suspects(tables: Tables) -> ir.Table:
             *(_values(tables, n, *REFERENCE_FIELDS[n][:2]) for n in numbers), distinct=False
         )
         good = _target_ids(tables, REFERENCE_FIELDS[numbers[0]][2])
-        # Left joins, not `NOT IN` in a disjunction, which Spark runs as a
-        # nested loop. Each right side holds an id once: no row is repeated.
-        rows = rows.left_join(good, rows._value == good._g_id)
-        parts.append(rows.mutate(_good=rows._g_id.notnull()).drop("_g_id"))
-    every = ibis.union(*parts, distinct=False)
-    repeated = repeated_ids(tables)
-    every = every.left_join(repeated, every._value == repeated._d_id)  # once: a join's
-    # right side is not shared between joins, and the ids read would be counted again
-    suspects = every.filter(~every._good | every._d_id.notnull())
-    return suspects.drop("_good", "_d_id")
+        parts.append(rows.anti_join(good, rows._value == good._g_id))
+    return ibis.union(*parts, distinct=False)
 
 
 def _with_first_records(tables: Tables, suspects: ir.Table) -> ir.Table:
